@@ -1,0 +1,178 @@
+//! The metric families: one table that the encoders and the docs are made from.
+
+/// The type of a metric family, as written in `# TYPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricType {
+    /// A value that can go up and down.
+    Gauge,
+    /// A monotonically increasing count.
+    Counter,
+    /// A constant `1` sample carrying labels (OpenMetrics `info`).
+    Info,
+}
+
+impl MetricType {
+    /// The name used in a `# TYPE` line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Gauge => "gauge",
+            MetricType::Counter => "counter",
+            MetricType::Info => "info",
+        }
+    }
+}
+
+/// Static description of one metric family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    /// The sample name as Prometheus 0.0.4 exposes it (e.g. `loki_events_total`).
+    pub name: &'static str,
+    /// The family's type.
+    pub metric_type: MetricType,
+    /// The `# HELP` text.
+    pub help: &'static str,
+    /// The OpenMetrics unit (a suffix of the name), if any.
+    pub unit: Option<&'static str>,
+    /// Labels its samples carry, in order (documentation only).
+    pub labels: &'static [&'static str],
+    /// Where the value comes from (documentation only).
+    pub source: &'static str,
+}
+
+impl Family {
+    /// The OpenMetrics family name: counters and infos drop their sample suffix.
+    pub fn openmetrics_name(&self) -> &'static str {
+        match self.metric_type {
+            MetricType::Counter => self.name.strip_suffix("_total").unwrap_or(self.name),
+            MetricType::Info => self.name.strip_suffix("_info").unwrap_or(self.name),
+            MetricType::Gauge => self.name,
+        }
+    }
+}
+
+/// `loki_session_status`.
+pub const SESSION_STATUS: Family = Family {
+    name: "loki_session_status",
+    metric_type: MetricType::Gauge,
+    help: "Current session status (0=stopped, 1=running, 2=paused)",
+    unit: None,
+    labels: &[],
+    source: "dashboard-state.json `mode`; else liveness of the PID in loki.pid",
+};
+/// `loki_iteration_current`.
+pub const ITERATION_CURRENT: Family = Family {
+    name: "loki_iteration_current",
+    metric_type: MetricType::Gauge,
+    help: "Current iteration number",
+    unit: None,
+    labels: &[],
+    source: "dashboard-state.json `iteration`",
+};
+/// `loki_iteration_max`.
+pub const ITERATION_MAX: Family = Family {
+    name: "loki_iteration_max",
+    metric_type: MetricType::Gauge,
+    help: "Maximum configured iterations",
+    unit: None,
+    labels: &[],
+    source: "option / env LOKI_MAX_ITERATIONS (default 1000)",
+};
+/// `loki_tasks_total`.
+pub const TASKS_TOTAL: Family = Family {
+    name: "loki_tasks_total",
+    metric_type: MetricType::Gauge,
+    help: "Number of tasks by status",
+    unit: None,
+    labels: &["status"],
+    source: "dashboard-state.json `tasks.pending|inProgress|completed|failed`",
+};
+/// `loki_agents_active`.
+pub const AGENTS_ACTIVE: Family = Family {
+    name: "loki_agents_active",
+    metric_type: MetricType::Gauge,
+    help: "Number of currently active agents",
+    unit: None,
+    labels: &[],
+    source: "state/agents.json (else dashboard-state.json `agents`), status == \"active\"",
+};
+/// `loki_agents_total`.
+pub const AGENTS_TOTAL: Family = Family {
+    name: "loki_agents_total",
+    metric_type: MetricType::Gauge,
+    help: "Total number of agents registered",
+    unit: None,
+    labels: &[],
+    source: "state/agents.json (else dashboard-state.json `agents`)",
+};
+/// `loki_cost_usd`.
+pub const COST_USD: Family = Family {
+    name: "loki_cost_usd",
+    metric_type: MetricType::Gauge,
+    help: "Estimated total cost in USD",
+    unit: None,
+    labels: &[],
+    source: "metrics/efficiency/*.json `cost_usd`, else tokens x pricing",
+};
+/// `loki_events_total`.
+pub const EVENTS_TOTAL: Family = Family {
+    name: "loki_events_total",
+    metric_type: MetricType::Counter,
+    help: "Total number of events recorded",
+    unit: None,
+    labels: &[],
+    source: "non-blank lines of events.jsonl",
+};
+/// `loki_uptime_seconds`.
+pub const UPTIME_SECONDS: Family = Family {
+    name: "loki_uptime_seconds",
+    metric_type: MetricType::Gauge,
+    help: "Seconds since session started",
+    unit: Some("seconds"),
+    labels: &[],
+    source: "now - dashboard-state.json `startedAt`; else now - mtime of loki.pid",
+};
+
+/// The nine default families, in output order.
+pub const DEFAULT_FAMILIES: [Family; 9] = [
+    SESSION_STATUS,
+    ITERATION_CURRENT,
+    ITERATION_MAX,
+    TASKS_TOTAL,
+    AGENTS_ACTIVE,
+    AGENTS_TOTAL,
+    COST_USD,
+    EVENTS_TOTAL,
+    UPTIME_SECONDS,
+];
+
+/// `loki_source_error` (exporter metrics, off by default).
+pub const SOURCE_ERROR: Family = Family {
+    name: "loki_source_error",
+    metric_type: MetricType::Gauge,
+    help: "1 if the source exists but could not be used on the last collection",
+    unit: None,
+    labels: &["source"],
+    source: "the collection's warnings",
+};
+/// `loki_scrape_duration_seconds` (exporter metrics, off by default).
+pub const SCRAPE_DURATION_SECONDS: Family = Family {
+    name: "loki_scrape_duration_seconds",
+    metric_type: MetricType::Gauge,
+    help: "Time the last collection of the .loki directory took",
+    unit: Some("seconds"),
+    labels: &[],
+    source: "the collection's own timing",
+};
+/// `loki_exporter_build_info` (exporter metrics, off by default).
+pub const EXPORTER_BUILD_INFO: Family = Family {
+    name: "loki_exporter_build_info",
+    metric_type: MetricType::Info,
+    help: "Version of the loki-metrics exporter",
+    unit: None,
+    labels: &["version"],
+    source: "the library's version",
+};
+
+/// The families added by `--exporter-metrics`, in output order.
+pub const EXPORTER_FAMILIES: [Family; 3] =
+    [SOURCE_ERROR, SCRAPE_DURATION_SECONDS, EXPORTER_BUILD_INFO];

@@ -1,0 +1,122 @@
+//! `events.jsonl`: non-blank lines, counted by streaming, incrementally.
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::file::{self, FileKey, OpenError};
+
+/// Read size: large enough for syscalls to be rare, small enough to stay in cache.
+const CHUNK: usize = 256 * 1024;
+
+/// Bytes that make a line blank (ASCII whitespace; `\r` covers CRLF ends).
+#[inline]
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
+#[inline]
+fn has_content(line: &[u8]) -> bool {
+    // Event lines start with `{`, so this usually stops at the first byte.
+    line.iter().any(|&b| !is_blank_byte(b))
+}
+
+/// Line-counting state that can stop at any byte and resume.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCount {
+    /// Non-blank lines ended by `\n` so far.
+    pub complete: u64,
+    /// The unterminated tail seen so far has a non-blank byte.
+    pub tail_has_content: bool,
+}
+
+impl LineCount {
+    /// Feeds the next bytes of the file.
+    pub fn feed(&mut self, buf: &[u8]) {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', buf) {
+            if self.tail_has_content || has_content(&buf[start..nl]) {
+                self.complete += 1;
+            }
+            self.tail_has_content = false;
+            start = nl + 1;
+        }
+        if !self.tail_has_content {
+            self.tail_has_content = has_content(&buf[start..]);
+        }
+    }
+
+    /// Lines counted, a final line without newline included if non-blank.
+    pub fn total(&self) -> u64 {
+        self.complete + u64::from(self.tail_has_content)
+    }
+}
+
+/// Counts `events.jsonl`, reading only what was appended since the last call.
+#[derive(Debug, Default)]
+pub(crate) struct EventsCounter {
+    /// The file counted so far, and how far.
+    seen: Option<(FileKey, u64)>,
+    lines: LineCount,
+}
+
+impl EventsCounter {
+    /// `Ok(None)` when the file does not exist.
+    pub(crate) fn count(&mut self, path: &Path) -> Result<Option<u64>, String> {
+        let (mut handle, meta) = match file::open_regular(path) {
+            Ok(opened) => opened,
+            Err(OpenError::Missing) => {
+                self.reset();
+                return Ok(None);
+            }
+            Err(OpenError::Unusable(why)) => {
+                self.reset();
+                return Err(why);
+            }
+        };
+        let key = FileKey::of(&meta);
+        let resume_at = match self.seen {
+            // Same file, not shorter than what we counted: only the rest is new.
+            Some((old, offset)) if old.same_file(&key) && key.size() >= offset => offset,
+            // New, replaced or truncated: count from the start.
+            _ => {
+                self.lines = LineCount::default();
+                0
+            }
+        };
+        let mut lines = self.lines;
+        let read = match count_from(&mut handle, resume_at, &mut lines) {
+            Ok(read) => read,
+            Err(e) => {
+                self.reset();
+                return Err(file::io_message(&e));
+            }
+        };
+        self.lines = lines;
+        self.seen = Some((key, resume_at + read));
+        Ok(Some(lines.total()))
+    }
+
+    fn reset(&mut self) {
+        self.seen = None;
+        self.lines = LineCount::default();
+    }
+}
+
+/// Feeds everything from `offset` to end of file into `lines`; returns bytes read.
+fn count_from(handle: &mut std::fs::File, offset: u64, lines: &mut LineCount) -> io::Result<u64> {
+    if offset > 0 {
+        handle.seek(SeekFrom::Start(offset))?;
+    }
+    let mut buf = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    loop {
+        let n = match handle.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        lines.feed(&buf[..n]);
+        total += n as u64;
+    }
+}

@@ -1,0 +1,139 @@
+//! Opening source files without ever blocking or reading without bound.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
+use std::time::SystemTime;
+
+/// Identity and version of a file: if this is unchanged, so is the content
+/// (as far as a cache can cheaply tell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileKey {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+}
+
+impl FileKey {
+    pub(crate) fn of(meta: &Metadata) -> Self {
+        FileKey {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        }
+    }
+
+    pub(crate) fn same_file(&self, other: &FileKey) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// Why a source could not be opened as a regular file.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// It does not exist (not a problem for optional sources).
+    Missing,
+    /// It exists but is unusable; the message says why.
+    Unusable(String),
+}
+
+/// Describes a non-regular file type for a warning.
+pub(crate) fn describe_type(meta: &Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    }
+}
+
+pub(crate) fn io_message(err: &io::Error) -> String {
+    match err.raw_os_error() {
+        Some(libc::ELOOP) => "too many levels of symbolic links".to_owned(),
+        Some(libc::EACCES) | Some(libc::EPERM) => "permission denied".to_owned(),
+        Some(libc::ENOTDIR) => "a path component is not a directory".to_owned(),
+        Some(libc::ENXIO) => "not a regular file (no such device or address)".to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+/// `stat` (following symlinks) mapped to [`OpenError`].
+pub(crate) fn stat(path: &Path) -> Result<Metadata, OpenError> {
+    std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => OpenError::Missing,
+        _ => OpenError::Unusable(io_message(&e)),
+    })
+}
+
+/// Opens `path` for reading if, and only if, it is a regular file.
+///
+/// The file type is checked before opening (so a device is never opened) and
+/// again on the open handle, which was opened non-blocking, so a FIFO or
+/// device swapped in between cannot make a read block.
+pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), OpenError> {
+    let before = stat(path)?;
+    if !before.file_type().is_file() {
+        return Err(OpenError::Unusable(format!(
+            "is {}, not a regular file",
+            describe_type(&before)
+        )));
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => OpenError::Missing,
+            _ => OpenError::Unusable(io_message(&e)),
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| OpenError::Unusable(io_message(&e)))?;
+    if !meta.file_type().is_file() {
+        return Err(OpenError::Unusable(format!(
+            "is {}, not a regular file",
+            describe_type(&meta)
+        )));
+    }
+    Ok((file, meta))
+}
+
+/// Reads a whole regular file of at most `cap` bytes.
+pub(crate) fn read_capped(file: File, meta: &Metadata, cap: u64) -> Result<Vec<u8>, String> {
+    if meta.len() > cap {
+        return Err(format!(
+            "is {} bytes, over the {cap}-byte limit; skipped",
+            meta.len()
+        ));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // The file may grow after the fstat: never read past the cap.
+    file.take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_message(&e))?;
+    if buf.len() as u64 > cap {
+        return Err(format!(
+            "grew over the {cap}-byte limit while being read; skipped"
+        ));
+    }
+    Ok(buf)
+}
+
+pub(crate) fn mtime(meta: &Metadata) -> Option<SystemTime> {
+    meta.modified().ok()
+}
