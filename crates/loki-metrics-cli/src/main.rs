@@ -1,11 +1,10 @@
 //! `loki-metrics`: render, serve, fetch and check Loki Mode metrics.
 
-use std::io::Write;
-use std::path::PathBuf;
+mod render;
+
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use loki_metrics::{Format, Options};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "loki-metrics", version, about = "Prometheus / OpenMetrics metrics for a Loki Mode session", long_about = None)]
@@ -17,105 +16,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the metrics of a .loki directory (no server needed).
-    Render(RenderArgs),
-}
-
-/// Where and how to read the `.loki` directory.
-#[derive(Args)]
-struct SourceArgs {
-    /// The .loki directory.
-    #[arg(long, env = "LOKI_DIR", default_value = ".loki", value_name = "DIR")]
-    loki_dir: PathBuf,
-    /// Maximum configured iterations (loki_iteration_max). Without it,
-    /// LOKI_MAX_ITERATIONS is read; an invalid value there is a warning and 1000.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    max_iterations: Option<u64>,
-    /// Largest JSON source to read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = loki_metrics::DEFAULT_JSON_SIZE_CAP)]
-    json_size_cap: u64,
-    /// Also emit loki_source_error, loki_scrape_duration_seconds and loki_exporter_build_info.
-    #[arg(long, env = "LOKI_METRICS_EXPORTER_METRICS")]
-    exporter_metrics: bool,
-}
-
-impl SourceArgs {
-    fn options(&self) -> Options {
-        let mut options = Options::new(&self.loki_dir);
-        options.max_iterations = self.max_iterations;
-        options.json_size_cap = self.json_size_cap;
-        options.exporter_metrics = self.exporter_metrics;
-        options
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
-    /// Prometheus text 0.0.4.
-    Prometheus,
-    /// OpenMetrics 1.0.0.
-    Openmetrics,
-    /// The snapshot as JSON, with its warnings.
-    Json,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Prometheus => Format::Prometheus,
-            FormatArg::Openmetrics => Format::OpenMetrics,
-            FormatArg::Json => Format::Json,
-        }
-    }
-}
-
-#[derive(Args)]
-struct RenderArgs {
-    #[command(flatten)]
-    source: SourceArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "prometheus")]
-    format: FormatArg,
-    /// Use this time as "now" (RFC 3339), for reproducible output.
-    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
-    now: Option<std::time::SystemTime>,
-    /// Do not print warnings on stderr.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-fn parse_now(s: &str) -> Result<std::time::SystemTime, String> {
-    loki_metrics::parse_rfc3339(s).map_err(|e| e.to_string())
+    Render(render::RenderArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Render(args) => render(args),
-    }
-}
-
-fn render(args: RenderArgs) -> ExitCode {
-    let mut options = args.source.options();
-    options.now = args.now;
-    let snapshot = loki_metrics::collect(&options);
-    if !args.quiet {
-        let mut stderr = std::io::stderr().lock();
-        for warning in &snapshot.warnings {
-            let _ = writeln!(stderr, "warning: {warning}");
-        }
-    }
-    let text = loki_metrics::render(&snapshot, args.format.into());
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        // A closed pipe (`| head`) is not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write output: {e}");
-            ExitCode::FAILURE
-        }
+        Command::Render(args) => render::run(args),
     }
 }
