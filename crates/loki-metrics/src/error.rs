@@ -23,9 +23,6 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid_option(name: &'static str, reason: impl fmt::Display) -> Self {
-        Error::InvalidOption {
-            name,
-            reason: reason.to_string(),
-        }
+        Error::InvalidOption { name, reason: reason.to_string() }
     }
 }

@@ -174,5 +174,4 @@ pub const EXPORTER_BUILD_INFO: Family = Family {
 };
 
 /// The families added by `--exporter-metrics`, in output order.
-pub const EXPORTER_FAMILIES: [Family; 3] =
-    [SOURCE_ERROR, SCRAPE_DURATION_SECONDS, EXPORTER_BUILD_INFO];
+pub const EXPORTER_FAMILIES: [Family; 3] = [SOURCE_ERROR, SCRAPE_DURATION_SECONDS, EXPORTER_BUILD_INFO];

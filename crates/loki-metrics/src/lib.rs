@@ -29,9 +29,7 @@ mod sources;
 pub use encode::{render, render_into, Format};
 pub use error::Error;
 pub use negotiate::negotiate;
-pub use options::{
-    env_flag, parse_rfc3339, Options, DEFAULT_JSON_SIZE_CAP, DEFAULT_MAX_ITERATIONS,
-};
+pub use options::{env_flag, parse_rfc3339, Options, DEFAULT_JSON_SIZE_CAP, DEFAULT_MAX_ITERATIONS};
 pub use snapshot::{ExporterInfo, SessionStatus, Snapshot, Source, TaskCounts, Warning};
 pub use sources::{LineCount, SourceState};
 

@@ -49,9 +49,7 @@ pub fn negotiate(accept: Option<&str>) -> Format {
         if !valid {
             continue;
         }
-        let om = if ty.eq_ignore_ascii_case("application")
-            && sub.eq_ignore_ascii_case("openmetrics-text")
-        {
+        let om = if ty.eq_ignore_ascii_case("application") && sub.eq_ignore_ascii_case("openmetrics-text") {
             matches!(version, None | Some("1.0.0")).then_some(2)
         } else if ty.eq_ignore_ascii_case("application") && sub == "*" {
             Some(1)
@@ -80,9 +78,7 @@ pub fn negotiate(accept: Option<&str>) -> Format {
         (Some(om), _) if om.q <= 0.0 => Format::Prometheus,
         (Some(_), None) => Format::OpenMetrics,
         (Some(om), Some(text)) if om.q > text.q => Format::OpenMetrics,
-        (Some(om), Some(text)) if om.q == text.q && om.specificity == 2 && text.specificity < 2 => {
-            Format::OpenMetrics
-        }
+        (Some(om), Some(text)) if om.q == text.q && om.specificity == 2 && text.specificity < 2 => Format::OpenMetrics,
         _ => Format::Prometheus,
     }
 }

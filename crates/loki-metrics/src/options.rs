@@ -40,9 +40,7 @@ impl Options {
     /// Options from the environment: `LOKI_DIR` (else `./.loki`) and
     /// `LOKI_METRICS_EXPORTER_METRICS=true`.
     pub fn from_env() -> Self {
-        let dir = std::env::var_os("LOKI_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from);
+        let dir = std::env::var_os("LOKI_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
         let mut options = Options::new(dir.unwrap_or_else(|| PathBuf::from(".loki")));
         options.exporter_metrics = env_flag("LOKI_METRICS_EXPORTER_METRICS");
         options
@@ -51,10 +49,7 @@ impl Options {
     /// Sets `max_iterations`, refusing 0.
     pub fn with_max_iterations(mut self, max: u64) -> Result<Self, Error> {
         if max == 0 {
-            return Err(Error::invalid_option(
-                "max_iterations",
-                "must be at least 1",
-            ));
+            return Err(Error::invalid_option("max_iterations", "must be at least 1"));
         }
         self.max_iterations = Some(max);
         Ok(self)
@@ -69,15 +64,10 @@ impl Options {
 
 /// Parses an RFC 3339 timestamp (with a `Z` or numeric offset).
 pub fn parse_rfc3339(text: &str) -> Result<SystemTime, Error> {
-    text.trim()
-        .parse::<jiff::Timestamp>()
-        .map(SystemTime::from)
-        .map_err(|_| Error::InvalidTimestamp(text.to_owned()))
+    text.trim().parse::<jiff::Timestamp>().map(SystemTime::from).map_err(|_| Error::InvalidTimestamp(text.to_owned()))
 }
 
 /// True when the variable is set to `true`, `1` or `yes` (any case).
 pub fn env_flag(name: &str) -> bool {
-    std::env::var(name)
-        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
-        .unwrap_or(false)
+    std::env::var(name).map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")).unwrap_or(false)
 }

@@ -104,10 +104,7 @@ pub struct Warning {
 
 impl Warning {
     pub(crate) fn new(source: Source, message: impl Into<String>) -> Self {
-        Warning {
-            source,
-            message: message.into(),
-        }
+        Warning { source, message: message.into() }
     }
 }
 
@@ -177,8 +174,8 @@ impl Snapshot {
 
     /// The snapshot as pretty JSON (the `--format json` output).
     pub fn to_json(&self) -> String {
-        let mut out = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+        let mut out =
+            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
         out.push('\n');
         out
     }

@@ -70,8 +70,7 @@ impl FromStr for Format {
 /// `Content-Type` of Prometheus text 0.0.4.
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// `Content-Type` of OpenMetrics 1.0.0.
-pub const OPENMETRICS_CONTENT_TYPE: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 /// `Content-Type` of the JSON encoding.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 
@@ -107,19 +106,11 @@ pub(crate) struct Sample {
 
 impl Sample {
     fn plain(value: Value) -> Self {
-        Sample {
-            labels: [("", "")],
-            label_count: 0,
-            value,
-        }
+        Sample { labels: [("", "")], label_count: 0, value }
     }
 
     fn labelled(name: &'static str, value_label: &'static str, value: Value) -> Self {
-        Sample {
-            labels: [(name, value_label)],
-            label_count: 1,
-            value,
-        }
+        Sample { labels: [(name, value_label)], label_count: 1, value }
     }
 
     pub fn labels(&self) -> &[(&'static str, &'static str)] {
@@ -131,20 +122,9 @@ impl Sample {
 pub(crate) fn for_each_family(snapshot: &Snapshot, mut emit: impl FnMut(&Family, &[Sample])) {
     use Value::{Float, Int};
     let t = &snapshot.tasks;
-    emit(
-        &families::SESSION_STATUS,
-        &[Sample::plain(Int(u64::from(
-            snapshot.session_status.code(),
-        )))],
-    );
-    emit(
-        &families::ITERATION_CURRENT,
-        &[Sample::plain(Int(snapshot.iteration_current))],
-    );
-    emit(
-        &families::ITERATION_MAX,
-        &[Sample::plain(Int(snapshot.iteration_max))],
-    );
+    emit(&families::SESSION_STATUS, &[Sample::plain(Int(u64::from(snapshot.session_status.code())))]);
+    emit(&families::ITERATION_CURRENT, &[Sample::plain(Int(snapshot.iteration_current))]);
+    emit(&families::ITERATION_MAX, &[Sample::plain(Int(snapshot.iteration_max))]);
     emit(
         &families::TASKS_TOTAL,
         &[
@@ -154,48 +134,21 @@ pub(crate) fn for_each_family(snapshot: &Snapshot, mut emit: impl FnMut(&Family,
             Sample::labelled("status", "failed", Int(t.failed)),
         ],
     );
-    emit(
-        &families::AGENTS_ACTIVE,
-        &[Sample::plain(Int(snapshot.agents_active))],
-    );
-    emit(
-        &families::AGENTS_TOTAL,
-        &[Sample::plain(Int(snapshot.agents_total))],
-    );
-    emit(
-        &families::COST_USD,
-        &[Sample::plain(Float(snapshot.cost_usd))],
-    );
-    emit(
-        &families::EVENTS_TOTAL,
-        &[Sample::plain(Int(snapshot.events_total))],
-    );
-    emit(
-        &families::UPTIME_SECONDS,
-        &[Sample::plain(Float(snapshot.uptime_seconds))],
-    );
+    emit(&families::AGENTS_ACTIVE, &[Sample::plain(Int(snapshot.agents_active))]);
+    emit(&families::AGENTS_TOTAL, &[Sample::plain(Int(snapshot.agents_total))]);
+    emit(&families::COST_USD, &[Sample::plain(Float(snapshot.cost_usd))]);
+    emit(&families::EVENTS_TOTAL, &[Sample::plain(Int(snapshot.events_total))]);
+    emit(&families::UPTIME_SECONDS, &[Sample::plain(Float(snapshot.uptime_seconds))]);
 
     if let Some(exporter) = &snapshot.exporter {
         let errors: Vec<Sample> = Source::ALL
             .iter()
             .filter(|s| **s != Source::Options)
-            .map(|s| {
-                Sample::labelled(
-                    "source",
-                    s.path(),
-                    Int(u64::from(snapshot.failed_sources.contains(s))),
-                )
-            })
+            .map(|s| Sample::labelled("source", s.path(), Int(u64::from(snapshot.failed_sources.contains(s)))))
             .collect();
         emit(&families::SOURCE_ERROR, &errors);
-        emit(
-            &families::SCRAPE_DURATION_SECONDS,
-            &[Sample::plain(Float(exporter.collect_seconds))],
-        );
-        emit(
-            &families::EXPORTER_BUILD_INFO,
-            &[Sample::labelled("version", crate::VERSION, Int(1))],
-        );
+        emit(&families::SCRAPE_DURATION_SECONDS, &[Sample::plain(Float(exporter.collect_seconds))]);
+        emit(&families::EXPORTER_BUILD_INFO, &[Sample::labelled("version", crate::VERSION, Int(1))]);
     }
 }
 

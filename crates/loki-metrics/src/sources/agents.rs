@@ -26,10 +26,7 @@ pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<AgentCou
 /// Counts agents: every element is registered; objects whose `status` is
 /// `"active"` are active. Non-object elements are counted and warned about once.
 pub(crate) fn count(elements: &[&RawValue], what: &str, warnings: &mut Vec<String>) -> AgentCounts {
-    let mut counts = AgentCounts {
-        total: elements.len() as u64,
-        active: 0,
-    };
+    let mut counts = AgentCounts { total: elements.len() as u64, active: 0 };
     let mut odd = 0usize;
     for element in elements {
         match json::raw_object_fields(element, &["status"]) {

@@ -33,11 +33,8 @@ pub(crate) struct DashboardState {
 /// Parses the document; `Err` when it is not a JSON object at all.
 /// Field-level problems are pushed to `warnings` and fall back.
 pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<DashboardState, String> {
-    let fields = json::object_fields(
-        bytes,
-        &["mode", "iteration", "startedAt", "tasks", "agents"],
-    )
-    .map_err(|e| json::error_message(&e))?;
+    let fields = json::object_fields(bytes, &["mode", "iteration", "startedAt", "tasks", "agents"])
+        .map_err(|e| json::object_error(bytes, &e))?;
     let [mode, iteration, started_at, tasks, agents] = fields[..] else {
         unreachable!("object_fields returns one slot per wanted key")
     };
@@ -56,17 +53,12 @@ fn parse_mode(raw: &RawValue, warnings: &mut Vec<String>) -> Mode {
         Some("autonomous") | Some("running") => Mode::Running,
         Some("stopped") => Mode::Undecided,
         Some(other) => {
-            warnings.push(format!(
-                "unknown mode {other:?}; session status decided by loki.pid"
-            ));
+            warnings.push(format!("unknown mode {other:?}; session status decided by loki.pid"));
             Mode::Undecided
         }
         None if json::is_null(raw) => Mode::Undecided,
         None => {
-            warnings.push(format!(
-                "mode is {}, not a string; session status decided by loki.pid",
-                json::kind(raw)
-            ));
+            warnings.push(format!("mode is {}, not a string; session status decided by loki.pid", json::kind(raw)));
             Mode::Undecided
         }
     }
@@ -82,10 +74,7 @@ fn parse_iteration(raw: &RawValue, warnings: &mut Vec<String>) -> u64 {
 fn parse_started_at(raw: &RawValue, warnings: &mut Vec<String>) -> Option<SystemTime> {
     let Some(text) = json::string(raw) else {
         if !json::is_null(raw) {
-            warnings.push(format!(
-                "startedAt is {}, not a string; ignored",
-                json::kind(raw)
-            ));
+            warnings.push(format!("startedAt is {}, not a string; ignored", json::kind(raw)));
         }
         return None;
     };
@@ -94,10 +83,7 @@ fn parse_started_at(raw: &RawValue, warnings: &mut Vec<String>) -> Option<System
     }
     let parsed = parse_iso8601(&text);
     if parsed.is_none() {
-        warnings.push(format!(
-            "startedAt {} is not an ISO-8601 date-time; ignored",
-            json::show(raw)
-        ));
+        warnings.push(format!("startedAt {} is not an ISO-8601 date-time; ignored", json::show(raw)));
     }
     parsed
 }
@@ -114,19 +100,15 @@ pub(crate) fn parse_iso8601(text: &str) -> Option<SystemTime> {
 }
 
 fn parse_tasks(raw: &RawValue, warnings: &mut Vec<String>) -> TaskCounts {
-    let fields =
-        match json::raw_object_fields(raw, &["pending", "inProgress", "completed", "failed"]) {
-            Ok(fields) => fields,
-            Err(_) => {
-                if !json::is_null(raw) {
-                    warnings.push(format!(
-                        "tasks is {}, not an object; all task counts 0",
-                        json::kind(raw)
-                    ));
-                }
-                return TaskCounts::default();
+    let fields = match json::raw_object_fields(raw, &["pending", "inProgress", "completed", "failed"]) {
+        Ok(fields) => fields,
+        Err(_) => {
+            if !json::is_null(raw) {
+                warnings.push(format!("tasks is {}, not an object; all task counts 0", json::kind(raw)));
             }
-        };
+            return TaskCounts::default();
+        }
+    };
     let mut one = |name: &str, raw: Option<&RawValue>| -> u64 {
         let Some(raw) = raw else { return 0 };
         if raw.get().starts_with('[') {
@@ -136,10 +118,7 @@ fn parse_tasks(raw: &RawValue, warnings: &mut Vec<String>) -> TaskCounts {
             return 0;
         }
         json::count(raw, false).unwrap_or_else(|why| {
-            warnings.push(format!(
-                "tasks.{name} {} {why}; counted as 0",
-                json::show(raw)
-            ));
+            warnings.push(format!("tasks.{name} {} {why}; counted as 0", json::show(raw)));
             0
         })
     };
@@ -158,10 +137,7 @@ fn parse_agents(raw: &RawValue, warnings: &mut Vec<String>) -> Option<AgentCount
     match json::raw_array_elements(raw) {
         Ok(elements) => Some(agents::count(&elements, "agents", warnings)),
         Err(_) => {
-            warnings.push(format!(
-                "agents is {}, not an array; ignored",
-                json::kind(raw)
-            ));
+            warnings.push(format!("agents is {}, not an array; ignored", json::kind(raw)));
             None
         }
     }

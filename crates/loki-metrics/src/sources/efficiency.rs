@@ -16,30 +16,18 @@ pub(crate) enum Record {
     /// A usable `cost_usd`.
     Cost(f64),
     /// Tokens to be priced for `model` (lower-cased; `None` is the default model).
-    Tokens {
-        input: f64,
-        output: f64,
-        model: Option<String>,
-    },
+    Tokens { input: f64, output: f64, model: Option<String> },
     /// Adds nothing; the message says why.
     Invalid(String),
 }
 
 /// Parses one record. Never fails: a bad record is [`Record::Invalid`].
 pub(crate) fn parse_record(bytes: &[u8]) -> Record {
-    let fields = match json::object_fields(
-        bytes,
-        &["cost_usd", "input_tokens", "output_tokens", "model"],
-    ) {
+    let fields = match json::object_fields(bytes, &["cost_usd", "input_tokens", "output_tokens", "model"]) {
         Ok(fields) => fields,
-        Err(e) if e.is_data() => {
-            return Record::Invalid("is not a JSON object; adds nothing".to_owned())
-        }
-        Err(e) => return Record::Invalid(format!("{}; adds nothing", json::error_message(&e))),
+        Err(e) => return Record::Invalid(format!("{}; adds nothing", json::object_error(bytes, &e))),
     };
-    let [cost, input, output, model] = fields[..] else {
-        unreachable!("one slot per wanted key")
-    };
+    let [cost, input, output, model] = fields[..] else { unreachable!("one slot per wanted key") };
     let mut cost_problem = None;
     if let Some(raw) = cost.filter(|r| !json::is_null(r)) {
         match cost_value(raw) {
@@ -59,10 +47,7 @@ pub(crate) fn parse_record(bytes: &[u8]) -> Record {
         };
         match json::number(raw).map(json::Number::as_f64) {
             Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
-            _ => Err(format!(
-                "{name} {} is not a non-negative number; adds nothing",
-                json::show(raw)
-            )),
+            _ => Err(format!("{name} {} is not a non-negative number; adds nothing", json::show(raw))),
         }
     };
     let input = match tokens("input_tokens", input) {
@@ -77,19 +62,10 @@ pub(crate) fn parse_record(bytes: &[u8]) -> Record {
         None => None,
         Some(raw) => match json::string(raw) {
             Some(name) => Some(name.to_lowercase()),
-            None => {
-                return Record::Invalid(format!(
-                    "model is {}, not a string; adds nothing",
-                    json::kind(raw)
-                ))
-            }
+            None => return Record::Invalid(format!("model is {}, not a string; adds nothing", json::kind(raw))),
         },
     };
-    Record::Tokens {
-        input,
-        output,
-        model,
-    }
+    Record::Tokens { input, output, model }
 }
 
 /// `cost_usd` as a finite non-negative number; a numeric string is accepted.
@@ -101,10 +77,7 @@ fn cost_value(raw: &RawValue) -> Result<f64, String> {
     match value {
         Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
         Some(v) if v.is_finite() => Err(format!("cost_usd {} is negative", json::show(raw))),
-        _ => Err(format!(
-            "cost_usd {} is not a finite number",
-            json::show(raw)
-        )),
+        _ => Err(format!("cost_usd {} is not a finite number", json::show(raw))),
     }
 }
 
@@ -113,9 +86,7 @@ fn parse_decimal(text: &str) -> Option<f64> {
     let t = text.trim();
     let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
     let ok = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && digits
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
     if ok {
         t.parse::<f64>().ok()
     } else {
@@ -154,8 +125,7 @@ impl EfficiencyState {
             Err(e) => {
                 self.files.clear();
                 out.failed = true;
-                out.warnings
-                    .push(format!("cannot be listed: {}", file::io_message(&e)));
+                out.warnings.push(format!("cannot be listed: {}", file::io_message(&e)));
                 return out;
             }
         };
@@ -177,10 +147,7 @@ impl EfficiencyState {
                 }
             };
             if !meta.file_type().is_file() {
-                problems.push(format!(
-                    "{text}: is {}, not a regular file",
-                    file::describe_type(&meta)
-                ));
+                problems.push(format!("{text}: is {}, not a regular file", file::describe_type(&meta)));
                 continue;
             }
             let key = FileKey::of(&meta);
@@ -208,11 +175,7 @@ impl EfficiencyState {
         for (name, (_, record)) in &self.files {
             let cost = match record {
                 Record::Cost(c) => *c,
-                Record::Tokens {
-                    input,
-                    output,
-                    model,
-                } => {
+                Record::Tokens { input, output, model } => {
                     let price = match model.as_deref() {
                         None => fallback,
                         Some(m) => prices.get(m).unwrap_or_else(|| {
@@ -230,10 +193,7 @@ impl EfficiencyState {
             if (sum + cost).is_finite() {
                 sum += cost;
             } else {
-                problems.push(format!(
-                    "{}: cost would overflow the total; adds nothing",
-                    name.to_string_lossy()
-                ));
+                problems.push(format!("{}: cost would overflow the total; adds nothing", name.to_string_lossy()));
             }
         }
         out.cost_usd = (sum * 1e6).round() / 1e6;
@@ -246,14 +206,10 @@ impl EfficiencyState {
         problems.truncate(MAX_FILE_WARNINGS);
         out.warnings = problems;
         if extra > 0 {
-            out.warnings
-                .push(format!("{extra} more record(s) with problems not listed"));
+            out.warnings.push(format!("{extra} more record(s) with problems not listed"));
         }
         for model in unknown_models {
-            out.warnings.push(format!(
-                "unknown model {model:?} priced as {}",
-                super::pricing::FALLBACK_MODEL
-            ));
+            out.warnings.push(format!("unknown model {model:?} priced as {}", super::pricing::FALLBACK_MODEL));
         }
         out
     }

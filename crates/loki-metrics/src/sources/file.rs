@@ -88,27 +88,17 @@ pub(crate) fn stat(path: &Path) -> Result<Metadata, OpenError> {
 pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), OpenError> {
     let before = stat(path)?;
     if !before.file_type().is_file() {
-        return Err(OpenError::Unusable(format!(
-            "is {}, not a regular file",
-            describe_type(&before)
-        )));
+        return Err(OpenError::Unusable(format!("is {}, not a regular file", describe_type(&before))));
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| match e.kind() {
+    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path).map_err(
+        |e| match e.kind() {
             io::ErrorKind::NotFound => OpenError::Missing,
             _ => OpenError::Unusable(io_message(&e)),
-        })?;
-    let meta = file
-        .metadata()
-        .map_err(|e| OpenError::Unusable(io_message(&e)))?;
+        },
+    )?;
+    let meta = file.metadata().map_err(|e| OpenError::Unusable(io_message(&e)))?;
     if !meta.file_type().is_file() {
-        return Err(OpenError::Unusable(format!(
-            "is {}, not a regular file",
-            describe_type(&meta)
-        )));
+        return Err(OpenError::Unusable(format!("is {}, not a regular file", describe_type(&meta))));
     }
     Ok((file, meta))
 }
@@ -116,20 +106,13 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), OpenError> {
 /// Reads a whole regular file of at most `cap` bytes.
 pub(crate) fn read_capped(file: File, meta: &Metadata, cap: u64) -> Result<Vec<u8>, String> {
     if meta.len() > cap {
-        return Err(format!(
-            "is {} bytes, over the {cap}-byte limit; skipped",
-            meta.len()
-        ));
+        return Err(format!("is {} bytes, over the {cap}-byte limit; skipped", meta.len()));
     }
     let mut buf = Vec::with_capacity(meta.len() as usize);
     // The file may grow after the fstat: never read past the cap.
-    file.take(cap + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| io_message(&e))?;
+    file.take(cap + 1).read_to_end(&mut buf).map_err(|e| io_message(&e))?;
     if buf.len() as u64 > cap {
-        return Err(format!(
-            "grew over the {cap}-byte limit while being read; skipped"
-        ));
+        return Err(format!("grew over the {cap}-byte limit while being read; skipped"));
     }
     Ok(buf)
 }

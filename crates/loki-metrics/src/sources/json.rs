@@ -121,6 +121,22 @@ pub(crate) fn count(raw: &RawValue, truncate: bool) -> Result<u64, CountError> {
     }
 }
 
+/// Why `bytes` is not a usable JSON object, for a whole-document warning.
+pub(crate) fn object_error(bytes: &[u8], err: &serde_json::Error) -> String {
+    if err.is_data() {
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        let kind = match first {
+            Some(b'[') => "an array",
+            Some(b'"') => "a string",
+            Some(b't') | Some(b'f') => "a boolean",
+            Some(b'n') => "null",
+            _ => "a number",
+        };
+        return format!("is {kind}, not a JSON object");
+    }
+    error_message(err)
+}
+
 /// Parses `bytes` as one JSON object and returns the raw values of the
 /// `wanted` keys (the last one wins if a key repeats).
 pub(crate) fn object_fields<'a>(
@@ -142,9 +158,7 @@ pub(crate) fn raw_object_fields<'a>(
 }
 
 /// Every `(key, value)` of a raw JSON object, in document order.
-pub(crate) fn object_entries(
-    raw: &RawValue,
-) -> Result<Vec<(String, &RawValue)>, serde_json::Error> {
+pub(crate) fn object_entries(raw: &RawValue) -> Result<Vec<(String, &RawValue)>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(raw.get());
     let entries = de.deserialize_map(EntriesVisitor)?;
     de.end()?;
@@ -182,9 +196,7 @@ impl<'de> Visitor<'de> for FieldsVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = vec![None; self.wanted.len()];
-        while let Some(slot) = map.next_key_seed(KeySeed {
-            wanted: self.wanted,
-        })? {
+        while let Some(slot) = map.next_key_seed(KeySeed { wanted: self.wanted })? {
             match slot {
                 Some(i) => out[i] = Some(map.next_value::<&RawValue>()?),
                 None => {
@@ -260,11 +272,8 @@ impl<'de> Visitor<'de> for CountVisitor {
 pub(crate) fn error_message(err: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match err.classify() {
-        Category::Eof => format!(
-            "truncated JSON (ends at line {} column {})",
-            err.line(),
-            err.column()
-        ),
-        Category::Syntax | Category::Data | Category::Io => format!("invalid JSON: {err}"),
+        Category::Eof => format!("truncated JSON (ends at line {} column {})", err.line(), err.column()),
+        Category::Data => format!("unexpected JSON: {err}"),
+        Category::Syntax | Category::Io => format!("invalid JSON: {err}"),
     }
 }

@@ -13,9 +13,7 @@ mod pricing;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
-use crate::{
-    ExporterInfo, Options, SessionStatus, Snapshot, Source, Warning, DEFAULT_MAX_ITERATIONS,
-};
+use crate::{ExporterInfo, Options, SessionStatus, Snapshot, Source, Warning, DEFAULT_MAX_ITERATIONS};
 use agents::AgentCounts;
 use dashboard_state::{DashboardState, Mode};
 use efficiency::EfficiencyState;
@@ -69,8 +67,8 @@ impl<T> JsonSource<T> {
                 return Read::Unusable(why);
             }
         };
-        let unchanged = meta.file_type().is_file()
-            && matches!(&self.last, Some((key, _)) if *key == FileKey::of(&meta));
+        let unchanged =
+            meta.file_type().is_file() && matches!(&self.last, Some((key, _)) if *key == FileKey::of(&meta));
         if !unchanged {
             self.last = None;
             let (handle, meta) = match file::open_regular(path) {
@@ -139,10 +137,7 @@ impl SourceState {
     pub fn collect(&mut self, options: &Options) -> Snapshot {
         let started = Instant::now();
         let now = options.now.unwrap_or_else(SystemTime::now);
-        let mut report = Report {
-            warnings: Vec::new(),
-            failed: Vec::new(),
-        };
+        let mut report = Report { warnings: Vec::new(), failed: Vec::new() };
         let iteration_max = resolve_max_iterations(options, &mut report);
         let mut snapshot = Snapshot::empty(iteration_max);
         self.read_directory(options, now, &mut snapshot, &mut report);
@@ -158,13 +153,7 @@ impl SourceState {
         snapshot
     }
 
-    fn read_directory(
-        &mut self,
-        options: &Options,
-        now: SystemTime,
-        snapshot: &mut Snapshot,
-        report: &mut Report,
-    ) {
+    fn read_directory(&mut self, options: &Options, now: SystemTime, snapshot: &mut Snapshot, report: &mut Report) {
         let dir = options.loki_dir.as_path();
         match file::stat(dir) {
             Ok(meta) if meta.is_dir() => {}
@@ -172,19 +161,13 @@ impl SourceState {
                 *self = SourceState::default();
                 report.failed(
                     Source::Directory,
-                    format!(
-                        "the directory is {}; all values are fallbacks",
-                        file::describe_type(&meta)
-                    ),
+                    format!("the directory is {}; all values are fallbacks", file::describe_type(&meta)),
                 );
                 return;
             }
             Err(OpenError::Missing) => {
                 *self = SourceState::default();
-                report.note(
-                    Source::Directory,
-                    "the directory does not exist; all values are fallbacks",
-                );
+                report.note(Source::Directory, "the directory does not exist; all values are fallbacks");
                 return;
             }
             Err(OpenError::Unusable(why)) => {
@@ -199,11 +182,7 @@ impl SourceState {
         let cap = options.json_size_cap;
 
         // dashboard-state.json
-        let state = match self.state.read(
-            &dir.join(Source::DashboardState.path()),
-            cap,
-            dashboard_state::parse,
-        ) {
+        let state = match self.state.read(&dir.join(Source::DashboardState.path()), cap, dashboard_state::parse) {
             Read::Value(state, warnings) => {
                 for w in warnings {
                     report.failed(Source::DashboardState, w.clone());
@@ -211,17 +190,11 @@ impl SourceState {
                 Some(state.clone())
             }
             Read::Unusable(why) => {
-                report.failed(
-                    Source::DashboardState,
-                    format!("{why}; its values fall back"),
-                );
+                report.failed(Source::DashboardState, format!("{why}; its values fall back"));
                 None
             }
             Read::Missing => {
-                report.note(
-                    Source::DashboardState,
-                    "does not exist; mode, iteration, tasks and startedAt fall back",
-                );
+                report.note(Source::DashboardState, "does not exist; mode, iteration, tasks and startedAt fall back");
                 None
             }
         };
@@ -256,21 +229,13 @@ impl SourceState {
         };
         if let Some(started_at) = started_at {
             match now.duration_since(started_at) {
-                Ok(elapsed) => {
-                    snapshot.uptime_seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0
-                }
-                Err(_) => report.note(
-                    Source::DashboardState,
-                    "the session start is in the future; uptime 0",
-                ),
+                Ok(elapsed) => snapshot.uptime_seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0,
+                Err(_) => report.note(Source::DashboardState, "the session start is in the future; uptime 0"),
             }
         }
 
         // Agents: state/agents.json, else dashboard-state.json's `agents`.
-        let from_file = match self
-            .agents
-            .read(&dir.join(Source::Agents.path()), cap, agents::parse)
-        {
+        let from_file = match self.agents.read(&dir.join(Source::Agents.path()), cap, agents::parse) {
             Read::Value(counts, warnings) => {
                 for w in warnings {
                     report.failed(Source::Agents, w.clone());
@@ -278,10 +243,7 @@ impl SourceState {
                 Some(*counts).filter(|c| c.total > 0)
             }
             Read::Unusable(why) => {
-                report.failed(
-                    Source::Agents,
-                    format!("{why}; using dashboard-state.json agents"),
-                );
+                report.failed(Source::Agents, format!("{why}; using dashboard-state.json agents"));
                 None
             }
             Read::Missing => None,
@@ -293,10 +255,7 @@ impl SourceState {
 
         // Cost: pricing.json over the defaults, then the efficiency records.
         let default_prices;
-        let prices = match self
-            .pricing
-            .read(&dir.join(Source::Pricing.path()), cap, pricing::parse)
-        {
+        let prices = match self.pricing.read(&dir.join(Source::Pricing.path()), cap, pricing::parse) {
             Read::Value(table, warnings) => {
                 for w in warnings {
                     report.failed(Source::Pricing, w.clone());
@@ -313,9 +272,7 @@ impl SourceState {
                 &default_prices
             }
         };
-        let cost = self
-            .efficiency
-            .total(&dir.join(Source::Efficiency.path()), prices, cap);
+        let cost = self.efficiency.total(&dir.join(Source::Efficiency.path()), prices, cap);
         snapshot.cost_usd = cost.cost_usd;
         for w in cost.warnings {
             if cost.failed {
@@ -354,7 +311,10 @@ fn resolve_max_iterations(options: &Options, report: &mut Report) -> u64 {
         _ if text.trim().is_empty() => DEFAULT_MAX_ITERATIONS,
         _ => {
             let shown: String = text.chars().take(40).collect();
-            report.note(Source::Options, format!("LOKI_MAX_ITERATIONS={shown:?} is not a positive integer; using {DEFAULT_MAX_ITERATIONS}"));
+            report.note(
+                Source::Options,
+                format!("LOKI_MAX_ITERATIONS={shown:?} is not a positive integer; using {DEFAULT_MAX_ITERATIONS}"),
+            );
             DEFAULT_MAX_ITERATIONS
         }
     }

@@ -27,10 +27,7 @@ pub(crate) fn read(path: &Path) -> Result<Option<PidFile>, String> {
     };
     let bytes = file::read_capped(handle, &meta, PID_FILE_CAP)?;
     let pid = parse_pid(&bytes)?;
-    Ok(Some(PidFile {
-        alive: is_alive(pid),
-        mtime: file::mtime(&meta),
-    }))
+    Ok(Some(PidFile { alive: is_alive(pid), mtime: file::mtime(&meta) }))
 }
 
 /// A decimal PID with optional surrounding whitespace, `1..=i32::MAX`.
@@ -41,19 +38,14 @@ pub(crate) fn parse_pid(bytes: &[u8]) -> Result<i32, String> {
         return Err("is empty; session treated as not running".to_owned());
     }
     let shown: String = trimmed.chars().take(20).collect();
-    if !trimmed
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
-    {
-        return Err(format!(
-            "holds {shown:?}, not a PID; session treated as not running"
-        ));
+    if !trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') {
+        return Err(format!("holds {shown:?}, not a PID; session treated as not running"));
     }
     match trimmed.parse::<i64>() {
         Ok(pid) if pid > 0 && pid <= i64::from(i32::MAX) => Ok(pid as i32),
-        Ok(_) | Err(_) => Err(format!(
-            "holds {shown:?}, not a valid PID (1..=2147483647); session treated as not running"
-        )),
+        Ok(_) | Err(_) => {
+            Err(format!("holds {shown:?}, not a valid PID (1..=2147483647); session treated as not running"))
+        }
     }
 }
 
