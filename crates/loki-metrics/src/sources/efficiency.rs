@@ -138,30 +138,37 @@ impl EfficiencyState {
                 continue;
             }
             let path = entry.path();
-            let meta = match file::stat(&path) {
-                Ok(meta) => meta,
-                Err(OpenError::Missing) => continue,
-                Err(OpenError::Unusable(why)) => {
-                    problems.push(format!("{text}: {why}"));
-                    continue;
-                }
-            };
-            if !meta.file_type().is_file() {
-                problems.push(format!("{text}: is {}, not a regular file", file::describe_type(&meta)));
-                continue;
-            }
-            let key = FileKey::of(&meta);
-            if !matches!(self.files.get(&name), Some((old, _)) if *old == key) {
-                match read_record(&path, cap) {
-                    Ok((key, record)) => {
-                        self.files.insert(name.clone(), (key, record));
-                    }
+            let cached = self.files.get(&name).map(|(key, _)| *key);
+            // A new regular file (by its directory entry) is opened directly: the
+            // open is non-blocking and re-checked on the handle, so no stat is needed.
+            let fresh = cached.is_none() && entry.file_type().is_ok_and(|t| t.is_file());
+            if !fresh {
+                let meta = match file::stat(&path) {
+                    Ok(meta) => meta,
                     Err(OpenError::Missing) => continue,
                     Err(OpenError::Unusable(why)) => {
-                        self.files.remove(&name);
                         problems.push(format!("{text}: {why}"));
                         continue;
                     }
+                };
+                if !meta.file_type().is_file() {
+                    problems.push(format!("{text}: is {}, not a regular file", file::describe_type(&meta)));
+                    continue;
+                }
+                if cached == Some(FileKey::of(&meta)) {
+                    present.insert(name);
+                    continue;
+                }
+            }
+            match read_record(&path, cap) {
+                Ok((key, record)) => {
+                    self.files.insert(name.clone(), (key, record));
+                }
+                Err(OpenError::Missing) => continue,
+                Err(OpenError::Unusable(why)) => {
+                    self.files.remove(&name);
+                    problems.push(format!("{text}: {why}"));
+                    continue;
                 }
             }
             present.insert(name);
@@ -216,7 +223,7 @@ impl EfficiencyState {
 }
 
 fn read_record(path: &Path, cap: u64) -> Result<(FileKey, Record), OpenError> {
-    let (handle, meta) = file::open_regular(path)?;
+    let (handle, meta) = file::open_checked(path)?;
     let key = FileKey::of(&meta);
     let bytes = file::read_capped(handle, &meta, cap).map_err(OpenError::Unusable)?;
     Ok((key, parse_record(&bytes)))

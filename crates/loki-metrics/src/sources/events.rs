@@ -96,6 +96,19 @@ impl EventsCounter {
         Ok(Some(lines.total()))
     }
 
+    /// How many bytes the next [`EventsCounter::count`] would read (by `stat`).
+    pub(crate) fn unread_bytes(&self, path: &Path) -> u64 {
+        let Ok(meta) = file::stat(path) else { return 0 };
+        if !meta.file_type().is_file() {
+            return 0;
+        }
+        let key = FileKey::of(&meta);
+        match self.seen {
+            Some((old, offset)) if old.same_file(&key) && key.size() >= offset => key.size() - offset,
+            _ => key.size(),
+        }
+    }
+
     fn reset(&mut self) {
         self.seen = None;
         self.lines = LineCount::default();

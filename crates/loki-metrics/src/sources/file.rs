@@ -90,6 +90,13 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), OpenError> {
     if !before.file_type().is_file() {
         return Err(OpenError::Unusable(format!("is {}, not a regular file", describe_type(&before))));
     }
+    open_checked(path)
+}
+
+/// Opens `path` non-blocking and checks on the handle that it is a regular
+/// file. For callers that already know (e.g. from the directory entry) that
+/// it should be one; a FIFO swapped in still cannot block.
+pub(crate) fn open_checked(path: &Path) -> Result<(File, Metadata), OpenError> {
     let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path).map_err(
         |e| match e.kind() {
             io::ErrorKind::NotFound => OpenError::Missing,
@@ -104,16 +111,39 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), OpenError> {
 }
 
 /// Reads a whole regular file of at most `cap` bytes.
-pub(crate) fn read_capped(file: File, meta: &Metadata, cap: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_capped(mut file: File, meta: &Metadata, cap: u64) -> Result<Vec<u8>, String> {
     if meta.len() > cap {
         return Err(format!("is {} bytes, over the {cap}-byte limit; skipped", meta.len()));
     }
-    let mut buf = Vec::with_capacity(meta.len() as usize);
-    // The file may grow after the fstat: never read past the cap.
-    file.take(cap + 1).read_to_end(&mut buf).map_err(|e| io_message(&e))?;
-    if buf.len() as u64 > cap {
+    // One byte more than fstat said: a short read of a regular file means end
+    // of file, so an unchanged file takes a single read() call.
+    let want = meta.len() as usize + 1;
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    loop {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                filled += n;
+                if filled < buf.len() {
+                    // Regular files only return short at end of file.
+                    break;
+                }
+                // It grew since fstat: keep reading, but never past the cap.
+                if filled as u64 > cap {
+                    return Err(format!("grew over the {cap}-byte limit while being read; skipped"));
+                }
+                let next = (buf.len() * 2).min(cap as usize + 1);
+                buf.resize(next.max(filled + 1), 0);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_message(&e)),
+        }
+    }
+    if filled as u64 > cap {
         return Err(format!("grew over the {cap}-byte limit while being read; skipped"));
     }
+    buf.truncate(filled);
     Ok(buf)
 }
 

@@ -179,6 +179,38 @@ impl SourceState {
                 return;
             }
         }
+        // A large unread stretch of events.jsonl (a cold start on a long
+        // session) is counted on a second thread while the JSON sources and
+        // the efficiency records are read; small increments stay inline.
+        let events_path = dir.join(Source::Events.path());
+        if self.events.unread_bytes(&events_path) >= PARALLEL_EVENTS_BYTES {
+            let mut events = std::mem::take(&mut self.events);
+            let counted = std::thread::scope(|scope| {
+                let worker = scope.spawn(move || {
+                    let n = events.count(&events_path);
+                    (events, n)
+                });
+                self.read_json_sources(options, now, snapshot, report);
+                worker.join()
+            });
+            let n = match counted {
+                Ok((events, n)) => {
+                    self.events = events;
+                    n
+                }
+                Err(_) => Err("could not be counted (internal error)".to_owned()),
+            };
+            record_events(n, snapshot, report);
+        } else {
+            self.read_json_sources(options, now, snapshot, report);
+            let n = self.events.count(&events_path);
+            record_events(n, snapshot, report);
+        }
+    }
+
+    /// Everything but `events.jsonl`.
+    fn read_json_sources(&mut self, options: &Options, now: SystemTime, snapshot: &mut Snapshot, report: &mut Report) {
+        let dir = options.loki_dir.as_path();
         let cap = options.json_size_cap;
 
         // dashboard-state.json
@@ -281,13 +313,17 @@ impl SourceState {
                 report.note(Source::Efficiency, w);
             }
         }
+    }
+}
 
-        // events.jsonl
-        match self.events.count(&dir.join(Source::Events.path())) {
-            Ok(Some(n)) => snapshot.events_total = n,
-            Ok(None) => {}
-            Err(why) => report.failed(Source::Events, format!("{why}; events counted as 0")),
-        }
+/// Unread `events.jsonl` bytes above which counting gets its own thread.
+const PARALLEL_EVENTS_BYTES: u64 = 16 * 1024 * 1024;
+
+fn record_events(counted: Result<Option<u64>, String>, snapshot: &mut Snapshot, report: &mut Report) {
+    match counted {
+        Ok(Some(n)) => snapshot.events_total = n,
+        Ok(None) => {}
+        Err(why) => report.failed(Source::Events, format!("{why}; events counted as 0")),
     }
 }
 
