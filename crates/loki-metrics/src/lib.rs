@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod collector;
 pub mod encode;
 mod error;
 pub mod families;
@@ -26,6 +27,7 @@ mod options;
 mod snapshot;
 mod sources;
 
+pub use collector::{Collector, DEFAULT_CACHE_TTL};
 pub use encode::{render, render_into, Format};
 pub use error::Error;
 pub use negotiate::negotiate;
