@@ -98,10 +98,7 @@ impl Collector {
         Collector {
             options,
             ttl,
-            inner: Mutex::new(Inner {
-                state: Some(SourceState::default()),
-                ..Inner::default()
-            }),
+            inner: Mutex::new(Inner { state: Some(SourceState::default()), ..Inner::default() }),
             finished: Condvar::new(),
             collections: AtomicU64::new(0),
         }
@@ -184,11 +181,7 @@ impl Collector {
         let state = inner.state.take().unwrap_or_default();
         drop(inner);
 
-        let mut guard = CollectingGuard {
-            collector: self,
-            state: Some(state),
-            result: None,
-        };
+        let mut guard = CollectingGuard { collector: self, state: Some(state), result: None };
         let snapshot = match guard.state.as_mut() {
             Some(state) => state.collect(&self.options),
             None => SourceState::default().collect(&self.options),
@@ -217,10 +210,7 @@ mod tests {
     }
 
     fn append(dir: &tempfile::TempDir, text: &str) {
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(dir.path().join("events.jsonl"))
-            .expect("open");
+        let mut f = std::fs::OpenOptions::new().append(true).open(dir.path().join("events.jsonl")).expect("open");
         f.write_all(text.as_bytes()).expect("append");
     }
 

@@ -8,11 +8,7 @@ use std::time::Duration;
 use loki_metrics::{Collector, Options};
 
 fn append(path: &Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .expect("open events.jsonl");
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("open events.jsonl");
     f.write_all(text.as_bytes()).expect("append");
 }
 
@@ -26,10 +22,7 @@ fn concurrent_callers_share_one_collection() {
     // Big enough that the first collection is still running when the others arrive.
     let line = "{\"type\":\"task_completed\",\"payload\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
     std::fs::write(dir.path().join("events.jsonl"), line.repeat(200_000)).expect("write");
-    let collector = Arc::new(Collector::new(
-        Options::new(dir.path()),
-        Duration::from_secs(3600),
-    ));
+    let collector = Arc::new(Collector::new(Options::new(dir.path()), Duration::from_secs(3600)));
     let threads = 16;
     let barrier = Arc::new(Barrier::new(threads));
     let handles: Vec<_> = (0..threads)
@@ -71,11 +64,7 @@ fn concurrent_callers_with_zero_ttl_share_a_running_collection() {
     }
     // Each caller either ran a collection or shared one that was running, so
     // fewer than one per caller ran: at most one starts after another ends.
-    assert!(
-        collector.collections() < threads as u64,
-        "{} collections for {threads} callers",
-        collector.collections()
-    );
+    assert!(collector.collections() < threads as u64, "{} collections for {threads} callers", collector.collections());
 }
 
 #[test]
@@ -84,27 +73,15 @@ fn appended_partial_lines_are_counted_exactly_once() {
     let events = dir.path().join("events.jsonl");
     let c = uncached(dir.path());
     append(&events, "{\"a\":1}\n{\"b\"");
-    assert_eq!(
-        c.collect().events_total,
-        2,
-        "a non-blank partial line counts"
-    );
+    assert_eq!(c.collect().events_total, 2, "a non-blank partial line counts");
     append(&events, ":2}");
     assert_eq!(c.collect().events_total, 2, "still the same line");
     append(&events, "\n");
     assert_eq!(c.collect().events_total, 2, "its newline adds nothing");
     append(&events, "   \n\n{\"c\":3}\n  ");
-    assert_eq!(
-        c.collect().events_total,
-        3,
-        "blank lines and a blank tail add nothing"
-    );
+    assert_eq!(c.collect().events_total, 3, "blank lines and a blank tail add nothing");
     append(&events, "{\"d\":4}\n");
-    assert_eq!(
-        c.collect().events_total,
-        4,
-        "a blank tail completed with content counts once"
-    );
+    assert_eq!(c.collect().events_total, 4, "a blank tail completed with content counts once");
 }
 
 #[test]
@@ -127,11 +104,7 @@ fn a_truncated_file_is_recounted_from_the_start() {
     let c = uncached(dir.path());
     append(&events, &"{}\n".repeat(10));
     assert_eq!(c.collect().events_total, 10);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(&events)
-        .expect("truncate");
+    std::fs::OpenOptions::new().write(true).truncate(true).open(&events).expect("truncate");
     assert_eq!(c.collect().events_total, 0);
     append(&events, "{}\n{}\n{}\n");
     assert_eq!(c.collect().events_total, 3);
@@ -189,10 +162,7 @@ fn a_replaced_dashboard_state_is_reread() {
         let tmp = dir.path().join(".dashboard-state.json.tmp");
         std::fs::write(
             &tmp,
-            format!(
-                "{{\"mode\":\"autonomous\",\"iteration\":3,\"tasks\":{{\"pending\":[{}]}}}}",
-                tasks.join(",")
-            ),
+            format!("{{\"mode\":\"autonomous\",\"iteration\":3,\"tasks\":{{\"pending\":[{}]}}}}", tasks.join(",")),
         )
         .expect("write");
         std::fs::rename(&tmp, &state).expect("rename");
