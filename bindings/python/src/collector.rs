@@ -1,0 +1,132 @@
+//! `Collector`: the core's caching, single-flight, incremental collector.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use loki_metrics::{Collector as CoreCollector, Format, DEFAULT_CACHE_TTL};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::args::{format_arg, seconds_arg, OptionArgs};
+use crate::errors::detach;
+use crate::snapshot::PySnapshot;
+
+/// Collects a directory at most once per `cache_ttl` seconds, however many
+/// threads ask, reading only what changed since the last collection.
+///
+/// Thread-safe: threads that ask while a collection runs wait for it (without
+/// the GIL) and share its result. `cache_ttl=0` collects on every call.
+#[pyclass(frozen, module = "loki_metrics", name = "Collector")]
+pub(crate) struct PyCollector {
+    inner: Arc<CoreCollector>,
+    /// The last text handed out per format, as a Python `str`: a warm render
+    /// of the same cached snapshot returns the same object, not a new copy.
+    texts: Mutex<[Option<(Arc<str>, Py<PyString>)>; 3]>,
+}
+
+fn slot(format: Format) -> usize {
+    match format {
+        Format::Prometheus => 0,
+        Format::OpenMetrics => 1,
+        Format::Json => 2,
+    }
+}
+
+#[pymethods]
+impl PyCollector {
+    #[new]
+    #[pyo3(signature = (loki_dir=None, *, cache_ttl=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None))]
+    fn new(
+        py: Python<'_>,
+        loki_dir: Option<&Bound<'_, PyAny>>,
+        cache_ttl: Option<&Bound<'_, PyAny>>,
+        max_iterations: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        json_size_cap: Option<&Bound<'_, PyAny>>,
+        exporter_metrics: Option<bool>,
+    ) -> PyResult<Self> {
+        let options = OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics }.to_options(py)?;
+        let ttl = match cache_ttl {
+            Some(ttl) => seconds_arg("cache_ttl", ttl)?,
+            None => DEFAULT_CACHE_TTL,
+        };
+        Ok(PyCollector { inner: Arc::new(CoreCollector::new(options, ttl)), texts: Mutex::default() })
+    }
+
+    /// The cached snapshot while fresh, else a new collection.
+    fn collect(&self, py: Python<'_>) -> PyResult<PySnapshot> {
+        let inner = &self.inner;
+        let snapshot = detach(py, || inner.collect())?;
+        Ok(PySnapshot { inner: snapshot })
+    }
+
+    /// The cached snapshot's encoding in `format` (`"prometheus"`,
+    /// `"openmetrics"` or `"json"`), collecting first if the cache is stale.
+    #[pyo3(signature = (format=None))]
+    fn render<'py>(&self, py: Python<'py>, format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyString>> {
+        let format = match format {
+            Some(f) => format_arg(f)?,
+            None => Format::Prometheus,
+        };
+        let inner = &self.inner;
+        let text = detach(py, || inner.render(format))?;
+        Ok(self.python_text(py, format, text))
+    }
+
+    /// Drops the cached snapshot, so the next call collects again (what was
+    /// learned about the files is kept).
+    fn invalidate(&self) {
+        self.inner.invalidate();
+    }
+
+    /// How many collections (directory reads) this collector has run.
+    #[getter]
+    fn collections(&self) -> u64 {
+        self.inner.collections()
+    }
+
+    /// The directory collected.
+    #[getter]
+    fn loki_dir(&self) -> std::path::PathBuf {
+        self.inner.options().loki_dir.clone()
+    }
+
+    /// Seconds a snapshot is served before the directory is read again.
+    #[getter]
+    fn cache_ttl(&self) -> f64 {
+        self.inner.cache_ttl().as_secs_f64()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Collector(loki_dir={}, cache_ttl={})",
+            crate::snapshot::py_str(&self.inner.options().loki_dir.display().to_string()),
+            fmt_seconds(self.inner.cache_ttl())
+        )
+    }
+}
+
+impl PyCollector {
+    /// `text` as a Python `str`, reusing the one made for the same `Arc`.
+    fn python_text<'py>(&self, py: Python<'py>, format: Format, text: Arc<str>) -> Bound<'py, PyString> {
+        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = &mut texts[slot(format)];
+        if let Some((cached, string)) = entry {
+            if Arc::ptr_eq(cached, &text) {
+                return string.bind(py).clone();
+            }
+        }
+        let string = PyString::new(py, &text);
+        *entry = Some((text, string.clone().unbind()));
+        string
+    }
+}
+
+fn fmt_seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.1}")
+    } else {
+        format!("{s}")
+    }
+}
