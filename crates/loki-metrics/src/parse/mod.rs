@@ -36,7 +36,7 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 pub use lint::{lint, LintWarning};
-pub use stream::FamilyReader;
+pub use stream::{FamilyReader, AUTO_DETECT_LIMIT, MAX_LINE_BYTES};
 
 /// Which text format to parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
