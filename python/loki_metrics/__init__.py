@@ -5,12 +5,20 @@ A thin layer over the loki-metrics Rust core (``loki_metrics._native``):
 * ``collect(loki_dir)`` reads a ``.loki`` directory into an immutable
   ``Snapshot``; ``render(source, format=...)`` encodes it as Prometheus text
   0.0.4, OpenMetrics 1.0.0 or JSON; ``Collector`` caches both.
+* ``parse(text)`` reads exposition text into ``MetricFamily`` objects shaped
+  like ``prometheus_client``'s; ``scrape(url)`` GETs an endpoint and parses it.
+* ``serve(loki_dir)`` runs the Rust exporter on a background thread;
+  ``serve_from_env()`` does so only when ``LOKI_METRICS_ENABLED=true``.
 * ``negotiate(accept)`` picks the encoding for an HTTP ``Accept`` header.
+
+Integrations (pure Python): ``loki_metrics.prometheus_client`` (a collector
+for a ``prometheus_client`` registry), ``loki_metrics.asgi`` and
+``loki_metrics.wsgi`` (apps serving the negotiated text).
 
 Problems in the directory never raise: they are ``Snapshot.warnings`` and
 documented fallback values. Errors in *arguments* raise ``TypeError`` (wrong
 type) or a ``LokiMetricsError`` subclass. The GIL is released while files are
-read and text is encoded.
+read, text is encoded or parsed, and the network is waited on.
 """
 
 from loki_metrics._errors import (
@@ -24,20 +32,27 @@ from loki_metrics._errors import (
     ServeError,
     UnknownFormatError,
 )
+from loki_metrics._families import Exemplar, MetricFamily, Sample
 from loki_metrics._native import (
     JSON_CONTENT_TYPE,
     OPENMETRICS_CONTENT_TYPE,
     PROMETHEUS_CONTENT_TYPE,
     Collector,
     ExporterInfo,
+    Server,
     Snapshot,
     SourceWarning,
     TaskCounts,
     __version__,
     collect,
     negotiate,
+    parse,
     render,
+    scrape,
+    serve,
+    serve_from_env,
 )
+from loki_metrics.parser import text_string_to_metric_families
 
 __all__ = [
     "__version__",
@@ -53,6 +68,17 @@ __all__ = [
     "PROMETHEUS_CONTENT_TYPE",
     "OPENMETRICS_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
+    # parsing and scraping
+    "parse",
+    "scrape",
+    "text_string_to_metric_families",
+    "MetricFamily",
+    "Sample",
+    "Exemplar",
+    # the exporter
+    "serve",
+    "serve_from_env",
+    "Server",
     # errors
     "LokiMetricsError",
     "ArgumentError",

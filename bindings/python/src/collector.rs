@@ -21,8 +21,11 @@ pub(crate) struct PyCollector {
     inner: Arc<CoreCollector>,
     /// The last text handed out per format, as a Python `str`: a warm render
     /// of the same cached snapshot returns the same object, not a new copy.
-    texts: Mutex<[Option<(Arc<str>, Py<PyString>)>; 3]>,
+    texts: Mutex<[Option<SharedText>; 3]>,
 }
+
+/// A rendered text and the Python `str` made from it.
+type SharedText = (Arc<str>, Py<PyString>);
 
 fn slot(format: Format) -> usize {
     match format {
@@ -107,6 +110,11 @@ impl PyCollector {
 }
 
 impl PyCollector {
+    /// Wraps a collector the core (or a server) already owns.
+    pub(crate) fn from_core(inner: Arc<CoreCollector>) -> Self {
+        PyCollector { inner, texts: Mutex::default() }
+    }
+
     /// `text` as a Python `str`, reusing the one made for the same `Arc`.
     fn python_text<'py>(&self, py: Python<'py>, format: Format, text: Arc<str>) -> Bound<'py, PyString> {
         let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());

@@ -20,7 +20,7 @@ pub(crate) struct ExceptionClass {
 }
 
 impl ExceptionClass {
-    const fn new(name: &'static str) -> Self {
+    pub(crate) const fn new(name: &'static str) -> Self {
         ExceptionClass { name, class: PyOnceLock::new() }
     }
 

@@ -10,6 +10,9 @@ mod args;
 mod collector;
 mod errors;
 mod oneshot;
+mod parse;
+mod scrape;
+mod server;
 mod snapshot;
 
 use pyo3::prelude::*;
@@ -24,6 +27,11 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(oneshot::collect, m)?)?;
     m.add_function(wrap_pyfunction!(oneshot::render, m)?)?;
     m.add_function(wrap_pyfunction!(oneshot::negotiate, m)?)?;
+    m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
+    m.add_function(wrap_pyfunction!(scrape::scrape, m)?)?;
+    m.add_function(wrap_pyfunction!(server::serve, m)?)?;
+    m.add_function(wrap_pyfunction!(server::serve_from_env, m)?)?;
+    m.add_class::<server::Server>()?;
     m.add_class::<snapshot::PySnapshot>()?;
     m.add_class::<snapshot::TaskCounts>()?;
     m.add_class::<snapshot::SourceWarning>()?;

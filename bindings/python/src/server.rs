@@ -1,0 +1,179 @@
+//! `serve`: the Rust exporter running on a background thread of its own.
+
+use std::sync::Mutex;
+
+use loki_metrics::env_flag;
+use loki_metrics_server::{RunningServer, ServeError, Server as CoreServer, ServerConfig};
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::args::{path_arg, seconds_arg, OptionArgs};
+use crate::collector::PyCollector;
+use crate::errors::{detach, wrong_type, ExceptionClass, ARGUMENT_ERROR, LOKI_METRICS_ERROR};
+
+static SERVE_ERROR: ExceptionClass = ExceptionClass::new("ServeError");
+
+/// Starts the exporter (`GET /metrics`, `GET /health`) on a background
+/// thread and returns once it listens.
+///
+/// `port=0` picks a free port (see `Server.port` / `Server.url`). `token`
+/// requires `Authorization: Bearer <token>`; `tls_cert` and `tls_key` (PEM
+/// files) serve HTTPS. Collections are cached for `cache_ttl` seconds.
+/// A port in use raises `ServeError` (an `OSError` with `errno` set).
+#[pyfunction]
+#[pyo3(signature = (
+    loki_dir=None, *, host=None, port=None, path=None, cache_ttl=None, token=None,
+    tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn serve(
+    py: Python<'_>,
+    loki_dir: Option<&Bound<'_, PyAny>>,
+    host: Option<&Bound<'_, PyAny>>,
+    port: Option<&Bound<'_, PyAny>>,
+    path: Option<&Bound<'_, PyAny>>,
+    cache_ttl: Option<&Bound<'_, PyAny>>,
+    token: Option<&Bound<'_, PyAny>>,
+    tls_cert: Option<&Bound<'_, PyAny>>,
+    tls_key: Option<&Bound<'_, PyAny>>,
+    max_iterations: Option<&Bound<'_, PyAny>>,
+    now: Option<&Bound<'_, PyAny>>,
+    json_size_cap: Option<&Bound<'_, PyAny>>,
+    exporter_metrics: Option<bool>,
+) -> PyResult<Server> {
+    let options = OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics }.to_options(py)?;
+    let mut config = ServerConfig::new(options);
+    if let Some(host) = host {
+        config.host = str_arg("host", host)?;
+    }
+    if let Some(port) = port {
+        config.port = port_arg(port)?;
+    }
+    if let Some(path) = path {
+        config.path = str_arg("path", path)?;
+    }
+    if let Some(ttl) = cache_ttl {
+        config.cache_ttl = seconds_arg("cache_ttl", ttl)?;
+    }
+    config.token = token.map(|t| str_arg("token", t)).transpose()?;
+    config.tls_cert = tls_cert.map(|p| path_arg("tls_cert", p)).transpose()?;
+    config.tls_key = tls_key.map(|p| path_arg("tls_key", p)).transpose()?;
+    start(py, config)
+}
+
+/// Starts the exporter as configured by the environment, only when
+/// `LOKI_METRICS_ENABLED` is `true` (else returns `None` and starts nothing).
+///
+/// Reads `LOKI_DIR`, `LOKI_METRICS_HOST`, `LOKI_METRICS_PORT`,
+/// `LOKI_METRICS_PATH`, `LOKI_METRICS_TOKEN`, `LOKI_MAX_ITERATIONS` and
+/// `LOKI_METRICS_EXPORTER_METRICS`, as `loki-metrics serve` does.
+#[pyfunction]
+pub(crate) fn serve_from_env(py: Python<'_>) -> PyResult<Option<Server>> {
+    if !env_flag("LOKI_METRICS_ENABLED") {
+        return Ok(None);
+    }
+    let config = ServerConfig::from_env().map_err(|e| serve_error(py, e))?;
+    start(py, config).map(Some)
+}
+
+fn start(py: Python<'_>, config: ServerConfig) -> PyResult<Server> {
+    let running = detach(py, || CoreServer::start(config))?.map_err(|e| serve_error(py, e))?;
+    let addr = running.local_addr();
+    Ok(Server {
+        url: running.url().to_owned(),
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        collector: Py::new(py, PyCollector::from_core(std::sync::Arc::clone(running.collector())))?,
+        running: Mutex::new(Some(running)),
+    })
+}
+
+fn str_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let s = value.cast::<PyString>().map_err(|_| wrong_type(what, "a str", value))?;
+    Ok(s.to_cow()?.into_owned())
+}
+
+fn port_arg(value: &Bound<'_, PyAny>) -> PyResult<u16> {
+    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(wrong_type("port", "an int", value));
+    }
+    value.extract::<u16>().map_err(|_| ARGUMENT_ERROR.msg(value.py(), format!("port must be 0-65535, got {value}")))
+}
+
+/// Each start-up failure as its exception.
+fn serve_error(py: Python<'_>, error: ServeError) -> PyErr {
+    let message = error.to_string();
+    match &error {
+        ServeError::Config(_) => ARGUMENT_ERROR.msg(py, message),
+        ServeError::Bind { source, .. } => match source.raw_os_error() {
+            Some(errno) => SERVE_ERROR.err(py, (errno, message), &[]),
+            None => SERVE_ERROR.msg(py, message),
+        },
+        ServeError::Tls(_) | ServeError::Runtime(_) => SERVE_ERROR.msg(py, message),
+        _ => SERVE_ERROR.msg(py, message),
+    }
+}
+
+/// A running exporter. `close()` (or leaving a `with` block) stops it:
+/// no new connections, in-flight requests finish, the thread ends.
+#[pyclass(frozen, module = "loki_metrics")]
+pub(crate) struct Server {
+    /// The metrics endpoint's URL, e.g. `http://127.0.0.1:57374/metrics`.
+    #[pyo3(get)]
+    url: String,
+    /// The bound address.
+    #[pyo3(get)]
+    host: String,
+    /// The bound port (the real one when 0 was asked for).
+    #[pyo3(get)]
+    port: u16,
+    /// The collector the server answers from (shares its cache).
+    #[pyo3(get)]
+    collector: Py<PyCollector>,
+    running: Mutex<Option<RunningServer>>,
+}
+
+#[pymethods]
+impl Server {
+    /// Stops the server and waits for its thread. Idempotent.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match running {
+            Some(running) => detach(py, || running.shutdown())?
+                .map_err(|e| LOKI_METRICS_ERROR.msg(py, format!("the server stopped with an error: {e}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { "closed" } else { "running" };
+        format!("<Server {} ({state})>", self.url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Dropped by the garbage collector with the GIL held: stop the server
+        // but let another thread wait for it, so the interpreter never blocks.
+        let running = self.running.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(running) = running {
+            let _ = std::thread::Builder::new().name("loki-metrics-stop".to_owned()).spawn(move || drop(running));
+        }
+    }
+}
