@@ -76,6 +76,22 @@ impl PyCollector {
         Ok(self.python_text(py, format, text))
     }
 
+    /// The cached encoding in `format` while the cache is fresh, else `None`:
+    /// never reads the directory, so an event loop can call it directly and
+    /// hand only a stale cache to a worker thread.
+    #[pyo3(signature = (format=None))]
+    fn render_if_fresh<'py>(
+        &self,
+        py: Python<'py>,
+        format: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyString>>> {
+        let format = match format {
+            Some(f) => format_arg(f)?,
+            None => Format::Prometheus,
+        };
+        Ok(self.inner.render_if_fresh(format).map(|text| self.python_text(py, format, text)))
+    }
+
     /// Drops the cached snapshot, so the next call collects again (what was
     /// learned about the files is kept).
     fn invalidate(&self) {

@@ -1,0 +1,213 @@
+"""Types of ``loki_metrics._native``, the PyO3 adapter over the Rust core.
+
+Hand-written; ``tests/python_pkg/test_typing.py`` checks it against the built
+module with ``mypy.stubtest``.
+"""
+
+import os
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import List, Optional, Tuple, Type, Union, final
+
+from loki_metrics._families import MetricFamily
+
+_StrPath = Union[str, "os.PathLike[str]"]
+_Time = Union[datetime, int, float, str]
+
+__all__ = [
+    "__version__",
+    "PROMETHEUS_CONTENT_TYPE",
+    "OPENMETRICS_CONTENT_TYPE",
+    "JSON_CONTENT_TYPE",
+    "collect",
+    "render",
+    "negotiate",
+    "parse",
+    "scrape",
+    "serve",
+    "serve_from_env",
+    "Server",
+    "Snapshot",
+    "TaskCounts",
+    "SourceWarning",
+    "ExporterInfo",
+    "Collector",
+]
+
+__version__: str
+PROMETHEUS_CONTENT_TYPE: str
+OPENMETRICS_CONTENT_TYPE: str
+JSON_CONTENT_TYPE: str
+
+def collect(
+    loki_dir: Optional[_StrPath] = None,
+    *,
+    max_iterations: Optional[int] = None,
+    now: Optional[_Time] = None,
+    json_size_cap: Optional[int] = None,
+    exporter_metrics: Optional[bool] = None,
+) -> Snapshot:
+    """Reads a `.loki` directory once and returns its `Snapshot`."""
+
+def render(source: Union[Snapshot, _StrPath, None] = None, *, format: Optional[str] = None) -> str:
+    """Encodes a `Snapshot`, or collects a directory and encodes it."""
+
+def negotiate(accept: Union[str, bytes, None] = None) -> Tuple[str, str]:
+    """Picks the encoding for an HTTP `Accept` header: `(format, content_type)`."""
+
+def parse(text: Union[str, bytes, bytearray], *, format: Optional[str] = None) -> List[MetricFamily]:
+    """Parses exposition text into a list of `MetricFamily`."""
+
+def scrape(
+    url: str,
+    *,
+    timeout: Optional[float] = None,
+    token: Optional[str] = None,
+    accept: Optional[str] = None,
+    ca_file: Optional[_StrPath] = None,
+    insecure: bool = False,
+) -> List[MetricFamily]:
+    """GETs `url` and parses the answer into a list of `MetricFamily`."""
+
+def serve(
+    loki_dir: Optional[_StrPath] = None,
+    *,
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+    path: Optional[str] = None,
+    cache_ttl: Optional[float] = None,
+    token: Optional[str] = None,
+    tls_cert: Optional[_StrPath] = None,
+    tls_key: Optional[_StrPath] = None,
+    max_iterations: Optional[int] = None,
+    now: Optional[_Time] = None,
+    json_size_cap: Optional[int] = None,
+    exporter_metrics: Optional[bool] = None,
+) -> Server:
+    """Starts the exporter on a background thread; returns once it listens."""
+
+def serve_from_env() -> Optional[Server]:
+    """Starts the exporter from the environment, only if `LOKI_METRICS_ENABLED` is true."""
+
+@final
+class TaskCounts:
+    """Task counts by status, as in `loki_tasks_total{status=...}`."""
+
+    @property
+    def pending(self) -> int: ...
+    @property
+    def in_progress(self) -> int: ...
+    @property
+    def completed(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    def to_dict(self) -> dict[str, int]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class SourceWarning:
+    """A problem met while reading a source; its value fell back as documented."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ExporterInfo:
+    """Values of the optional exporter families (`exporter_metrics=True`)."""
+
+    @property
+    def collect_seconds(self) -> float: ...
+    @property
+    def version(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Snapshot:
+    """The metric values of one collection of a `.loki` directory. Immutable."""
+
+    @property
+    def session_status(self) -> str: ...
+    @property
+    def session_status_code(self) -> int: ...
+    @property
+    def iteration_current(self) -> int: ...
+    @property
+    def iteration_max(self) -> int: ...
+    @property
+    def tasks(self) -> TaskCounts: ...
+    @property
+    def agents_active(self) -> int: ...
+    @property
+    def agents_total(self) -> int: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def events_total(self) -> int: ...
+    @property
+    def uptime_seconds(self) -> float: ...
+    @property
+    def failed_sources(self) -> Tuple[str, ...]: ...
+    @property
+    def warnings(self) -> Tuple[SourceWarning, ...]: ...
+    @property
+    def exporter(self) -> Optional[ExporterInfo]: ...
+    def to_dict(self) -> dict[str, object]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> Snapshot: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class Collector:
+    """Collects a directory at most once per `cache_ttl` seconds (thread-safe)."""
+
+    def __new__(
+        cls,
+        loki_dir: Optional[_StrPath] = None,
+        *,
+        cache_ttl: Optional[float] = None,
+        max_iterations: Optional[int] = None,
+        now: Optional[_Time] = None,
+        json_size_cap: Optional[int] = None,
+        exporter_metrics: Optional[bool] = None,
+    ) -> Collector: ...
+    def collect(self) -> Snapshot: ...
+    def render(self, format: Optional[str] = None) -> str: ...
+    def render_if_fresh(self, format: Optional[str] = None) -> Optional[str]: ...
+    def invalidate(self) -> None: ...
+    @property
+    def collections(self) -> int: ...
+    @property
+    def loki_dir(self) -> Path: ...
+    @property
+    def cache_ttl(self) -> float: ...
+
+@final
+class Server:
+    """A running exporter; `close()` or leaving a `with` block stops it."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def collector(self) -> Collector: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Server: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
