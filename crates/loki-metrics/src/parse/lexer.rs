@@ -30,44 +30,58 @@ pub(crate) struct ScannedSample<'l> {
     pub exemplar_at: usize,
 }
 
-#[inline]
-fn is_name_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c == b':'
-}
+/// Character classes of names, one table lookup per byte.
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+const LABEL_START: u8 = 4;
+const LABEL_CHAR: u8 = 8;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        let alpha = b.is_ascii_alphabetic();
+        let digit = b.is_ascii_digit();
+        let mut v = 0;
+        if alpha || b == b'_' || b == b':' {
+            v |= NAME_START | NAME_CHAR;
+        }
+        if digit {
+            v |= NAME_CHAR | LABEL_CHAR;
+        }
+        if alpha || b == b'_' {
+            v |= LABEL_START | LABEL_CHAR;
+        }
+        t[c] = v;
+        c += 1;
+    }
+    t
+};
 
 #[inline]
-fn is_name_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b':'
-}
-
-#[inline]
-fn is_label_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
-}
-
-#[inline]
-fn is_label_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+fn run_len(b: &[u8], start: u8, rest: u8) -> usize {
+    match b.first() {
+        Some(&c) if CLASSES[c as usize] & start != 0 => {
+            1 + b[1..]
+                .iter()
+                .take_while(|&&c| CLASSES[c as usize] & rest != 0)
+                .count()
+        }
+        _ => 0,
+    }
 }
 
 /// Length of the metric name at the start of `b` (0 when there is none).
 #[inline]
 pub(crate) fn metric_name_len(b: &[u8]) -> usize {
-    match b.first() {
-        Some(&c) if is_name_start(c) => 1 + b[1..].iter().take_while(|&&c| is_name_char(c)).count(),
-        _ => 0,
-    }
+    run_len(b, NAME_START, NAME_CHAR)
 }
 
 /// Length of the label name at the start of `b` (0 when there is none).
 #[inline]
 fn label_name_len(b: &[u8]) -> usize {
-    match b.first() {
-        Some(&c) if is_label_start(c) => {
-            1 + b[1..].iter().take_while(|&&c| is_label_char(c)).count()
-        }
-        _ => 0,
-    }
+    run_len(b, LABEL_START, LABEL_CHAR)
 }
 
 /// Which escapes a quoted string knows.
@@ -125,7 +139,8 @@ pub(crate) fn unescape_help(s: &str, escapes: Escapes) -> Result<Cow<'_, str>, u
 fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanError> {
     let b = line.as_bytes();
     let rest = b.get(start..).unwrap_or(&[]);
-    match memchr::memchr2(b'"', b'\\', rest) {
+    // Label values are short: a plain loop beats a vectorised search here.
+    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
         Some(i) if rest[i] == b'"' => {
             let end = start + i;
             Ok((Cow::Borrowed(line.get(start..end).unwrap_or("")), end + 1))
@@ -262,7 +277,7 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
             timestamp_at = i;
             let end = token(b, i);
             timestamp = Some(
-                parse_real(b.get(i..end).unwrap_or(&[]))
+                parse_real(line.get(i..end).unwrap_or(""))
                     .map_err(|e| (i, e.describe("a timestamp (a real number of seconds), '# ' and an exemplar, or the end of the line")))?,
             );
             i = end;
@@ -325,7 +340,7 @@ fn om_exemplar(line: &str, at: usize) -> Result<(Exemplar<'_>, usize), ScanError
     if i < b.len() {
         i += 1;
         let end = token(b, i);
-        timestamp = Some(parse_real(b.get(i..end).unwrap_or(&[])).map_err(|e| {
+        timestamp = Some(parse_real(line.get(i..end).unwrap_or("")).map_err(|e| {
             (
                 i,
                 e.describe("the exemplar timestamp (a real number of seconds)"),

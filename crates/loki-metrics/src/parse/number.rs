@@ -65,23 +65,27 @@ pub(crate) fn parse_number(s: &str) -> Result<f64, NumberError> {
             Err(NumberError::Syntax)
         };
     }
-    parse_real(b)
+    parse_real_str(s)
 }
 
 /// Parses a real number only (no `inf`/`nan`), as OpenMetrics timestamps are.
-pub(crate) fn parse_real(s: &[u8]) -> Result<f64, NumberError> {
-    if s.is_empty() {
+pub(crate) fn parse_real(s: &str) -> Result<f64, NumberError> {
+    let b = s.as_bytes();
+    if b.is_empty() {
         return Err(NumberError::Empty);
     }
-    if let Some(v) = fast_decimal(s) {
+    if let Some(v) = fast_decimal(b) {
         return Ok(v);
     }
-    if !is_real_syntax(s) {
+    parse_real_str(s)
+}
+
+/// The general path of [`parse_real`], after the fast path declined.
+fn parse_real_str(s: &str) -> Result<f64, NumberError> {
+    if !is_real_syntax(s.as_bytes()) {
         return Err(NumberError::Syntax);
     }
-    // The syntax check leaves only ASCII digits, signs, '.', 'e'/'E'.
-    let text = std::str::from_utf8(s).map_err(|_| NumberError::Syntax)?;
-    let v: f64 = text.parse().map_err(|_| NumberError::Syntax)?;
+    let v: f64 = s.parse().map_err(|_| NumberError::Syntax)?;
     if v.is_finite() {
         Ok(v)
     } else {
@@ -244,9 +248,9 @@ mod tests {
 
     #[test]
     fn timestamps_reject_inf_and_nan() {
-        assert!(parse_real(b"Inf").is_err());
-        assert!(parse_real(b"NaN").is_err());
-        assert_eq!(parse_real(b"1520879607.789"), Ok(1520879607.789));
+        assert!(parse_real("Inf").is_err());
+        assert!(parse_real("NaN").is_err());
+        assert_eq!(parse_real("1520879607.789"), Ok(1520879607.789));
     }
 
     #[test]

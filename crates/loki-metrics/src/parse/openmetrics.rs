@@ -45,6 +45,36 @@ fn kind_from_type(s: &str) -> Option<MetricKind> {
     })
 }
 
+/// A sample name's suffix after its family name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suffix {
+    None,
+    Total,
+    Created,
+    Count,
+    Sum,
+    Bucket,
+    GCount,
+    GSum,
+    Info,
+}
+
+impl Suffix {
+    fn of(s: &str) -> Suffix {
+        match s {
+            "_total" => Suffix::Total,
+            "_created" => Suffix::Created,
+            "_count" => Suffix::Count,
+            "_sum" => Suffix::Sum,
+            "_bucket" => Suffix::Bucket,
+            "_gcount" => Suffix::GCount,
+            "_gsum" => Suffix::GSum,
+            "_info" => Suffix::Info,
+            _ => Suffix::None,
+        }
+    }
+}
+
 /// A hasher for already-mixed `u64` keys.
 #[derive(Default)]
 struct IdentityHasher(u64);
@@ -137,6 +167,15 @@ struct HistogramPoint {
     negative_bucket: bool,
 }
 
+/// The metrics seen in the current family.
+#[derive(Default)]
+struct Groups {
+    /// Group hash -> index of the first sample of that metric.
+    first: GroupMap,
+    /// First samples of metrics whose hash collided with another metric's.
+    collided: Vec<u32>,
+}
+
 /// The family being read.
 struct Current<'a> {
     family: MetricFamily<'a>,
@@ -145,10 +184,6 @@ struct Current<'a> {
     has_help: bool,
     has_unit: bool,
     unit_line: usize,
-    /// Group hash -> index of the first sample of that metric.
-    groups: GroupMap,
-    /// First samples of metrics whose hash collided with another metric's.
-    collided: Vec<u32>,
     /// The metric being read: its hash, first sample, and point label.
     group: Option<(u64, u32)>,
     /// Timestamp of the last sample of the current metric.
@@ -164,6 +199,8 @@ struct Current<'a> {
 /// Reads OpenMetrics lines into families.
 pub(crate) struct OpenMetricsAssembler<'a> {
     current: Option<Current<'a>>,
+    /// Metrics of the current family (kept here to reuse the allocation).
+    groups: Groups,
     /// Finished family names and their types.
     closed: HashMap<Box<str>, MetricKind>,
     eof_line: Option<usize>,
@@ -177,6 +214,7 @@ impl<'a> OpenMetricsAssembler<'a> {
     pub(crate) fn new() -> Self {
         OpenMetricsAssembler {
             current: None,
+            groups: Groups::default(),
             closed: HashMap::new(),
             eof_line: None,
         }
@@ -387,6 +425,11 @@ impl<'a> OpenMetricsAssembler<'a> {
         if self.current.as_ref().is_some_and(|c| c.family.name == name) {
             return Ok(());
         }
+        // Families tend to be alike: size the next like the last.
+        let capacity = self
+            .current
+            .as_ref()
+            .map_or(0, |c| c.family.samples.len().min(4096));
         self.close(out)?;
         if self.closed.contains_key(name) {
             return Err(err(
@@ -396,21 +439,21 @@ impl<'a> OpenMetricsAssembler<'a> {
                 format!("family {name:?} appears a second time: the families of a MetricSet must be unique and not interleaved"),
             ));
         }
+        self.groups.first.clear();
+        self.groups.collided.clear();
         self.current = Some(Current {
             family: MetricFamily {
                 name: Cow::Owned(name.to_owned()),
                 metric_type: MetricKind::Unknown,
                 help: None,
                 unit: None,
-                samples: Vec::new(),
+                samples: Vec::with_capacity(capacity),
             },
             start_line: line_no,
             has_type: false,
             has_help: false,
             has_unit: false,
             unit_line: 0,
-            groups: GroupMap::default(),
-            collided: Vec::new(),
             group: None,
             group_ts: None,
             hist: HistogramPoint::default(),
@@ -525,8 +568,9 @@ impl<'a> OpenMetricsAssembler<'a> {
             Some(c) => c,
             None => return Err(err(line_no, line, 0, "internal error: no current family")),
         };
+        let suffix = Suffix::of(suffix);
         check_sample(cur, suffix, &scanned, line, line_no)?;
-        track_groups(cur, suffix, &scanned, line, line_no)?;
+        track_groups(cur, &mut self.groups, suffix, &scanned, line, line_no)?;
         cur.last_line = line_no;
         let sample = keep(scanned.sample);
         cur.family.samples.push(sample);
@@ -537,10 +581,10 @@ impl<'a> OpenMetricsAssembler<'a> {
 /// The label that distinguishes the points of one metric, excluded from its
 /// identity: `le` of buckets, `quantile` of summary quantiles, and the
 /// family-named label of a stateset.
-fn point_label<'n>(kind: MetricKind, suffix: &str, family: &'n str) -> Option<&'n str> {
+fn point_label<'n>(kind: MetricKind, suffix: Suffix, family: &'n str) -> Option<&'n str> {
     match (kind, suffix) {
-        (MetricKind::Histogram | MetricKind::GaugeHistogram, "_bucket") => Some("le"),
-        (MetricKind::Summary, "") => Some("quantile"),
+        (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => Some("le"),
+        (MetricKind::Summary, Suffix::None) => Some("quantile"),
         (MetricKind::StateSet, _) => Some(family),
         _ => None,
     }
@@ -552,7 +596,7 @@ fn is_integer(v: f64) -> bool {
 
 fn check_sample(
     cur: &Current<'_>,
-    suffix: &str,
+    suffix: Suffix,
     s: &ScannedSample<'_>,
     line: &str,
     line_no: usize,
@@ -581,8 +625,8 @@ fn check_sample(
     };
 
     match (kind, suffix) {
-        (MetricKind::Counter, "_total") => counter_like("counter total")?,
-        (MetricKind::Histogram | MetricKind::GaugeHistogram, "_bucket") => {
+        (MetricKind::Counter, Suffix::Total) => counter_like("counter total")?,
+        (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => {
             let le = s
                 .sample
                 .label("le")
@@ -591,17 +635,17 @@ fn check_sample(
             counter_like("bucket")?;
             integer("bucket")?;
         }
-        (MetricKind::Histogram, "_count") | (MetricKind::GaugeHistogram, "_gcount") => {
+        (MetricKind::Histogram, Suffix::Count) | (MetricKind::GaugeHistogram, Suffix::GCount) => {
             counter_like("count")?;
             integer("count")?;
         }
-        (MetricKind::Histogram, "_sum") => counter_like("histogram sum")?,
-        (MetricKind::GaugeHistogram, "_gsum") if v.is_nan() => {
+        (MetricKind::Histogram, Suffix::Sum) => counter_like("histogram sum")?,
+        (MetricKind::GaugeHistogram, Suffix::GSum) if v.is_nan() => {
             return Err(at_value(format!(
                 "gauge histogram sum {name} must not be NaN"
             )));
         }
-        (MetricKind::Summary, "") => {
+        (MetricKind::Summary, Suffix::None) => {
             let q = s.sample.label("quantile").ok_or_else(|| {
                 at_labels(format!("summary quantile {name} has no \"quantile\" label"))
             })?;
@@ -617,11 +661,11 @@ fn check_sample(
                 )));
             }
         }
-        (MetricKind::Summary, "_count") => {
+        (MetricKind::Summary, Suffix::Count) => {
             counter_like("summary count")?;
             integer("summary count")?;
         }
-        (MetricKind::Summary, "_sum") => counter_like("summary sum")?,
+        (MetricKind::Summary, Suffix::Sum) => counter_like("summary sum")?,
         (MetricKind::StateSet, _) => {
             if s.sample.label(family).is_none() {
                 return Err(at_labels(format!(
@@ -641,13 +685,13 @@ fn check_sample(
     // Labels the type reserves for its points.
     match kind {
         MetricKind::Histogram | MetricKind::GaugeHistogram
-            if suffix != "_bucket" && s.sample.label("le").is_some() =>
+            if suffix != Suffix::Bucket && s.sample.label("le").is_some() =>
         {
             return Err(at_labels(format!(
                 "{name} must not have an \"le\" label: it is reserved for buckets"
             )));
         }
-        MetricKind::Summary if !suffix.is_empty() && s.sample.label("quantile").is_some() => {
+        MetricKind::Summary if suffix != Suffix::None && s.sample.label("quantile").is_some() => {
             return Err(at_labels(format!(
                 "{name} must not have a \"quantile\" label: it is reserved for quantiles"
             )));
@@ -658,8 +702,8 @@ fn check_sample(
     if let Some(ex) = &s.sample.exemplar {
         let at_ex = |m: String| err(line_no, line, s.exemplar_at, m);
         match (kind, suffix) {
-            (MetricKind::Counter, "_total") => {}
-            (MetricKind::Histogram | MetricKind::GaugeHistogram, "_bucket") => {
+            (MetricKind::Counter, Suffix::Total) => {}
+            (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => {
                 let le = s.sample.label("le").and_then(|le| parse_number(le).ok());
                 if let Some(le) = le {
                     if ex.value > le {
@@ -696,7 +740,8 @@ fn check_le(le: &str) -> Result<(), String> {
 /// per-point histogram and counter rules.
 fn track_groups(
     cur: &mut Current<'_>,
-    suffix: &str,
+    groups: &mut Groups,
+    suffix: Suffix,
     s: &ScannedSample<'_>,
     line: &str,
     line_no: usize,
@@ -713,16 +758,21 @@ fn track_groups(
         let matches = |first: u32| {
             cur.family.samples.get(first as usize).is_some_and(|f| {
                 let f_suffix = f.name.get(family.len()..).unwrap_or("");
-                same_group(&s.sample, excl, f, point_label(kind, f_suffix, family))
+                same_group(
+                    &s.sample,
+                    excl,
+                    f,
+                    point_label(kind, Suffix::of(f_suffix), family),
+                )
             })
         };
         let same = matches!(cur.group, Some((h, first)) if h == hash && matches(first));
-        let known = cur.groups.get(&hash).copied();
+        let known = groups.first.get(&hash).copied();
         let interleaved = if same {
             None
         } else {
             known
-                .filter(|&first| matches(first) || cur.collided.iter().any(|&c| matches(c)))
+                .filter(|&first| matches(first) || groups.collided.iter().any(|&c| matches(c)))
                 .map(|_| label_text(&s.sample, excl))
         };
         (hash, same, known, interleaved)
@@ -771,9 +821,9 @@ fn track_groups(
         }
         end_point(cur)?;
         if known.is_some() {
-            cur.collided.push(index);
+            groups.collided.push(index);
         } else {
-            cur.groups.insert(hash, index);
+            groups.first.insert(hash, index);
         }
         cur.group = Some((hash, index));
     }
@@ -785,7 +835,7 @@ fn track_groups(
             let v = s.sample.value;
             let p = &mut cur.hist;
             match suffix {
-                "_bucket" => {
+                Suffix::Bucket => {
                     let le = s
                         .sample
                         .label("le")
@@ -818,12 +868,12 @@ fn track_groups(
                     p.last_le = Some(le);
                     p.last_bucket = v;
                 }
-                "_count" | "_gcount" => p.count = Some(v),
-                "_sum" | "_gsum" => p.sum = Some(v),
+                Suffix::Count | Suffix::GCount => p.count = Some(v),
+                Suffix::Sum | Suffix::GSum => p.sum = Some(v),
                 _ => {}
             }
         }
-        MetricKind::Counter if suffix == "_total" => cur.counter_total = true,
+        MetricKind::Counter if suffix == Suffix::Total => cur.counter_total = true,
         _ => {}
     }
     Ok(())

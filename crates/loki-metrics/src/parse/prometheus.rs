@@ -69,8 +69,7 @@ impl<'a> PrometheusAssembler<'a> {
             Some(_) => {
                 let scanned =
                     scan_prometheus(line, start).map_err(|(at, m)| err(line_no, line, at, m))?;
-                let family = self.family_of(&scanned.sample.name);
-                if self.current.as_ref().map(|c| c.name.as_ref()) != Some(family) {
+                if let Some(family) = self.family_of(&scanned.sample.name) {
                     let family = family.to_owned();
                     self.start_family(&family, out);
                 }
@@ -102,14 +101,14 @@ impl<'a> PrometheusAssembler<'a> {
         }
     }
 
-    /// The family a sample name belongs to: the current family if its type
-    /// allows the name, else a declared histogram or summary the name is a
-    /// `_bucket`/`_count`/`_sum` of, else the name itself.
-    fn family_of<'n>(&'n self, sample: &'n str) -> &'n str {
+    /// The family a sample name belongs to: `None` for the current family if
+    /// its type allows the name, else a declared histogram or summary the
+    /// name is a `_bucket`/`_count`/`_sum` of, else the name itself.
+    fn family_of<'n>(&'n self, sample: &'n str) -> Option<&'n str> {
         if let Some(cur) = &self.current {
             if let Some(rest) = sample.strip_prefix(cur.name.as_ref()) {
                 if cur.metric_type.prometheus_suffixes().contains(&rest) {
-                    return cur.name.as_ref();
+                    return None;
                 }
             }
         }
@@ -120,16 +119,19 @@ impl<'a> PrometheusAssembler<'a> {
                         .kind
                         .is_some_and(|k| k.prometheus_suffixes().contains(&suffix))
                     {
-                        return base;
+                        return Some(base);
                     }
                 }
             }
         }
-        sample
+        Some(sample)
     }
 
     fn start_family(&mut self, name: &str, out: &mut Vec<MetricFamily<'a>>) {
+        // Families tend to be alike: size the next like the last.
+        let mut capacity = 0;
         if let Some(cur) = self.current.take() {
+            capacity = cur.samples.len().min(4096);
             out.push(cur);
         }
         let kind = self
@@ -142,7 +144,7 @@ impl<'a> PrometheusAssembler<'a> {
             metric_type: kind,
             help: None,
             unit: None,
-            samples: Vec::new(),
+            samples: Vec::with_capacity(capacity),
         });
     }
 
