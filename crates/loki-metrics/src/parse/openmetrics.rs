@@ -581,7 +581,7 @@ impl<'a> OpenMetricsAssembler<'a> {
 /// The label that distinguishes the points of one metric, excluded from its
 /// identity: `le` of buckets, `quantile` of summary quantiles, and the
 /// family-named label of a stateset.
-fn point_label<'n>(kind: MetricKind, suffix: Suffix, family: &'n str) -> Option<&'n str> {
+fn point_label(kind: MetricKind, suffix: Suffix, family: &str) -> Option<&str> {
     match (kind, suffix) {
         (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => Some("le"),
         (MetricKind::Summary, Suffix::None) => Some("quantile"),
