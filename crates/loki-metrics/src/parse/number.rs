@@ -31,8 +31,8 @@ impl NumberError {
 
 /// Powers of ten that are exact in an `f64`, for the fast path.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
-    1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 /// Parses a sample value, label value of `le`/`quantile`, or exemplar value:
@@ -51,29 +51,41 @@ pub(crate) fn parse_number(s: &str) -> Result<f64, NumberError> {
         _ => (false, b),
     };
     if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
-        return Ok(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Ok(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
     if body.eq_ignore_ascii_case(b"nan") {
         // A sign on NaN is not in either grammar.
-        return if body.len() == b.len() { Ok(f64::NAN) } else { Err(NumberError::Syntax) };
+        return if body.len() == b.len() {
+            Ok(f64::NAN)
+        } else {
+            Err(NumberError::Syntax)
+        };
     }
-    parse_real(b)
+    parse_real_str(s)
 }
 
 /// Parses a real number only (no `inf`/`nan`), as OpenMetrics timestamps are.
-pub(crate) fn parse_real(s: &[u8]) -> Result<f64, NumberError> {
-    if s.is_empty() {
+pub(crate) fn parse_real(s: &str) -> Result<f64, NumberError> {
+    let b = s.as_bytes();
+    if b.is_empty() {
         return Err(NumberError::Empty);
     }
-    if let Some(v) = fast_decimal(s) {
+    if let Some(v) = fast_decimal(b) {
         return Ok(v);
     }
-    if !is_real_syntax(s) {
+    parse_real_str(s)
+}
+
+/// The general path of [`parse_real`], after the fast path declined.
+fn parse_real_str(s: &str) -> Result<f64, NumberError> {
+    if !is_real_syntax(s.as_bytes()) {
         return Err(NumberError::Syntax);
     }
-    // The syntax check leaves only ASCII digits, signs, '.', 'e'/'E'.
-    let text = std::str::from_utf8(s).map_err(|_| NumberError::Syntax)?;
-    let v: f64 = text.parse().map_err(|_| NumberError::Syntax)?;
+    let v: f64 = s.parse().map_err(|_| NumberError::Syntax)?;
     if v.is_finite() {
         Ok(v)
     } else {
@@ -168,7 +180,10 @@ pub(crate) fn parse_prometheus_timestamp_ms(s: &[u8]) -> Result<i64, NumberError
         if !c.is_ascii_digit() {
             return Err(NumberError::Syntax);
         }
-        v = v.checked_mul(10).and_then(|v| v.checked_add(i64::from(c - b'0'))).ok_or(NumberError::Range)?;
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(c - b'0')))
+            .ok_or(NumberError::Range)?;
     }
     Ok(v)
 }
@@ -233,14 +248,17 @@ mod tests {
 
     #[test]
     fn timestamps_reject_inf_and_nan() {
-        assert!(parse_real(b"Inf").is_err());
-        assert!(parse_real(b"NaN").is_err());
-        assert_eq!(parse_real(b"1520879607.789"), Ok(1520879607.789));
+        assert!(parse_real("Inf").is_err());
+        assert!(parse_real("NaN").is_err());
+        assert_eq!(parse_real("1520879607.789"), Ok(1520879607.789));
     }
 
     #[test]
     fn prometheus_timestamps_are_unsigned_integer_milliseconds() {
-        assert_eq!(parse_prometheus_timestamp_ms(b"1395066363000"), Ok(1395066363000));
+        assert_eq!(
+            parse_prometheus_timestamp_ms(b"1395066363000"),
+            Ok(1395066363000)
+        );
         assert!(parse_prometheus_timestamp_ms(b"-1").is_err());
         assert!(parse_prometheus_timestamp_ms(b"1.5").is_err());
         assert!(parse_prometheus_timestamp_ms(b"99999999999999999999").is_err());
