@@ -53,7 +53,14 @@ class MetricFamily:
     all five attributes, also against a ``prometheus_client`` ``Metric``.
     """
 
-    __slots__ = ("name", "documentation", "unit", "type", "samples")
+    __slots__ = {
+        "name": "The family name (a counter's without ``_total``).",
+        "documentation": "The HELP text, unescaped; ``\"\"`` when absent.",
+        "unit": "The UNIT (OpenMetrics); ``\"\"`` when absent.",
+        "type": "``counter``, ``gauge``, ``histogram``, ``summary``, ``gaugehistogram``, "
+        "``stateset``, ``info`` or ``unknown``.",
+        "samples": "The samples, in input order.",
+    }
 
     name: str
     documentation: str
