@@ -50,19 +50,19 @@ def collect(
 ) -> Snapshot:
     """Reads a `.loki` directory once and returns its `Snapshot`."""
 
-def render(source: Union[Snapshot, _StrPath, None] = None, *, format: Optional[str] = None) -> str:
+def render(source: Union[Snapshot, _StrPath, None] = None, *, format: str = "prometheus") -> str:
     """Encodes a `Snapshot`, or collects a directory and encodes it."""
 
 def negotiate(accept: Union[str, bytes, None] = None) -> Tuple[str, str]:
     """Picks the encoding for an HTTP `Accept` header: `(format, content_type)`."""
 
-def parse(text: Union[str, bytes, bytearray], *, format: Optional[str] = None) -> List[MetricFamily]:
+def parse(text: Union[str, bytes, bytearray], *, format: str = "auto") -> List[MetricFamily]:
     """Parses exposition text into a list of `MetricFamily`."""
 
 def scrape(
     url: str,
     *,
-    timeout: Optional[float] = None,
+    timeout: float = 10.0,
     token: Optional[str] = None,
     accept: Optional[str] = None,
     ca_file: Optional[_StrPath] = None,
@@ -73,10 +73,10 @@ def scrape(
 def serve(
     loki_dir: Optional[_StrPath] = None,
     *,
-    host: Optional[str] = None,
-    port: Optional[int] = None,
-    path: Optional[str] = None,
-    cache_ttl: Optional[float] = None,
+    host: str = "127.0.0.1",
+    port: int = 57374,
+    path: str = "/metrics",
+    cache_ttl: float = 2.0,
     token: Optional[str] = None,
     tls_cert: Optional[_StrPath] = None,
     tls_key: Optional[_StrPath] = None,
@@ -172,15 +172,15 @@ class Collector:
         cls,
         loki_dir: Optional[_StrPath] = None,
         *,
-        cache_ttl: Optional[float] = None,
+        cache_ttl: float = 2.0,
         max_iterations: Optional[int] = None,
         now: Optional[_Time] = None,
         json_size_cap: Optional[int] = None,
         exporter_metrics: Optional[bool] = None,
     ) -> Collector: ...
     def collect(self) -> Snapshot: ...
-    def render(self, format: Optional[str] = None) -> str: ...
-    def render_if_fresh(self, format: Optional[str] = None) -> Optional[str]: ...
+    def render(self, format: str = "prometheus") -> str: ...
+    def render_if_fresh(self, format: str = "prometheus") -> Optional[str]: ...
     def invalidate(self) -> None: ...
     @property
     def collections(self) -> int: ...

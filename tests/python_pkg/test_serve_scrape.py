@@ -85,6 +85,8 @@ def test_a_port_in_use_is_a_serve_error_with_errno(running_dir):
         with pytest.raises(loki_metrics.ServeError) as e:
             loki_metrics.serve(running_dir, port=taken.getsockname()[1])
     assert e.value.errno == errno.EADDRINUSE
+    assert str(e.value).startswith(f"[Errno {errno.EADDRINUSE}] cannot listen on 127.0.0.1:")
+    assert "(os error" not in str(e.value)
     assert isinstance(e.value, OSError) and isinstance(e.value, loki_metrics.LokiMetricsError)
 
 
@@ -140,6 +142,7 @@ def test_scrape_of_a_closed_port_is_a_connection_error_with_errno():
         loki_metrics.scrape(url)
     assert isinstance(e.value, ConnectionError) and isinstance(e.value, OSError)
     assert e.value.errno == errno.ECONNREFUSED and e.value.url == url
+    assert str(e.value) == f"[Errno {errno.ECONNREFUSED}] cannot connect to {url}: Connection refused"
 
 
 def test_scrape_of_a_silent_server_is_a_timeout_error():

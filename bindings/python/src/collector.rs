@@ -38,7 +38,10 @@ fn slot(format: Format) -> usize {
 #[pymethods]
 impl PyCollector {
     #[new]
-    #[pyo3(signature = (loki_dir=None, *, cache_ttl=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None))]
+    #[pyo3(
+        signature = (loki_dir=None, *, cache_ttl=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None),
+        text_signature = "(loki_dir=None, *, cache_ttl=2.0, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None)"
+    )]
     fn new(
         py: Python<'_>,
         loki_dir: Option<&Bound<'_, PyAny>>,
@@ -65,7 +68,7 @@ impl PyCollector {
 
     /// The cached snapshot's encoding in `format` (`"prometheus"`,
     /// `"openmetrics"` or `"json"`), collecting first if the cache is stale.
-    #[pyo3(signature = (format=None))]
+    #[pyo3(signature = (format=None), text_signature = "($self, format='prometheus')")]
     fn render<'py>(&self, py: Python<'py>, format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyString>> {
         let format = match format {
             Some(f) => format_arg(f)?,
@@ -79,7 +82,7 @@ impl PyCollector {
     /// The cached encoding in `format` while the cache is fresh, else `None`:
     /// never reads the directory, so an event loop can call it directly and
     /// hand only a stale cache to a worker thread.
-    #[pyo3(signature = (format=None))]
+    #[pyo3(signature = (format=None), text_signature = "($self, format='prometheus')")]
     fn render_if_fresh<'py>(
         &self,
         py: Python<'py>,

@@ -34,7 +34,7 @@ pub(crate) fn collect(
 /// (env `LOKI_DIR`, else `./.loki`). `format` is `"prometheus"` (text
 /// 0.0.4), `"openmetrics"` (1.0.0) or `"json"`.
 #[pyfunction]
-#[pyo3(signature = (source=None, *, format=None))]
+#[pyo3(signature = (source=None, *, format=None), text_signature = "(source=None, *, format='prometheus')")]
 pub(crate) fn render(
     py: Python<'_>,
     source: Option<&Bound<'_, PyAny>>,

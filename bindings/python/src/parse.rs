@@ -87,7 +87,7 @@ pub(crate) fn parse_error(py: Python<'_>, e: ParseError) -> PyErr {
 /// Prometheus 0.0.4), `"prometheus"` or `"openmetrics"` (strict 1.0). Invalid
 /// text raises `ParseError` with the line and column of the first problem.
 #[pyfunction]
-#[pyo3(signature = (text, *, format=None))]
+#[pyo3(signature = (text, *, format=None), text_signature = "(text, *, format='auto')")]
 pub(crate) fn parse<'py>(
     py: Python<'py>,
     text: &Bound<'py, PyAny>,

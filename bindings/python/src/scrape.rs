@@ -31,7 +31,10 @@ application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5
 /// Network failures raise `ScrapeError` (an `OSError`), an answer that is not
 /// exposition text `ParseError`. The GIL is released while waiting.
 #[pyfunction]
-#[pyo3(signature = (url, *, timeout=None, token=None, accept=None, ca_file=None, insecure=false))]
+#[pyo3(
+    signature = (url, *, timeout=None, token=None, accept=None, ca_file=None, insecure=false),
+    text_signature = "(url, *, timeout=10.0, token=None, accept=None, ca_file=None, insecure=False)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scrape<'py>(
     py: Python<'py>,
@@ -69,6 +72,12 @@ pub(crate) fn scrape<'py>(
     parse_text(py, &Text::Owned(response.body), format)
 }
 
+/// The message without io::Error's " (os error N)": Python's `OSError`
+/// already shows `[Errno N]`.
+pub(crate) fn without_os_error(message: &str, errno: i32) -> String {
+    message.replace(&format!(" (os error {errno})"), "")
+}
+
 fn str_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     let s = value.cast::<PyString>().map_err(|_| wrong_type(what, "a str", value))?;
     Ok(s.to_cow()?.into_owned())
@@ -81,7 +90,7 @@ fn fetch_error(py: Python<'_>, error: FetchError) -> PyErr {
     match &error {
         FetchError::InvalidUrl { .. } => ARGUMENT_ERROR.msg(py, message),
         FetchError::Connect { url, source } => match source.raw_os_error() {
-            Some(errno) => SCRAPE_CONNECTION_ERROR.err(py, (errno, message), &url_of(url)),
+            Some(errno) => SCRAPE_CONNECTION_ERROR.err(py, (errno, without_os_error(&message, errno)), &url_of(url)),
             None => SCRAPE_CONNECTION_ERROR.err(py, (message,), &url_of(url)),
         },
         FetchError::Timeout { url, .. } => SCRAPE_TIMEOUT_ERROR.err(py, (message,), &url_of(url)),

@@ -24,7 +24,8 @@ static SERVE_ERROR: ExceptionClass = ExceptionClass::new("ServeError");
 #[pyo3(signature = (
     loki_dir=None, *, host=None, port=None, path=None, cache_ttl=None, token=None,
     tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None
-))]
+), text_signature = "(loki_dir=None, *, host='127.0.0.1', port=57374, path='/metrics', cache_ttl=2.0, token=None, \
+    tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None)")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn serve(
     py: Python<'_>,
@@ -106,7 +107,7 @@ fn serve_error(py: Python<'_>, error: ServeError) -> PyErr {
     match &error {
         ServeError::Config(_) => ARGUMENT_ERROR.msg(py, message),
         ServeError::Bind { source, .. } => match source.raw_os_error() {
-            Some(errno) => SERVE_ERROR.err(py, (errno, message), &[]),
+            Some(errno) => SERVE_ERROR.err(py, (errno, crate::scrape::without_os_error(&message, errno)), &[]),
             None => SERVE_ERROR.msg(py, message),
         },
         ServeError::Tls(_) | ServeError::Runtime(_) => SERVE_ERROR.msg(py, message),

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the Python package both ways issue 5 requires and runs its tests
+# (tests/python_pkg) against each installed copy, never the source tree:
+#
+#   1. `pip install .` from the repository root, into a fresh venv;
+#   2. a wheel from `maturin build --release`, installed into a fresh venv in
+#      a temporary directory outside the repository, tests run from there.
+#
+# Usage: scripts/test-python.sh [extra pytest arguments]
+# Env:   PYTHON (default python3), KEEP_WORK=1 keeps the temporary directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PYTHON=${PYTHON:-python3}
+MATURIN_VERSION=1.16.0
+
+step() { printf '\n==> %s\n' "$*"; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/loki-metrics-python.XXXXXX")
+if [ "${KEEP_WORK:-0}" != 1 ]; then trap 'rm -rf "$WORK"' EXIT; fi
+
+# The golden fixtures assume the defaults; nothing may start an exporter.
+unset LOKI_DIR LOKI_MAX_ITERATIONS LOKI_METRICS_EXPORTER_METRICS LOKI_METRICS_ENABLED \
+      LOKI_METRICS_HOST LOKI_METRICS_PORT LOKI_METRICS_PATH LOKI_METRICS_TOKEN
+
+fresh_venv() {  # fresh_venv DIR: a venv with the test requirements
+  "$PYTHON" -m venv "$1"
+  "$1/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/tests/python_pkg/requirements.txt"
+}
+
+run_tests() {  # run_tests VENV: pytest from outside the repository
+  (cd "$WORK" && "$1/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python_pkg" "${@:2}")
+}
+
+step "the CLI (the golden tests compare against its output)"
+cargo build -q --locked -p loki-metrics-cli
+export LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics"
+
+step "1/2: pip install . from the repository root, into a fresh venv"
+fresh_venv "$WORK/venv-pip"
+# maturin's PEP 517 backend passes these to cargo.
+MATURIN_PEP517_ARGS="--locked" "$WORK/venv-pip/bin/python" -m pip install -q --disable-pip-version-check "$ROOT"
+run_tests "$WORK/venv-pip" "$@"
+
+step "2/2: maturin build --release, the wheel installed outside the repository"
+"$WORK/venv-pip/bin/python" -m pip install -q --disable-pip-version-check "maturin==$MATURIN_VERSION"
+# The same interpreter as the pip build: cargo reuses its artefacts.
+"$WORK/venv-pip/bin/maturin" build --release --locked -q -i "$WORK/venv-pip/bin/python" --out "$WORK/wheels"
+ls "$WORK"/wheels/*.whl
+fresh_venv "$WORK/venv-wheel"
+"$WORK/venv-wheel/bin/python" -m pip install -q --disable-pip-version-check "$WORK"/wheels/*.whl
+run_tests "$WORK/venv-wheel" "$@"
+
+step "the Python package passed both ways"
