@@ -25,6 +25,8 @@ def test_user_code_type_checks_against_the_installed_package(tmp_path):
     script = tmp_path / "user.py"
     script.write_text(textwrap.dedent('''
         import datetime
+        from typing import Optional
+
         import loki_metrics
         from loki_metrics.asgi import make_asgi_app
         from loki_metrics.parser import text_string_to_metric_families
@@ -44,7 +46,7 @@ def test_user_code_type_checks_against_the_installed_package(tmp_path):
         try:
             loki_metrics.scrape("http://127.0.0.1:57374/metrics", timeout=1.0)
         except loki_metrics.ScrapeError as e:
-            url: str | None = e.url
+            url: Optional[str] = e.url
     '''))
     proc = run("mypy", "--strict", "--no-incremental", str(script), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
