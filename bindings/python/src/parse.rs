@@ -4,8 +4,10 @@
 //!
 //! The core parses without the GIL; building the Python objects needs it, and
 //! is most of the time on a large text, so it avoids Python-level calls per
-//! sample: label-name and sample-name strings are made once and shared, and
-//! each `Sample` tuple is allocated and filled directly.
+//! sample: label-name and sample-name strings are made once per parse and
+//! shared (not interned: on CPython 3.12 interned strings are immortal, and
+//! the names come from untrusted text), and each `Sample` tuple is
+//! allocated and filled directly.
 
 use std::collections::HashMap;
 
@@ -219,9 +221,9 @@ impl<'py> Builder<'py> {
                 Some((_, s)) => s.clone(),
                 None => {
                     let s = if sample_suffix.is_empty() {
-                        PyString::intern(py, &sample.name)
+                        PyString::new(py, &sample.name)
                     } else {
-                        PyString::intern(py, &format!("{}{sample_suffix}", sample.name))
+                        PyString::new(py, &format!("{}{sample_suffix}", sample.name))
                     };
                     sample_names.push((sample.name.as_ref(), s.clone()));
                     s
@@ -289,7 +291,7 @@ impl<'py> Builder<'py> {
         let s = match self.keys.get(k) {
             Some(s) => s.clone(),
             None => {
-                let s = PyString::intern(self.py, k);
+                let s = PyString::new(self.py, k);
                 self.keys.insert(k.to_owned(), s.clone());
                 s
             }
