@@ -48,6 +48,12 @@ pub(crate) fn path_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<PathBuf
     value.extract::<PathBuf>().map_err(|_| wrong_type(what, "a str or os.PathLike", value))
 }
 
+/// A `str`.
+pub(crate) fn str_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let s = value.cast::<PyString>().map_err(|_| wrong_type(what, "a str", value))?;
+    Ok(s.to_cow()?.into_owned())
+}
+
 /// A positive `int` (a `bool` is refused, although Python counts it as an int).
 pub(crate) fn positive_int(what: &str, value: &Bound<'_, PyAny>) -> PyResult<u64> {
     let py = value.py();

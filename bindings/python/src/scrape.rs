@@ -9,8 +9,8 @@ use loki_metrics_server::{ClientTrust, FetchError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
-use crate::args::{path_arg, seconds_arg};
-use crate::errors::{detach, wrong_type, ExceptionClass, ARGUMENT_ERROR};
+use crate::args::{path_arg, seconds_arg, str_arg};
+use crate::errors::{detach, ExceptionClass, ARGUMENT_ERROR};
 use crate::parse::{parse_text, Text};
 
 static SCRAPE_ERROR: ExceptionClass = ExceptionClass::new("ScrapeError");
@@ -76,11 +76,6 @@ pub(crate) fn scrape<'py>(
 /// already shows `[Errno N]`.
 pub(crate) fn without_os_error(message: &str, errno: i32) -> String {
     message.replace(&format!(" (os error {errno})"), "")
-}
-
-fn str_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
-    let s = value.cast::<PyString>().map_err(|_| wrong_type(what, "a str", value))?;
-    Ok(s.to_cow()?.into_owned())
 }
 
 /// Each fetch failure as its exception, with `url` (and `status`, `body`) set.

@@ -5,9 +5,8 @@ use std::sync::Mutex;
 use loki_metrics::env_flag;
 use loki_metrics_server::{RunningServer, ServeError, Server as CoreServer, ServerConfig};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
-use crate::args::{path_arg, seconds_arg, OptionArgs};
+use crate::args::{path_arg, seconds_arg, str_arg, OptionArgs};
 use crate::collector::PyCollector;
 use crate::errors::{detach, wrong_type, ExceptionClass, ARGUMENT_ERROR, LOKI_METRICS_ERROR};
 
@@ -87,11 +86,6 @@ fn start(py: Python<'_>, config: ServerConfig) -> PyResult<Server> {
         collector: Py::new(py, PyCollector::from_core(std::sync::Arc::clone(running.collector())))?,
         running: Mutex::new(Some(running)),
     })
-}
-
-fn str_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
-    let s = value.cast::<PyString>().map_err(|_| wrong_type(what, "a str", value))?;
-    Ok(s.to_cow()?.into_owned())
 }
 
 fn port_arg(value: &Bound<'_, PyAny>) -> PyResult<u16> {
