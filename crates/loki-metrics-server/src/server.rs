@@ -275,7 +275,7 @@ pub async fn shutdown_signal() {
 fn runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, ServeError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads.max(1))
-        .max_blocking_threads(64)
+        .max_blocking_threads(8)
         .thread_name("loki-metrics-http")
         .enable_all()
         .build()
