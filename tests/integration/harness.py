@@ -1,0 +1,126 @@
+"""Shared helpers of the integration scripts: the binary, free ports,
+processes that are always cleaned up, readiness polls with deadlines."""
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+    "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+
+_children: list[subprocess.Popen] = []
+
+
+def binary() -> str:
+    """The loki-metrics binary: $LOKI_METRICS_BIN, else target/debug."""
+    path = os.environ.get("LOKI_METRICS_BIN") or str(ROOT / "target/debug/loki-metrics")
+    if not Path(path).is_file():
+        sys.exit(f"{path} not found: run `cargo build -p loki-metrics-cli` first")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(args: list[str], log: Path) -> subprocess.Popen:
+    """Starts a process in its own process group, killed at exit."""
+    proc = subprocess.Popen(
+        args,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    _children.append(proc)
+    return proc
+
+
+def _cleanup() -> None:
+    for proc in _children:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+    for proc in _children:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+atexit.register(_cleanup)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+
+def http_get(url: str, accept: str | None = None, timeout: float = 5.0) -> tuple[int, dict, bytes]:
+    req = urllib.request.Request(url)
+    if accept:
+        req.add_header("Accept", accept)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def wait_until(what: str, check, deadline_s: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+    """Polls `check()` until it returns a truthy value, or fails naming `what`."""
+    deadline = time.monotonic() + deadline_s
+    last_error = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log else ""
+            raise SystemExit(f"FAIL: process exited ({proc.returncode}) while waiting for {what}\n{tail}")
+        try:
+            value = check()
+            if value:
+                return value
+        except (OSError, ValueError, KeyError) as e:
+            last_error = e
+        time.sleep(0.1)
+    raise SystemExit(f"FAIL: timed out waiting for {what} (last error: {last_error})")
+
+
+def parse_exposition(text: str, openmetrics: bool) -> dict[str, float]:
+    """A strict-enough parse of the exposition: `name{labels}` -> value.
+    Raises ValueError on any line that is not a comment or a sample."""
+    samples: dict[str, float] = {}
+    lines = text.split("\n")
+    if lines[-1] != "":
+        raise ValueError("body does not end with a newline")
+    lines = lines[:-1]
+    if openmetrics:
+        if not lines or lines[-1] != "# EOF":
+            raise ValueError("OpenMetrics body does not end with # EOF")
+        lines = lines[:-1]
+    for n, line in enumerate(lines, 1):
+        if line.startswith("# "):
+            kind = line.split(" ", 3)[1]
+            if kind not in ("HELP", "TYPE", "UNIT"):
+                raise ValueError(f"line {n}: unknown comment {line!r}")
+            continue
+        if not line:
+            raise ValueError(f"line {n}: blank line")
+        key, _, value = line.rpartition(" ")
+        if not key:
+            raise ValueError(f"line {n}: no value: {line!r}")
+        samples[key] = float(value)
+    return samples
+
+
+def ok(message: str) -> None:
+    print(f"ok - {message}", flush=True)
