@@ -35,3 +35,9 @@ cargo test --workspace --locked
 
 step "python tests against the built CLI"
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python -m pytest -q tests/python
+
+step "integration: a real Prometheus scraping the exporter"
+LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/prometheus_scrape.py
+
+step "integration: soak (simulate + 16 concurrent scrapers)"
+LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/soak.py

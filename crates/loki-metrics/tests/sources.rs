@@ -446,3 +446,32 @@ fn many_efficiency_problems_are_summarised_not_listed_one_by_one() {
     assert_eq!(n, 21, "20 listed and one summary: {:?}", s.warnings);
     assert!(warned(&s, Source::Efficiency, "30 more"));
 }
+
+#[test]
+fn a_record_filled_in_after_it_was_created_is_picked_up_without_a_folder_change() {
+    let l = Loki::new();
+    let record = l.write("metrics/efficiency/1.json", "");
+    let mut state = SourceState::default();
+    let o = l.options();
+    let s = state.collect(&o);
+    assert_eq!(s.cost_usd, 0.0);
+    assert!(s.failed_sources.contains(&Source::Efficiency));
+    // Written in place: the folder's entries (and mtime) do not change.
+    fs::write(&record, r#"{"cost_usd": 2.5}"#).expect("write in place");
+    let s = state.collect(&o);
+    assert_eq!(s.cost_usd, 2.5);
+    assert!(!s.failed_sources.contains(&Source::Efficiency), "{:?}", s.warnings);
+}
+
+#[test]
+fn a_new_record_in_an_unchanged_looking_folder_is_found_by_the_listing() {
+    let l = Loki::new();
+    let mut state = SourceState::default();
+    let o = l.options();
+    l.write("metrics/efficiency/1.json", r#"{"cost_usd": 1}"#);
+    assert_eq!(state.collect(&o).cost_usd, 1.0);
+    for i in 2..=5 {
+        l.write(&format!("metrics/efficiency/{i}.json"), r#"{"cost_usd": 1}"#);
+        assert_eq!(state.collect(&o).cost_usd, f64::from(i));
+    }
+}
