@@ -27,6 +27,7 @@ pub mod families;
 pub mod fuzzing;
 mod negotiate;
 mod options;
+pub mod parse;
 mod snapshot;
 mod sources;
 

@@ -1,0 +1,277 @@
+//! Parser benchmark: MB/s of `parse` and of the streaming reader on a 25 MB
+//! text (200,000 samples in 2,000 families, 4 labels each), and the peak RSS
+//! of a streaming parse of a 1 GB text synthesised on the fly.
+//!
+//! ```text
+//! bench-parse                 # everything, human-readable, then one JSON line
+//! bench-parse --emit FILE     # write the 25 MB Prometheus text and exit
+//! bench-parse --stream-gb N   # (child) stream N GiB and print peak RSS
+//! ```
+
+use std::io::{BufReader, Read};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use loki_metrics::parse::{parse, FamilyReader, ParseFormat};
+use loki_metrics_bench::{median_time, peak_rss_bytes};
+
+const FAMILIES: usize = 2_000;
+const SAMPLES_PER_FAMILY: usize = 100;
+const RUNS: usize = 7;
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// Appends family `i` (100 samples, 4 labels each) to `out`.
+fn push_family(out: &mut String, i: usize, rng: &mut Rng, openmetrics: bool) {
+    use std::fmt::Write;
+    const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
+    const STATUS: [&str; 5] = ["200", "201", "404", "500", "503"];
+    let name = format!("bench_family_{i:04}_seconds");
+    let _ = writeln!(
+        out,
+        "# HELP {name} Synthetic latency family number {i} of the parser benchmark."
+    );
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    if openmetrics {
+        let _ = writeln!(out, "# UNIT {name} seconds");
+    }
+    for j in 0..SAMPLES_PER_FAMILY {
+        let r = rng.next();
+        let value = (r >> 11) as f64 / (1u64 << 53) as f64 * 10_000.0;
+        let _ = writeln!(
+            out,
+            "{name}{{method=\"{}\",handler=\"/api/v1/r{j:03}\",status=\"{}\",instance=\"10.0.{}.{}:9100\"}} {value}",
+            METHODS[j % 4],
+            STATUS[(r % 5) as usize],
+            i % 256,
+            j,
+        );
+    }
+}
+
+/// The benchmark text: 2,000 families, 200,000 samples.
+fn bench_text(openmetrics: bool) -> String {
+    let mut out = String::with_capacity(27 << 20);
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    for i in 0..FAMILIES {
+        push_family(&mut out, i, &mut rng, openmetrics);
+    }
+    if openmetrics {
+        out.push_str("# EOF\n");
+    }
+    out
+}
+
+/// A reader that synthesises OpenMetrics text of at least `limit` bytes.
+struct Synthetic {
+    limit: u64,
+    produced: u64,
+    family: usize,
+    rng: Rng,
+    buf: String,
+    pos: usize,
+    finished: bool,
+}
+
+impl Read for Synthetic {
+    fn read(&mut self, dst: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            if self.finished {
+                return Ok(0);
+            }
+            self.buf.clear();
+            self.pos = 0;
+            if self.produced >= self.limit {
+                self.buf.push_str("# EOF\n");
+                self.finished = true;
+            } else {
+                push_family(&mut self.buf, self.family, &mut self.rng, true);
+                self.family += 1;
+            }
+            self.produced += self.buf.len() as u64;
+        }
+        let n = dst.len().min(self.buf.len() - self.pos);
+        dst[..n].copy_from_slice(&self.buf.as_bytes()[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn mb_per_s(bytes: usize, t: Duration) -> f64 {
+    bytes as f64 / 1e6 / t.as_secs_f64()
+}
+
+/// Child mode: stream `gib` GiB and report samples and peak RSS.
+fn stream_child(gib: u64) -> ExitCode {
+    let limit = gib << 30;
+    let source = Synthetic {
+        limit,
+        produced: 0,
+        family: 0,
+        rng: Rng(7),
+        buf: String::new(),
+        pos: 0,
+        finished: false,
+    };
+    let start = std::time::Instant::now();
+    let mut samples = 0usize;
+    let mut families = 0usize;
+    for f in FamilyReader::new(
+        BufReader::with_capacity(64 << 10, source),
+        ParseFormat::OpenMetrics,
+    ) {
+        match f {
+            Ok(f) => {
+                families += 1;
+                samples += f.samples.len();
+            }
+            Err(e) => {
+                eprintln!("stream error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{{\"stream_bytes\":{limit},\"stream_families\":{families},\"stream_samples\":{samples},\"stream_seconds\":{secs:.3},\"stream_peak_rss_bytes\":{}}}",
+        peak_rss_bytes().unwrap_or(0)
+    );
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--emit") => {
+            let Some(path) = args.get(1) else {
+                eprintln!("usage: bench-parse --emit FILE");
+                return ExitCode::from(2);
+            };
+            if let Err(e) = std::fs::write(path, bench_text(false)) {
+                eprintln!("cannot write {path}: {e}");
+                return ExitCode::from(1);
+            }
+            return ExitCode::SUCCESS;
+        }
+        Some("--repeat") => {
+            // Profiling aid: parse the 25 MB text N times in one format.
+            let format = args
+                .get(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(ParseFormat::Prometheus);
+            let n: usize = args
+                .get(2)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(10)
+                .max(1);
+            let text = bench_text(format == ParseFormat::OpenMetrics);
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                std::hint::black_box(parse(&text, format).map(|f| f.len()).ok());
+            }
+            let t = start.elapsed() / n as u32;
+            println!("{format}: {:.1} MB/s", mb_per_s(text.len(), t));
+            return ExitCode::SUCCESS;
+        }
+        Some("--stream-gb") => {
+            let gib = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+            return stream_child(gib);
+        }
+        _ => {}
+    }
+
+    let prom = bench_text(false);
+    let om = bench_text(true);
+    let check = |text: &str, format| match parse(text, format) {
+        Ok(f) => f.iter().map(|f| f.samples.len()).sum::<usize>(),
+        Err(e) => panic!("benchmark text does not parse: {e}"),
+    };
+    assert_eq!(
+        check(&prom, ParseFormat::Prometheus),
+        FAMILIES * SAMPLES_PER_FAMILY
+    );
+    assert_eq!(
+        check(&om, ParseFormat::OpenMetrics),
+        FAMILIES * SAMPLES_PER_FAMILY
+    );
+
+    let t_prom = median_time(RUNS, || {
+        std::hint::black_box(
+            parse(std::hint::black_box(&prom), ParseFormat::Prometheus)
+                .map(|f| f.len())
+                .ok(),
+        );
+    });
+    let t_om = median_time(RUNS, || {
+        std::hint::black_box(
+            parse(std::hint::black_box(&om), ParseFormat::OpenMetrics)
+                .map(|f| f.len())
+                .ok(),
+        );
+    });
+    let t_stream = median_time(RUNS, || {
+        let n = FamilyReader::new(BufReader::new(om.as_bytes()), ParseFormat::OpenMetrics)
+            .filter(Result::is_ok)
+            .count();
+        std::hint::black_box(n);
+    });
+    println!(
+        "text: {:.1} MB Prometheus 0.0.4 / {:.1} MB OpenMetrics, {} families, {} samples, 4 labels each",
+        prom.len() as f64 / 1e6,
+        om.len() as f64 / 1e6,
+        FAMILIES,
+        FAMILIES * SAMPLES_PER_FAMILY
+    );
+    let r_prom = mb_per_s(prom.len(), t_prom);
+    let r_om = mb_per_s(om.len(), t_om);
+    let r_stream = mb_per_s(om.len(), t_stream);
+    println!(
+        "parse prometheus   median {:>8.1} ms  {r_prom:>7.1} MB/s",
+        t_prom.as_secs_f64() * 1e3
+    );
+    println!(
+        "parse openmetrics  median {:>8.1} ms  {r_om:>7.1} MB/s",
+        t_om.as_secs_f64() * 1e3
+    );
+    println!(
+        "stream openmetrics median {:>8.1} ms  {r_stream:>7.1} MB/s",
+        t_stream.as_secs_f64() * 1e3
+    );
+
+    let child = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .args(["--stream-gb", "1"])
+            .output()
+    });
+    let stream_json = match child {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => {
+            eprintln!(
+                "streaming child failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from("{}")
+        }
+        Err(e) => {
+            eprintln!("cannot run streaming child: {e}");
+            String::from("{}")
+        }
+    };
+    println!("stream 1 GiB (synthesised, OpenMetrics): {stream_json}");
+    println!(
+        "{{\"bytes_prometheus\":{},\"bytes_openmetrics\":{},\"parse_prometheus_mb_s\":{r_prom:.1},\"parse_openmetrics_mb_s\":{r_om:.1},\"stream_openmetrics_mb_s\":{r_stream:.1},\"stream_1gib\":{stream_json}}}",
+        prom.len(),
+        om.len()
+    );
+    ExitCode::SUCCESS
+}
