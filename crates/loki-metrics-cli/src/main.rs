@@ -1,5 +1,6 @@
 //! `loki-metrics`: render, serve, fetch and check Loki Mode metrics.
 
+mod check;
 mod render;
 
 use std::process::ExitCode;
@@ -17,11 +18,16 @@ struct Cli {
 enum Command {
     /// Print the metrics of a .loki directory (no server needed).
     Render(render::RenderArgs),
+    /// Check exposition text (Prometheus 0.0.4 or OpenMetrics 1.0) from a file
+    /// or stdin: exit 1 with `line:column: message` if it is invalid, and
+    /// print promtool-style lint warnings.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
