@@ -572,6 +572,174 @@ static void an_internal_panic_surfaces_as_the_panic_status(void) {
     CHECK(code == LOKI_FORMAT_OPENMETRICS);
 }
 
+/* ---- parse --------------------------------------------------------------- */
+
+static loki_families *parse_ok(const char *text, uint32_t format) {
+    loki_families *families = NULL;
+    CHECK_STATUS(loki_parse(text, strlen(text), format, &families), LOKI_STATUS_OK);
+    return families;
+}
+
+static void parse_of_golden_openmetrics_gives_the_nine_families(void) {
+    char path[4096];
+    size_t len = 0;
+    char *text;
+    loki_families *families = NULL;
+    loki_family f;
+    loki_sample s;
+    loki_str name, value;
+    snprintf(path, sizeof path, "%s/running/expected.om", fixtures);
+    text = read_file(path, &len);
+    CHECK(text != NULL);
+    if (!text) return;
+    CHECK_STATUS(loki_parse(text, len, LOKI_PARSE_FORMAT_AUTO, &families), LOKI_STATUS_OK);
+    /* The families own a copy: the input may go at once. */
+    memset(text, 'x', len);
+    free(text);
+    CHECK(loki_families_count(families) == 9);
+    CHECK_STATUS(loki_families_family(families, 0, &f), LOKI_STATUS_OK);
+    CHECK(str_eq(f.name, "loki_session_status") && f.metric_type == LOKI_METRIC_TYPE_GAUGE);
+    CHECK(str_eq(f.help, "Current session status (0=stopped, 1=running, 2=paused)"));
+    CHECK(f.unit.data == NULL && f.sample_count == 1);
+    CHECK_STATUS(loki_families_family(families, 3, &f), LOKI_STATUS_OK);
+    CHECK(str_eq(f.name, "loki_tasks_total") && f.sample_count == 4);
+    CHECK_STATUS(loki_families_sample(families, 3, 2, &s), LOKI_STATUS_OK);
+    CHECK(str_eq(s.name, "loki_tasks_total") && s.label_count == 1 && s.value == 7.0 && s.has_timestamp == 0);
+    CHECK_STATUS(loki_families_label(families, 3, 2, 0, &name, &value), LOKI_STATUS_OK);
+    CHECK(str_eq(name, "status") && str_eq(value, "completed"));
+    CHECK_STATUS(loki_families_family(families, 7, &f), LOKI_STATUS_OK);
+    CHECK(str_eq(f.name, "loki_events") && f.metric_type == LOKI_METRIC_TYPE_COUNTER);
+    CHECK_STATUS(loki_families_sample(families, 7, 0, &s), LOKI_STATUS_OK);
+    CHECK(str_eq(s.name, "loki_events_total") && s.value == 12.0);
+    CHECK_STATUS(loki_families_family(families, 8, &f), LOKI_STATUS_OK);
+    CHECK(str_eq(f.name, "loki_uptime_seconds") && str_eq(f.unit, "seconds"));
+    loki_families_free(families);
+}
+
+static void every_golden_exposition_parses_back_to_nine_families(void) {
+    DIR *dir = opendir(fixtures);
+    struct dirent *entry;
+    CHECK(dir != NULL);
+    if (!dir) return;
+    while ((entry = readdir(dir)) != NULL) {
+        int f;
+        if (entry->d_name[0] == '.') continue;
+        for (f = 0; f < 2; f++) {
+            char path[4096];
+            size_t len = 0;
+            char *text;
+            loki_families *families = NULL;
+            snprintf(path, sizeof path, "%s/%s/%s", fixtures, entry->d_name, EXPECTED_FILES[f]);
+            text = read_file(path, &len);
+            CHECK(text != NULL);
+            if (!text) continue;
+            CHECK_STATUS(loki_parse(text, len, f == 0 ? LOKI_PARSE_FORMAT_PROMETHEUS : LOKI_PARSE_FORMAT_OPENMETRICS,
+                                    &families),
+                         LOKI_STATUS_OK);
+            CHECK(loki_families_count(families) == 9);
+            loki_families_free(families);
+            free(text);
+        }
+    }
+    closedir(dir);
+}
+
+static void parse_reads_timestamps_escapes_and_special_values(void) {
+    loki_families *families = parse_ok("# HELP a A \\\\ help\\nline\n# TYPE a gauge\n"
+                                       "a{x=\"q\\\"uote\",y=\"line\\nbreak\"} 1.5 1700000000000\n"
+                                       "a{x=\"inf\"} +Inf\na{x=\"nan\"} NaN\nb 2\n",
+                                       LOKI_PARSE_FORMAT_PROMETHEUS);
+    loki_family f;
+    loki_sample s;
+    loki_str name, value;
+    CHECK(loki_families_count(families) == 2);
+    CHECK_STATUS(loki_families_family(families, 0, &f), LOKI_STATUS_OK);
+    CHECK(str_eq(f.help, "A \\ help\nline") && f.sample_count == 3);
+    CHECK_STATUS(loki_families_sample(families, 0, 0, &s), LOKI_STATUS_OK);
+    CHECK(s.value == 1.5 && s.has_timestamp != 0 && s.timestamp == 1700000000.0 && s.label_count == 2);
+    CHECK_STATUS(loki_families_label(families, 0, 0, 0, &name, &value), LOKI_STATUS_OK);
+    CHECK(str_eq(name, "x") && str_eq(value, "q\"uote"));
+    CHECK_STATUS(loki_families_label(families, 0, 0, 1, &name, &value), LOKI_STATUS_OK);
+    CHECK(str_eq(name, "y") && str_eq(value, "line\nbreak"));
+    CHECK_STATUS(loki_families_sample(families, 0, 1, &s), LOKI_STATUS_OK);
+    CHECK(isinf(s.value) && s.value > 0);
+    CHECK_STATUS(loki_families_sample(families, 0, 2, &s), LOKI_STATUS_OK);
+    CHECK(isnan(s.value));
+    CHECK_STATUS(loki_families_family(families, 1, &f), LOKI_STATUS_OK);
+    CHECK(str_eq(f.name, "b") && f.metric_type == LOKI_METRIC_TYPE_UNKNOWN && f.help.data == NULL);
+    loki_families_free(families);
+}
+
+static void parse_of_empty_text_gives_no_families(void) {
+    loki_families *families = NULL;
+    CHECK_STATUS(loki_parse(NULL, 0, LOKI_PARSE_FORMAT_AUTO, &families), LOKI_STATUS_OK);
+    CHECK(families != NULL && loki_families_count(families) == 0);
+    loki_families_free(families);
+}
+
+static void invalid_exposition_is_parse_error_with_line_and_column(void) {
+    static const char text[] = "# TYPE a gauge\na 1\nb{x=\"1\" 2\n";
+    loki_families *families = (loki_families *)text;
+    size_t line = 0, column = 0;
+    CHECK_STATUS(loki_parse(text, sizeof text - 1, LOKI_PARSE_FORMAT_PROMETHEUS, &families), LOKI_STATUS_PARSE_ERROR);
+    CHECK(families == NULL);
+    CHECK(strncmp(loki_last_error_message(), "3:", 2) == 0);
+    CHECK(loki_last_error_position(&line, &column) == 1);
+    CHECK(line == 3 && column > 1);
+    /* Only a parse error has a position. */
+    CHECK_STATUS(loki_parse(text, 3, 9, &families), LOKI_STATUS_UNKNOWN_FORMAT);
+    CHECK(loki_last_error_position(&line, &column) == 0);
+}
+
+static void openmetrics_refuses_hex_floats_that_strtod_would_accept(void) {
+    static const char text[] = "# TYPE a gauge\na 0x1p3\n# EOF\n";
+    loki_families *families = NULL;
+    CHECK_STATUS(loki_parse(text, sizeof text - 1, LOKI_PARSE_FORMAT_OPENMETRICS, &families), LOKI_STATUS_PARSE_ERROR);
+    CHECK(strncmp(loki_last_error_message(), "2:", 2) == 0);
+    CHECK(families == NULL);
+}
+
+static void openmetrics_without_eof_is_a_parse_error(void) {
+    static const char text[] = "# TYPE a gauge\na 1\n";
+    loki_families *families = NULL;
+    CHECK_STATUS(loki_parse(text, sizeof text - 1, LOKI_PARSE_FORMAT_OPENMETRICS, &families), LOKI_STATUS_PARSE_ERROR);
+}
+
+static void parse_accessors_past_the_end_are_out_of_range(void) {
+    loki_families *families = parse_ok("# TYPE a gauge\na{l=\"v\"} 1\n", LOKI_PARSE_FORMAT_AUTO);
+    loki_family f;
+    loki_sample s;
+    loki_str name, value;
+    CHECK_STATUS(loki_families_family(families, 1, &f), LOKI_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(loki_families_sample(families, 0, 1, &s), LOKI_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(loki_families_sample(families, 5, 0, &s), LOKI_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(loki_families_label(families, 0, 0, 1, &name, &value), LOKI_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(loki_families_label(families, 0, 0, 0, &name, &value), LOKI_STATUS_OK);
+    loki_families_free(families);
+}
+
+static void parse_bad_arguments_give_their_statuses(void) {
+    loki_families *families = NULL;
+    loki_family f;
+    loki_sample s;
+    loki_str name;
+    CHECK_STATUS(loki_parse("a 1\n", 4, LOKI_PARSE_FORMAT_AUTO, NULL), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(loki_parse(NULL, 4, LOKI_PARSE_FORMAT_AUTO, &families), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(loki_parse("a{x=\"\xff\"} 1\n", 11, LOKI_PARSE_FORMAT_AUTO, &families), LOKI_STATUS_INVALID_UTF8);
+    CHECK_STATUS(loki_parse("a 1\n", 4, 3, &families), LOKI_STATUS_UNKNOWN_FORMAT);
+    CHECK_STATUS(loki_parse("a 1\n", SIZE_MAX, LOKI_PARSE_FORMAT_AUTO, &families), LOKI_STATUS_INVALID_ARGUMENT);
+    CHECK(families == NULL);
+    CHECK(loki_families_count(NULL) == 0);
+    CHECK_STATUS(loki_families_family(NULL, 0, &f), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(loki_families_sample(NULL, 0, 0, &s), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(loki_families_label(NULL, 0, 0, 0, &name, &name), LOKI_STATUS_NULL_ARGUMENT);
+    families = parse_ok("a 1\n", LOKI_PARSE_FORMAT_AUTO);
+    CHECK_STATUS(loki_families_family(families, 0, NULL), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(loki_families_label(families, 0, 0, 0, NULL, &name), LOKI_STATUS_NULL_ARGUMENT);
+    loki_families_free(families);
+    loki_families_free(NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
@@ -604,6 +772,15 @@ int main(int argc, char **argv) {
     RUN(collector_reads_the_directory_once_per_ttl);
     RUN(collector_with_zero_ttl_reads_on_every_call);
     RUN(one_collector_serves_several_threads_at_once);
+    RUN(parse_of_golden_openmetrics_gives_the_nine_families);
+    RUN(every_golden_exposition_parses_back_to_nine_families);
+    RUN(parse_reads_timestamps_escapes_and_special_values);
+    RUN(parse_of_empty_text_gives_no_families);
+    RUN(invalid_exposition_is_parse_error_with_line_and_column);
+    RUN(openmetrics_refuses_hex_floats_that_strtod_would_accept);
+    RUN(openmetrics_without_eof_is_a_parse_error);
+    RUN(parse_accessors_past_the_end_are_out_of_range);
+    RUN(parse_bad_arguments_give_their_statuses);
     RUN(null_pointers_are_null_argument);
     RUN(invalid_utf8_text_is_invalid_utf8);
     RUN(unknown_format_codes_and_names_are_unknown_format);

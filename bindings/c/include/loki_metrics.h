@@ -79,6 +79,26 @@ typedef enum loki_status {
   LOKI_STATUS_PANIC = 10,
 } loki_status;
 
+// The type of a metric family.
+typedef enum loki_metric_type {
+  // `counter`.
+  LOKI_METRIC_TYPE_COUNTER = 0,
+  // `gauge`.
+  LOKI_METRIC_TYPE_GAUGE = 1,
+  // `histogram`.
+  LOKI_METRIC_TYPE_HISTOGRAM = 2,
+  // `gaugehistogram` (OpenMetrics only).
+  LOKI_METRIC_TYPE_GAUGE_HISTOGRAM = 3,
+  // `summary`.
+  LOKI_METRIC_TYPE_SUMMARY = 4,
+  // `stateset` (OpenMetrics only).
+  LOKI_METRIC_TYPE_STATE_SET = 5,
+  // `info` (OpenMetrics only).
+  LOKI_METRIC_TYPE_INFO = 6,
+  // `unknown` (OpenMetrics), `untyped` (Prometheus 0.0.4), or no TYPE line.
+  LOKI_METRIC_TYPE_UNKNOWN = 7,
+} loki_metric_type;
+
 // `loki_session_status`'s values, as in `loki_snapshot.session_status`.
 typedef enum loki_session_status {
   // No session, or a dead PID.
@@ -120,12 +140,28 @@ typedef enum loki_format {
   LOKI_FORMAT_JSON = 2,
 } loki_format;
 
+// Input formats of `loki_parse`.
+typedef enum loki_parse_format {
+  // OpenMetrics when the text's last line is `# EOF`, else Prometheus.
+  LOKI_PARSE_FORMAT_AUTO = 0,
+  // Prometheus text format 0.0.4.
+  LOKI_PARSE_FORMAT_PROMETHEUS = 1,
+  // OpenMetrics 1.0, strictly (every MUST of the specification).
+  LOKI_PARSE_FORMAT_OPENMETRICS = 2,
+} loki_parse_format;
+
 // A caching collector of one `.loki` directory (opaque).
 //
 // Thread safety: one collector may be used from many threads at once
 // (`collect`, `render`, `invalidate`, `collections`); concurrent callers
 // share one directory read. `loki_collector_free` must not race with them.
 typedef struct loki_collector loki_collector;
+
+// Parsed metric families (opaque): a copy of the input text and the
+// families, whose strings point into that copy or, when unescaped, into
+// their own allocations. Immutable once made, so it may be read from several
+// threads at once.
+typedef struct loki_families loki_families;
 
 // The warnings of a snapshot (opaque; owned by its `loki_snapshot`).
 typedef struct loki_warnings loki_warnings;
@@ -212,6 +248,35 @@ typedef struct loki_str {
   // The length in bytes.
   size_t len;
 } loki_str;
+
+// One family's metadata, borrowed from its `loki_families`.
+typedef struct loki_family {
+  // The family name (OpenMetrics: without `_total`, `_bucket`, ...).
+  struct loki_str name;
+  // The declared type.
+  enum loki_metric_type metric_type;
+  // The HELP text, unescaped; `data` NULL when absent or empty.
+  struct loki_str help;
+  // The UNIT (OpenMetrics); `data` NULL when absent or empty.
+  struct loki_str unit;
+  // How many samples the family has.
+  size_t sample_count;
+} loki_family;
+
+// One sample, borrowed from its `loki_families`.
+typedef struct loki_sample {
+  // The sample name, with its suffix (e.g. `foo_bucket`).
+  struct loki_str name;
+  // How many labels the sample has (read them with `loki_families_label`).
+  size_t label_count;
+  // The value (`NAN` and infinities included).
+  double value;
+  // Seconds since the epoch (Prometheus milliseconds divided by 1000);
+  // meaningful only when `has_timestamp` is non-zero.
+  double timestamp;
+  // Non-zero when the sample has a timestamp.
+  uint32_t has_timestamp;
+} loki_sample;
 
 // One warning of a snapshot, borrowed from it (valid until `loki_snapshot_free`).
 typedef struct loki_warning {
@@ -311,6 +376,72 @@ enum loki_status loki_parse_rfc3339(const char *text,
                                     size_t len,
                                     int64_t *seconds,
                                     uint32_t *nanoseconds);
+
+// Parses `len` bytes of exposition text in `format` (a `loki_parse_format`)
+// and stores the families in `*out` (free them with `loki_families_free`).
+//
+// The text is copied: it may be released as soon as this returns. A text
+// that is not a valid exposition is `LOKI_STATUS_PARSE_ERROR`; the message
+// (`loki_last_error_message`) starts with `line:column:`, and
+// `loki_last_error_position` gives both. Numbers are read by the core's own
+// parser (never `strtod`), so hex floats and the like are refused as the
+// formats require. On failure `*out` is set to NULL.
+//
+// # Safety
+// `text` must point to `len` readable bytes (or be NULL with `len` 0); `out`
+// must be valid for writes.
+enum loki_status loki_parse(const char *text,
+                            size_t len,
+                            uint32_t format,
+                            struct loki_families **out);
+
+// How many families `families` holds (0 for NULL).
+//
+// # Safety
+// `families` must be NULL or a live handle from `loki_parse`.
+size_t loki_families_count(const struct loki_families *families);
+
+// Family number `family` (from 0, in input order), borrowed from `families`
+// (valid until `loki_families_free`). `LOKI_STATUS_OUT_OF_RANGE` past the end.
+//
+// # Safety
+// `families` must be a live handle from `loki_parse`; `out` must be valid
+// for writes.
+enum loki_status loki_families_family(const struct loki_families *families,
+                                      size_t family,
+                                      struct loki_family *out);
+
+// Sample number `sample` of family `family`, borrowed from `families`
+// (valid until `loki_families_free`). `LOKI_STATUS_OUT_OF_RANGE` past the end.
+//
+// # Safety
+// `families` must be a live handle from `loki_parse`; `out` must be valid
+// for writes.
+enum loki_status loki_families_sample(const struct loki_families *families,
+                                      size_t family,
+                                      size_t sample,
+                                      struct loki_sample *out);
+
+// Label number `label` of a sample (in input order, values unescaped):
+// stores its name in `*name` and its value in `*value`, borrowed from
+// `families`. `LOKI_STATUS_OUT_OF_RANGE` past the end.
+//
+// # Safety
+// `families` must be a live handle from `loki_parse`; `name` and `value`
+// must be valid for writes.
+enum loki_status loki_families_label(const struct loki_families *families,
+                                     size_t family,
+                                     size_t sample,
+                                     size_t label,
+                                     struct loki_str *name,
+                                     struct loki_str *value);
+
+// Releases families returned by `loki_parse`. NULL is a no-op.
+//
+// # Safety
+// `families` must be NULL or a live handle from `loki_parse`, not used
+// afterwards (nor by another thread meanwhile).
+void loki_families_free(struct loki_families *families);
 
 // Encodes the `.loki` directory `dir` in `format` (a `loki_format`) and
 // stores the text in `*out`: one collection and one encoding, as the CLI's

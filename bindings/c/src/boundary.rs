@@ -56,6 +56,11 @@ impl Failure {
         Failure { status, message: message.into(), position: None }
     }
 
+    pub(crate) fn at(mut self, line: usize, column: usize) -> Self {
+        self.position = Some((line, column));
+        self
+    }
+
     pub(crate) fn null(what: &str) -> Self {
         Failure::new(loki_status::NullArgument, format!("{what} is NULL"))
     }

@@ -11,6 +11,7 @@
 mod boundary;
 mod collector;
 mod options;
+mod parse;
 mod render;
 mod snapshot;
 
@@ -23,6 +24,10 @@ pub use collector::{
 };
 pub use options::{
     loki_options, loki_parse_rfc3339, LOKI_OPTION_EXPORTER_METRICS, LOKI_OPTION_NOW, LOKI_OPTION_REQUIRE_DIRECTORY,
+};
+pub use parse::{
+    loki_families, loki_families_count, loki_families_family, loki_families_free, loki_families_label,
+    loki_families_sample, loki_family, loki_metric_type, loki_parse, loki_parse_format, loki_sample,
 };
 pub use render::{
     loki_format, loki_format_content_type, loki_format_from_name, loki_render, loki_render_snapshot, loki_string,
