@@ -670,6 +670,30 @@ static void parse_reads_timestamps_escapes_and_special_values(void) {
     loki_families_free(families);
 }
 
+static int points_into(loki_str s, const char *buf, size_t len) {
+    return s.data >= buf && s.data + s.len <= buf + len;
+}
+
+static void parse_copies_the_text_and_parse_borrowed_reads_it_in_place(void) {
+    static const char text[] = "# TYPE requests_total counter\nrequests_total{a=\"b\"} 3\n";
+    loki_families *copied = NULL, *borrowed = NULL;
+    loki_sample s1, s2;
+    CHECK_STATUS(loki_parse(text, sizeof text - 1, LOKI_PARSE_FORMAT_PROMETHEUS, &copied), LOKI_STATUS_OK);
+    CHECK_STATUS(loki_parse_borrowed(text, sizeof text - 1, LOKI_PARSE_FORMAT_PROMETHEUS, &borrowed), LOKI_STATUS_OK);
+    CHECK_STATUS(loki_families_sample(copied, 0, 0, &s1), LOKI_STATUS_OK);
+    CHECK_STATUS(loki_families_sample(borrowed, 0, 0, &s2), LOKI_STATUS_OK);
+    CHECK(str_eq(s1.name, "requests_total") && str_eq(s2.name, "requests_total") && s2.value == 3.0);
+    CHECK(!points_into(s1.name, text, sizeof text));
+    CHECK(points_into(s2.name, text, sizeof text));
+    loki_families_free(copied);
+    loki_families_free(borrowed);
+    CHECK_STATUS(loki_parse_borrowed(NULL, 1, LOKI_PARSE_FORMAT_AUTO, &borrowed), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(loki_parse_borrowed("\xff", 1, LOKI_PARSE_FORMAT_AUTO, &borrowed), LOKI_STATUS_INVALID_UTF8);
+    CHECK_STATUS(loki_parse_borrowed("a 1\n", 4, 7, &borrowed), LOKI_STATUS_UNKNOWN_FORMAT);
+    CHECK_STATUS(loki_parse_borrowed("a{ 1\n", 5, LOKI_PARSE_FORMAT_AUTO, &borrowed), LOKI_STATUS_PARSE_ERROR);
+    CHECK(borrowed == NULL);
+}
+
 static void parse_of_empty_text_gives_no_families(void) {
     loki_families *families = NULL;
     CHECK_STATUS(loki_parse(NULL, 0, LOKI_PARSE_FORMAT_AUTO, &families), LOKI_STATUS_OK);
@@ -775,6 +799,7 @@ int main(int argc, char **argv) {
     RUN(parse_of_golden_openmetrics_gives_the_nine_families);
     RUN(every_golden_exposition_parses_back_to_nine_families);
     RUN(parse_reads_timestamps_escapes_and_special_values);
+    RUN(parse_copies_the_text_and_parse_borrowed_reads_it_in_place);
     RUN(parse_of_empty_text_gives_no_families);
     RUN(invalid_exposition_is_parse_error_with_line_and_column);
     RUN(openmetrics_refuses_hex_floats_that_strtod_would_accept);

@@ -157,10 +157,10 @@ typedef enum loki_parse_format {
 // share one directory read. `loki_collector_free` must not race with them.
 typedef struct loki_collector loki_collector;
 
-// Parsed metric families (opaque): a copy of the input text and the
-// families, whose strings point into that copy or, when unescaped, into
-// their own allocations. Immutable once made, so it may be read from several
-// threads at once.
+// Parsed metric families (opaque). Their strings point into the input
+// text (`loki_parse`: the handle's own copy of it; `loki_parse_borrowed`: the
+// caller's buffer) or, when unescaped, into their own allocations.
+// Immutable once made, so it may be read from several threads at once.
 typedef struct loki_families loki_families;
 
 // The warnings of a snapshot (opaque; owned by its `loki_snapshot`).
@@ -394,6 +394,18 @@ enum loki_status loki_parse(const char *text,
                             size_t len,
                             uint32_t format,
                             struct loki_families **out);
+
+// As `loki_parse`, without copying the text: the families point into
+// `text`, which must outlive them. Saves a copy of the input (about 4% of
+// the parse time of a large scrape); prefer `loki_parse` unless that matters.
+//
+// # Safety
+// As `loki_parse`, and: the `len` bytes at `text` must stay valid and
+// unmodified until `loki_families_free` of the handle stored in `*out`.
+enum loki_status loki_parse_borrowed(const char *text,
+                                     size_t len,
+                                     uint32_t format,
+                                     struct loki_families **out);
 
 // How many families `families` holds (0 for NULL).
 //

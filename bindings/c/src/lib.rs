@@ -27,7 +27,8 @@ pub use options::{
 };
 pub use parse::{
     loki_families, loki_families_count, loki_families_family, loki_families_free, loki_families_label,
-    loki_families_sample, loki_family, loki_metric_type, loki_parse, loki_parse_format, loki_sample,
+    loki_families_sample, loki_family, loki_metric_type, loki_parse, loki_parse_borrowed, loki_parse_format,
+    loki_sample,
 };
 pub use render::{
     loki_format, loki_format_content_type, loki_format_from_name, loki_render, loki_render_snapshot, loki_string,

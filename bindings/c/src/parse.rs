@@ -2,6 +2,7 @@
 //! through accessors.
 
 use std::ffi::c_char;
+use std::ptr::NonNull;
 
 use loki_metrics::parse::{parse, MetricFamily, MetricKind, ParseFormat, ParsedSample};
 
@@ -73,44 +74,62 @@ fn parse_format_arg(format: u32) -> Result<ParseFormat, Failure> {
     }
 }
 
-/// Parsed metric families (opaque): a copy of the input text and the
-/// families, whose strings point into that copy or, when unescaped, into
-/// their own allocations. Immutable once made, so it may be read from several
-/// threads at once.
+/// Parsed metric families (opaque). Their strings point into the input
+/// text (`loki_parse`: the handle's own copy of it; `loki_parse_borrowed`: the
+/// caller's buffer) or, when unescaped, into their own allocations.
+/// Immutable once made, so it may be read from several threads at once.
 #[allow(non_camel_case_types)]
 pub struct loki_families {
-    /// Borrows from `text`; declared first, and cleared before `text` is
+    /// Borrows from the input; declared first, and cleared before `copy` is
     /// freed in `Drop`.
     families: Vec<MetricFamily<'static>>,
-    /// The input copy, from `Box::into_raw`: a raw pointer rather than a
-    /// `Box`, so that moving this struct asserts nothing about the bytes
-    /// `families` borrows.
-    text: *mut str,
+    /// The handle's copy of the input (from `Box::into_raw`), or `None` when the
+    /// caller's buffer is borrowed. A raw pointer rather than a `Box`, so that
+    /// moving this struct asserts nothing about the bytes `families` borrows.
+    copy: Option<NonNull<str>>,
 }
 
 impl Drop for loki_families {
     fn drop(&mut self) {
         self.families.clear();
-        // SAFETY: from `Box::into_raw` in `loki_families::parse`, released only
-        // here, after every borrow of it (in `families`) is gone.
-        drop(unsafe { Box::from_raw(self.text) });
+        if let Some(copy) = self.copy.take() {
+            // SAFETY: from `Box::into_raw` in `loki_families::parse_copy`,
+            // released only here, after every borrow of it (in `families`) is gone.
+            drop(unsafe { Box::from_raw(copy.as_ptr()) });
+        }
     }
 }
 
+fn parse_failure(error: loki_metrics::parse::ParseError) -> Failure {
+    Failure::new(loki_status::ParseError, error.to_string()).at(error.line, error.column)
+}
+
 impl loki_families {
-    fn parse(text: &str, format: ParseFormat) -> Result<Box<Self>, Failure> {
+    /// Parses a copy of `text`, which the handle owns.
+    fn parse_copy(text: &str, format: ParseFormat) -> Result<Box<Self>, Failure> {
         let copy: *mut str = Box::into_raw(Box::<str>::from(text));
         // SAFETY: `copy` is a live allocation that nothing else references; it
         // is freed only by `Drop` (or below on error), after `families`.
         let borrowed: &'static str = unsafe { &*copy };
         match parse(borrowed, format) {
-            Ok(families) => Ok(Box::new(loki_families { families, text: copy })),
+            Ok(families) => Ok(Box::new(loki_families { families, copy: NonNull::new(copy) })),
             Err(error) => {
                 // SAFETY: as in `Drop`; `parse`'s result (the only borrower) is gone.
                 drop(unsafe { Box::from_raw(copy) });
-                Err(Failure::new(loki_status::ParseError, error.to_string()).at(error.line, error.column))
+                Err(parse_failure(error))
             }
         }
+    }
+
+    /// Parses the caller's `text` in place.
+    ///
+    /// # Safety
+    /// `text` must stay alive and unchanged as long as the returned handle.
+    unsafe fn parse_borrowed(text: &str, format: ParseFormat) -> Result<Box<Self>, Failure> {
+        // SAFETY: the caller keeps `text` alive for the handle's lifetime.
+        let text: &'static str = unsafe { &*(text as *const str) };
+        let families = parse(text, format).map_err(parse_failure)?;
+        Ok(Box::new(loki_families { families, copy: None }))
     }
 
     fn family(&self, index: usize) -> Result<&MetricFamily<'static>, Failure> {
@@ -202,7 +221,35 @@ pub unsafe extern "C" fn loki_parse(
         let format = parse_format_arg(format)?;
         // SAFETY: the caller guarantees `len` readable bytes.
         let text = unsafe { str_arg(text, len, "text") }?;
-        let families = loki_families::parse(text, format)?;
+        let families = loki_families::parse_copy(text, format)?;
+        // SAFETY: checked non-NULL by the first write.
+        unsafe { out.write(Box::into_raw(families)) };
+        Ok(())
+    })
+}
+
+/// As `loki_parse`, without copying the text: the families point into
+/// `text`, which must outlive them. Saves a copy of the input (about 4% of
+/// the parse time of a large scrape); prefer `loki_parse` unless that matters.
+///
+/// # Safety
+/// As `loki_parse`, and: the `len` bytes at `text` must stay valid and
+/// unmodified until `loki_families_free` of the handle stored in `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn loki_parse_borrowed(
+    text: *const c_char,
+    len: usize,
+    format: u32,
+    out: *mut *mut loki_families,
+) -> loki_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is NULL or writable.
+        unsafe { write_out(out, std::ptr::null_mut(), "out") }?;
+        let format = parse_format_arg(format)?;
+        // SAFETY: the caller guarantees `len` readable bytes.
+        let text = unsafe { str_arg(text, len, "text") }?;
+        // SAFETY: the caller keeps `text` alive and unchanged for the handle.
+        let families = unsafe { loki_families::parse_borrowed(text, format) }?;
         // SAFETY: checked non-NULL by the first write.
         unsafe { out.write(Box::into_raw(families)) };
         Ok(())
