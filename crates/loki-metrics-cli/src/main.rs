@@ -1,8 +1,8 @@
 //! `loki-metrics`: render, serve, fetch and check Loki Mode metrics.
 
+mod check;
 mod demo;
 mod fetch;
-mod check;
 mod render;
 mod serve;
 mod simulate;
