@@ -33,6 +33,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
+step "C ABI: header, static + dynamic, valgrind, ASan, C++, pkg-config install"
+bash scripts/test-c.sh
+
 step "python tests against the built CLI"
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python -m pytest -q tests/python
 
