@@ -19,6 +19,11 @@ seed() {
 }
 seed json_sources $(find tests/fixtures -path '*/.loki/*' -name '*.json' -type f) $(find tests/fixtures -name loki.pid -type f)
 seed events $(find tests/fixtures -name events.jsonl -type f)
+seed parse_prometheus $(find tests/fixtures -name expected.prom) $(ls tests/parser/* 2>/dev/null)
+seed parse_openmetrics $(find tests/fixtures -name expected.om) $(ls tests/parser/* 2>/dev/null)
+mkdir -p fuzz/corpus/http_request
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer fuzz-token\r\nAccept: application/openmetrics-text\r\n\r\n' > fuzz/corpus/http_request/get
+printf 'HEAD /health HTTP/1.0\r\n\r\nGET /../metrics HTTP/1.1\r\nHost: x\r\n\r\n' > fuzz/corpus/http_request/pipelined
 mkdir -p fuzz/corpus/negotiate
 printf '%s' 'application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=underscores;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2' > fuzz/corpus/negotiate/prometheus
 printf '%s' '*/*' > fuzz/corpus/negotiate/wildcard

@@ -11,6 +11,9 @@
 pub mod client;
 mod config;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod routes;
 mod server;
 pub mod simulate;
