@@ -1,6 +1,10 @@
 //! `loki-metrics`: render, serve, fetch and check Loki Mode metrics.
 
+mod demo;
+mod fetch;
 mod render;
+mod serve;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -17,11 +21,23 @@ struct Cli {
 enum Command {
     /// Print the metrics of a .loki directory (no server needed).
     Render(render::RenderArgs),
+    /// Serve the metrics over HTTP (GET /metrics, GET /health) until SIGINT/SIGTERM.
+    Serve(serve::ServeArgs),
+    /// Fetch and print the metrics of a running exporter (the guide's `loki metrics`).
+    Fetch(fetch::FetchArgs),
+    /// Write a live, realistic .loki directory (for demos and soak tests).
+    Simulate(simulate::SimulateArgs),
+    /// Simulate a session in a temporary directory and serve it: see it all work.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Fetch(args) => fetch::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

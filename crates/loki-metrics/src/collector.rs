@@ -130,6 +130,20 @@ impl Collector {
         self.current().text(format)
     }
 
+    /// The cached encoding in `format` if the cache is fresh, without ever
+    /// reading the directory: lets an async caller skip a blocking hop.
+    pub fn render_if_fresh(&self, format: Format) -> Option<Arc<str>> {
+        let cached = {
+            let inner = self.lock();
+            let latest = inner.latest.as_ref()?;
+            if !self.is_fresh(latest) {
+                return None;
+            }
+            Arc::clone(latest)
+        };
+        Some(cached.text(format))
+    }
+
     /// The snapshot and its encoding in `format`, from the same collection.
     pub fn collect_rendered(&self, format: Format) -> (Arc<Snapshot>, Arc<str>) {
         let cached = self.current();
@@ -259,6 +273,20 @@ mod tests {
         assert!(a.contains("loki_events_total 1\n"));
         assert!(c.render(Format::OpenMetrics).ends_with("# EOF\n"));
         assert_eq!(c.collections(), 1);
+    }
+
+    #[test]
+    fn render_if_fresh_never_collects() {
+        let dir = dir_with_events("{}\n");
+        let c = Collector::new(Options::new(dir.path()), Duration::from_secs(60));
+        assert!(c.render_if_fresh(Format::Prometheus).is_none());
+        assert_eq!(c.collections(), 0);
+        let collected = c.render(Format::Prometheus);
+        let cached = c.render_if_fresh(Format::Prometheus).expect("fresh");
+        assert!(Arc::ptr_eq(&collected, &cached));
+        let uncached = Collector::new(Options::new(dir.path()), Duration::ZERO);
+        uncached.collect();
+        assert!(uncached.render_if_fresh(Format::Prometheus).is_none());
     }
 
     #[test]

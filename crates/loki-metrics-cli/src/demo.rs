@@ -1,0 +1,77 @@
+//! `loki-metrics demo`: a simulated session in a temporary directory, served.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use clap::Args;
+use loki_metrics::Options;
+use loki_metrics_server::simulate::{self, SimulateConfig};
+
+use crate::serve::ListenArgs;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    listen: ListenArgs,
+    /// Seed of the simulated session.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Simulated updates per second.
+    #[arg(long, default_value_t = 5.0)]
+    rate: f64,
+}
+
+pub fn run(args: DemoArgs) -> ExitCode {
+    args.listen.init_logging();
+    let dir = match tempfile::Builder::new().prefix("loki-demo-").tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("error: cannot create a temporary directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let loki_dir = dir.path().join(".loki");
+    let config = match args.listen.config(Options::new(&loki_dir)) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sim_config = SimulateConfig {
+        loki_dir: loki_dir.clone(),
+        seed: args.seed,
+        rate: args.rate,
+        duration: None,
+        start: SystemTime::now(),
+        record: None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || simulate::run(&sim_config, &stop))
+    };
+    let scheme = if config.tls_enabled() {
+        "https"
+    } else {
+        "http"
+    };
+    eprintln!(
+        "demo: simulating a Loki Mode session in {} ({} updates/s); try\n  curl {scheme}://{}:{}{}\nCtrl-C stops it and removes the directory.",
+        loki_dir.display(),
+        args.rate,
+        if config.host.contains(':') { format!("[{}]", config.host) } else { config.host.clone() },
+        config.port,
+        config.path
+    );
+    let code = crate::serve::serve(config);
+    stop.store(true, Ordering::Relaxed);
+    match writer.join() {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => eprintln!("warning: the simulation stopped: {e}"),
+        Err(_) => eprintln!("warning: the simulation thread panicked"),
+    }
+    code
+}

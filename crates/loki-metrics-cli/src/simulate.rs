@@ -1,0 +1,70 @@
+//! `loki-metrics simulate`: write a live, realistic `.loki` directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, SystemTime};
+
+use clap::Args;
+use loki_metrics_server::simulate::{self, SimulateConfig};
+
+use crate::render::parse_now;
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The .loki directory to write (created if missing).
+    #[arg(long, env = "LOKI_DIR", default_value = ".loki", value_name = "DIR")]
+    loki_dir: PathBuf,
+    /// Seed: the same seed (and --start) writes the same session.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Updates per second (each: events, task moves, a new dashboard-state.json).
+    #[arg(long, value_name = "N", default_value_t = 10.0)]
+    rate: f64,
+    /// Stop after this many seconds (default: run until killed).
+    #[arg(long, value_name = "S")]
+    duration: Option<f64>,
+    /// The session's start time (RFC 3339); default now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    start: Option<SystemTime>,
+    /// Append each written state's task counts (pending in_progress completed
+    /// failed) to this file, before the state becomes visible (soak tests).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+}
+
+pub fn run(args: SimulateArgs) -> ExitCode {
+    if !(args.rate.is_finite() && args.rate > 0.0) {
+        eprintln!("error: --rate must be a positive number");
+        return ExitCode::from(2);
+    }
+    let duration = match args.duration.map(Duration::try_from_secs_f64) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => {
+            eprintln!("error: --duration must be a non-negative number of seconds");
+            return ExitCode::from(2);
+        }
+    };
+    let config = SimulateConfig {
+        loki_dir: args.loki_dir,
+        seed: args.seed,
+        rate: args.rate,
+        duration,
+        start: args.start.unwrap_or_else(SystemTime::now),
+        record: args.record,
+    };
+    match simulate::run(&config, &AtomicBool::new(false)) {
+        Ok(updates) => {
+            eprintln!(
+                "simulate: {updates} updates written to {}",
+                config.loki_dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", config.loki_dir.display());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! What the exporter serves, where, and within which limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use loki_metrics::Options;
+
+use crate::ServeError;
+
+/// Default port (`LOKI_METRICS_PORT`).
+pub const DEFAULT_PORT: u16 = 57374;
+/// Default bind address (`LOKI_METRICS_HOST`): loopback unless the operator opens it.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// Default metrics path (`LOKI_METRICS_PATH`).
+pub const DEFAULT_PATH: &str = "/metrics";
+/// The health endpoint's path.
+pub const HEALTH_PATH: &str = "/health";
+
+/// Bounds on what one client can make the exporter hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request head (request line + headers) in bytes; more gets 431.
+    /// Values below 8192 (HTTP/1's minimum buffer) are raised to it.
+    pub max_header_bytes: usize,
+    /// Most header fields in one request; more gets 431.
+    pub max_headers: usize,
+    /// A client must send its complete request head within this time
+    /// (TLS handshake included), or the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Longest a request may take to answer (503 after).
+    pub request_timeout: Duration,
+    /// Most connections open at once; further ones wait in the accept queue.
+    pub max_connections: usize,
+    /// How long graceful shutdown lets in-flight requests finish.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 16 * 1024,
+            max_headers: 64,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Everything [`crate::Server::start`] and [`crate::serve`] need.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to bind (a name, IPv4 or IPv6 literal).
+    pub host: String,
+    /// Port to bind; 0 picks a free port (see [`crate::RunningServer::local_addr`]).
+    pub port: u16,
+    /// The metrics path, e.g. `/metrics`.
+    pub path: String,
+    /// Bearer token required on every request, if set. Never logged.
+    pub token: Option<String>,
+    /// PEM certificate chain; with `tls_key`, serve HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// How long a collection is served from cache (`Duration::ZERO` disables).
+    pub cache_ttl: Duration,
+    /// Resource limits.
+    pub limits: Limits,
+    /// What to read.
+    pub options: Options,
+    /// Worker threads of the runtime [`crate::Server::start`] creates.
+    pub worker_threads: usize,
+}
+
+impl ServerConfig {
+    /// Defaults (127.0.0.1:57374/metrics, 2 s cache, no token, no TLS) for `options`.
+    pub fn new(options: Options) -> Self {
+        ServerConfig {
+            host: DEFAULT_HOST.to_owned(),
+            port: DEFAULT_PORT,
+            path: DEFAULT_PATH.to_owned(),
+            token: None,
+            tls_cert: None,
+            tls_key: None,
+            cache_ttl: loki_metrics::DEFAULT_CACHE_TTL,
+            limits: Limits::default(),
+            options,
+            worker_threads: 2,
+        }
+    }
+
+    /// Defaults overridden by `LOKI_METRICS_HOST`, `LOKI_METRICS_PORT`,
+    /// `LOKI_METRICS_PATH` and `LOKI_METRICS_TOKEN`, reading [`Options::from_env`].
+    pub fn from_env() -> Result<Self, ServeError> {
+        let mut config = ServerConfig::new(Options::from_env());
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(host) = var("LOKI_METRICS_HOST") {
+            config.host = host.trim().to_owned();
+        }
+        if let Some(port) = var("LOKI_METRICS_PORT") {
+            config.port = port.trim().parse().map_err(|_| {
+                ServeError::Config(format!(
+                    "LOKI_METRICS_PORT={port:?} is not a port number (0-65535)"
+                ))
+            })?;
+        }
+        if let Some(path) = var("LOKI_METRICS_PATH") {
+            config.path = path.trim().to_owned();
+        }
+        config.token = var("LOKI_METRICS_TOKEN").map(|t| t.trim().to_owned());
+        Ok(config)
+    }
+
+    /// Whether the server will speak TLS.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_cert.is_some() || self.tls_key.is_some()
+    }
+
+    /// Checks the values that can be checked without touching the network.
+    pub fn validate(&self) -> Result<(), ServeError> {
+        if !self.path.starts_with('/')
+            || self
+                .path
+                .contains(['?', '#', ' ', '{', '}', '*', ':', '\\'])
+            || self.path.contains("//")
+            || self.path.chars().any(char::is_control)
+        {
+            return Err(ServeError::Config(format!(
+                "the metrics path {:?} must start with '/' and use only plain path characters",
+                self.path
+            )));
+        }
+        if self.path == HEALTH_PATH {
+            return Err(ServeError::Config(format!(
+                "the metrics path cannot be {HEALTH_PATH}, which serves the health check"
+            )));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(ServeError::Config(
+                "TLS needs both a certificate (--tls-cert) and a key (--tls-key)".to_owned(),
+            ));
+        }
+        if let Some(token) = &self.token {
+            if token.is_empty() || token.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+                return Err(ServeError::Config(
+                    "the token must be non-empty printable ASCII without spaces".to_owned(),
+                ));
+            }
+        }
+        if self.limits.max_connections == 0 {
+            return Err(ServeError::Config(
+                "max_connections must be at least 1".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a bearer token from a file: its first line, trimmed.
+pub fn read_token_file(path: &std::path::Path) -> Result<String, ServeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ServeError::Config(format!("cannot read token file {}: {e}", path.display()))
+    })?;
+    let token = text.lines().next().unwrap_or("").trim().to_owned();
+    if token.is_empty() {
+        return Err(ServeError::Config(format!(
+            "token file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(token)
+}

@@ -1,0 +1,205 @@
+//! The exporter's routes: the metrics path, `/health`, 404 and 405.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use loki_metrics::{negotiate, Collector, Format};
+use subtle::ConstantTimeEq;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::{Limits, HEALTH_PATH};
+
+/// The peer of a connection, attached to each of its requests for access logs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub SocketAddr);
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub collector: Arc<Collector>,
+    /// SHA-256 of the expected token: comparing digests takes the same time
+    /// whatever the length or content of the token offered.
+    pub token_digest: Option<[u8; 32]>,
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+impl AppState {
+    pub(crate) fn new(collector: Arc<Collector>, token: Option<&str>) -> Self {
+        AppState {
+            collector,
+            token_digest: token.map(|t| sha256(t.as_bytes())),
+        }
+    }
+}
+
+/// The router: metrics on `path` (GET, HEAD), `/health`, 404 elsewhere,
+/// 405 with `Allow` for other methods on known paths.
+pub(crate) fn router(state: Arc<AppState>, path: &str, limits: &Limits) -> Router {
+    Router::new()
+        .route(path, get(metrics))
+        .route(HEALTH_PATH, get(health))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            authorize,
+        ))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .no_br()
+                .no_deflate()
+                .no_zstd(),
+        )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(middleware::from_fn(access_log))
+        .with_state(state)
+}
+
+/// An `Arc<str>` as response bytes, without copying.
+struct SharedText(Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = negotiate(accept);
+    let text = match state.collector.render_if_fresh(format) {
+        Some(text) => text,
+        None => {
+            let collector = Arc::clone(&state.collector);
+            // Reading the directory is file I/O: keep it off the async workers.
+            match tokio::task::spawn_blocking(move || collector.render(format)).await {
+                Ok(text) => text,
+                Err(e) => {
+                    tracing::error!(error = %e, "collection failed");
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "collection failed; see the exporter's log\n",
+                    )
+                        .into_response();
+                }
+            }
+        }
+    };
+    let mut response = Response::new(Body::from(Bytes::from_owner(SharedText(text))));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let collector = Arc::clone(&state.collector);
+    let body = tokio::task::spawn_blocking(move || {
+        let snapshot = collector.collect();
+        let dir = &collector.options().loki_dir;
+        serde_json::json!({
+            "status": "ok",
+            "version": loki_metrics::VERSION,
+            "loki_dir": dir.to_string_lossy(),
+            "loki_dir_exists": dir.is_dir(),
+            "cache_ttl_seconds": collector.cache_ttl().as_secs_f64(),
+            "collections": collector.collections(),
+            "warnings": snapshot.warnings,
+        })
+    })
+    .await;
+    match body {
+        Ok(json) => {
+            let mut text = json.to_string();
+            text.push('\n');
+            let mut response = Response::new(Body::from(text));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(Format::Json.content_type()),
+            );
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health collection failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "collection failed\n").into_response()
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}
+
+/// `Authorization: Bearer <token>` when a token is configured, else 401.
+async fn authorize(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let Some(expected) = &state.token_digest else {
+        return next.run(request).await;
+    };
+    let offered = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .and_then(|v| {
+            let (scheme, token) = v.split_at(v.len().min(7));
+            scheme
+                .eq_ignore_ascii_case(b"bearer ")
+                .then(|| token.trim_ascii())
+        });
+    let ok = offered.is_some_and(|token| bool::from(sha256(token).ct_eq(expected)));
+    if ok {
+        return next.run(request).await;
+    }
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        "a valid bearer token is required\n",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"loki-metrics\""),
+    );
+    response
+}
+
+/// One debug-level event per request; never logs headers (the token).
+async fn access_log(request: Request, next: Next) -> Response {
+    if !tracing::enabled!(target: "loki_metrics::access", tracing::Level::DEBUG) {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let peer = request.extensions().get::<Peer>().map(|p| p.0);
+    let response = next.run(request).await;
+    tracing::debug!(
+        target: "loki_metrics::access",
+        peer = ?peer,
+        %method,
+        path,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,378 @@
+//! Binding, the accept loop, TLS, connection limits and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use loki_metrics::Collector;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Semaphore};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::config::{Limits, ServerConfig};
+use crate::routes::{router, AppState, Peer};
+use crate::{tls, ServeError};
+
+/// A bound, not yet running exporter: everything that can fail at start-up
+/// (configuration, TLS files, the port) has been checked.
+pub struct BoundServer {
+    listener: std::net::TcpListener,
+    addr: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    limits: Limits,
+    collector: Arc<Collector>,
+    url: String,
+}
+
+impl std::fmt::Debug for BoundServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundServer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn metrics_url(addr: SocketAddr, tls: bool, path: &str) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{addr}{path}")
+}
+
+impl BoundServer {
+    /// Validates `config`, loads TLS files and binds the port. Needs no runtime.
+    pub fn bind(config: &ServerConfig) -> Result<Self, ServeError> {
+        config.validate()?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(TlsAcceptor::from(Arc::new(tls::server_config(cert, key)?)))
+            }
+            _ => None,
+        };
+        let wanted = if config.host.contains(':') && !config.host.starts_with('[') {
+            format!("[{}]:{}", config.host, config.port)
+        } else {
+            format!("{}:{}", config.host, config.port)
+        };
+        let bind_error = |source| ServeError::Bind {
+            addr: wanted.clone(),
+            source,
+        };
+        let mut last_error = None;
+        let mut bound = None;
+        for addr in wanted.to_socket_addrs().map_err(bind_error)? {
+            match std::net::TcpListener::bind(addr) {
+                Ok(listener) => {
+                    bound = Some(listener);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let listener = match bound {
+            Some(listener) => listener,
+            None => {
+                return Err(bind_error(last_error.unwrap_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::AddrNotAvailable,
+                        "the host resolves to no address",
+                    )
+                })))
+            }
+        };
+        listener.set_nonblocking(true).map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let collector = Arc::new(Collector::new(config.options.clone(), config.cache_ttl));
+        let state = Arc::new(AppState::new(
+            Arc::clone(&collector),
+            config.token.as_deref(),
+        ));
+        Ok(BoundServer {
+            listener,
+            addr,
+            url: metrics_url(addr, tls.is_some(), &config.path),
+            router: router(state, &config.path, &config.limits),
+            tls,
+            limits: config.limits.clone(),
+            collector,
+        })
+    }
+
+    /// The address actually bound (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The full URL of the metrics endpoint.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The collector the server answers from.
+    pub fn collector(&self) -> &Arc<Collector> {
+        &self.collector
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets
+    /// in-flight requests finish (up to the shutdown timeout) and returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+        let BoundServer {
+            listener,
+            tls,
+            router,
+            limits,
+            ..
+        } = self;
+        let listener = TcpListener::from_std(listener).map_err(|e| ServeError::Bind {
+            addr: self.addr.to_string(),
+            source: e,
+        })?;
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .max_buf_size(limits.max_header_bytes.max(8192))
+            .max_headers(limits.max_headers.max(1))
+            .keep_alive(true);
+        let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+
+        loop {
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                permit = Arc::clone(&permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let (stream, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, don't spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let router = router.clone();
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(Peer(peer));
+                    let router = router.clone();
+                    async move {
+                        Ok::<_, Infallible>(
+                            router.oneshot(request).await.unwrap_or_else(|e| match e {}),
+                        )
+                    }
+                });
+            let http = http.clone();
+            let watcher = graceful.watcher();
+            match tls.clone() {
+                None => {
+                    tokio::spawn(async move {
+                        let connection = http.serve_connection(TokioIo::new(stream), service);
+                        if let Err(e) = watcher.watch(connection).await {
+                            tracing::trace!(%peer, error = %e, "connection ended with an error");
+                        }
+                        drop(permit);
+                    });
+                }
+                Some(acceptor) => {
+                    let handshake_limit = limits.header_read_timeout;
+                    tokio::spawn(async move {
+                        let stream =
+                            match tokio::time::timeout(handshake_limit, acceptor.accept(stream))
+                                .await
+                            {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "TLS handshake timed out");
+                                    return;
+                                }
+                            };
+                        let connection = http.serve_connection(TokioIo::new(stream), service);
+                        if let Err(e) = watcher.watch(connection).await {
+                            tracing::trace!(%peer, error = %e, "connection ended with an error");
+                        }
+                        drop(permit);
+                    });
+                }
+            }
+        }
+        drop(listener);
+        tracing::info!("shutting down: letting in-flight requests finish");
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(limits.shutdown_timeout) => {
+                tracing::warn!("some connections were still open after {:?}; closing", limits.shutdown_timeout);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Binds and serves `config` on the current tokio runtime until `shutdown`
+/// completes, logging where it listens.
+pub async fn serve(
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let bound = BoundServer::bind(&config)?;
+    log_listening(&bound, &config);
+    bound.run(shutdown).await
+}
+
+fn log_listening(bound: &BoundServer, config: &ServerConfig) {
+    tracing::info!(
+        "loki-metrics exporter listening on {} (reading {}, cache {:?}{})",
+        bound.url(),
+        config.options.loki_dir.display(),
+        config.cache_ttl,
+        if config.token.is_some() {
+            ", bearer token required"
+        } else {
+            ""
+        }
+    );
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+fn runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads.max(1))
+        .max_blocking_threads(64)
+        .thread_name("loki-metrics-http")
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+/// Serves `config` on a new runtime until SIGINT or SIGTERM (the CLI's `serve`).
+pub fn serve_until_signal(config: ServerConfig) -> Result<(), ServeError> {
+    let bound = BoundServer::bind(&config)?;
+    let rt = runtime(config.worker_threads)?;
+    log_listening(&bound, &config);
+    rt.block_on(bound.run(shutdown_signal()))
+}
+
+/// Starts exporters in the background: the embedding API for the bindings.
+#[derive(Debug)]
+pub struct Server;
+
+impl Server {
+    /// Binds `config` and serves it on its own runtime thread(s). Returns once
+    /// the port is bound, so the server is reachable when this returns.
+    pub fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
+        let bound = BoundServer::bind(&config)?;
+        let rt = runtime(config.worker_threads)?;
+        log_listening(&bound, &config);
+        let addr = bound.local_addr();
+        let url = bound.url().to_owned();
+        let collector = Arc::clone(bound.collector());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("loki-metrics-server".to_owned())
+            .spawn(move || {
+                let result = rt.block_on(bound.run(async {
+                    // A dropped sender (the handle dropped) also stops the server.
+                    let _ = stopped.await;
+                }));
+                rt.shutdown_timeout(Duration::from_secs(1));
+                result
+            })
+            .map_err(|e| ServeError::Runtime(e.to_string()))?;
+        Ok(RunningServer {
+            addr,
+            url,
+            collector,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A server started by [`Server::start`]. Dropping it shuts it down too.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    url: String,
+    collector: Arc<Collector>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServeError>>>,
+}
+
+impl RunningServer {
+    /// The bound address (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The metrics endpoint's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The collector the server answers from.
+    pub fn collector(&self) -> &Arc<Collector> {
+        &self.collector
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the
+    /// server thread to end.
+    pub fn shutdown(mut self) -> Result<(), ServeError> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> Result<(), ServeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| ServeError::Runtime("the server thread panicked".to_owned()))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
