@@ -1,5 +1,6 @@
 //! `loki-metrics`: render, serve, fetch and check Loki Mode metrics.
 
+mod check;
 mod demo;
 mod fetch;
 mod render;
@@ -29,6 +30,10 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Simulate a session in a temporary directory and serve it: see it all work.
     Demo(demo::DemoArgs),
+    /// Check exposition text (Prometheus 0.0.4 or OpenMetrics 1.0) from a file
+    /// or stdin: exit 1 with `line:column: message` if it is invalid, and
+    /// print promtool-style lint warnings.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +44,6 @@ fn main() -> ExitCode {
         Command::Fetch(args) => fetch::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Check(args) => check::run(args),
     }
 }

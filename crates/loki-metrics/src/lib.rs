@@ -24,6 +24,7 @@ mod error;
 pub mod families;
 mod negotiate;
 mod options;
+pub mod parse;
 mod snapshot;
 mod sources;
 

@@ -1,0 +1,58 @@
+//! One line-by-line reader for both formats, shared by [`super::parse`] and
+//! [`super::FamilyReader`].
+
+use super::openmetrics::OpenMetricsAssembler;
+use super::prometheus::PrometheusAssembler;
+use super::{MetricFamily, ParseError, ParseFormat, ParsedSample};
+
+/// Turns lines into finished families, in one of the two formats.
+pub(crate) enum Assembler<'a> {
+    OpenMetrics(Box<OpenMetricsAssembler<'a>>),
+    Prometheus(PrometheusAssembler<'a>),
+}
+
+impl<'a> Assembler<'a> {
+    /// A reader for `format` ([`ParseFormat::Auto`] must be resolved first;
+    /// it is read as Prometheus here).
+    pub(crate) fn new(format: ParseFormat) -> Self {
+        match format {
+            ParseFormat::OpenMetrics => {
+                Assembler::OpenMetrics(Box::new(OpenMetricsAssembler::new()))
+            }
+            ParseFormat::Prometheus | ParseFormat::Auto => {
+                Assembler::Prometheus(PrometheusAssembler::new())
+            }
+        }
+    }
+
+    /// Reads one line without its `\n`; finished families go to `out`.
+    /// `keep` turns the line's borrowed sample into what the family stores.
+    #[inline]
+    pub(crate) fn feed<'l>(
+        &mut self,
+        line: &'l str,
+        line_no: usize,
+        keep: impl FnOnce(ParsedSample<'l>) -> ParsedSample<'a>,
+        out: &mut Vec<MetricFamily<'a>>,
+    ) -> Result<(), ParseError> {
+        match self {
+            Assembler::OpenMetrics(a) => a.feed(line, line_no, keep, out),
+            Assembler::Prometheus(a) => a.feed(line, line_no, keep, out),
+        }
+    }
+
+    /// Ends the input; `next_line_no` is one past the last line.
+    pub(crate) fn finish(
+        &mut self,
+        next_line_no: usize,
+        out: &mut Vec<MetricFamily<'a>>,
+    ) -> Result<(), ParseError> {
+        match self {
+            Assembler::OpenMetrics(a) => a.finish(next_line_no, out),
+            Assembler::Prometheus(a) => {
+                a.finish(out);
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! Scanning one sample line into a [`ParsedSample`], in either dialect.
+//!
+//! OpenMetrics is scanned by its ABNF exactly: single spaces, no trailing
+//! comma, exemplars. Prometheus 0.0.4 is scanned as Prometheus' lexer does:
+//! spaces or tabs around every token, an optional trailing comma in the label
+//! set, integer-millisecond timestamps, no exemplars.
+
+use std::borrow::Cow;
+
+use super::number::{parse_number, parse_prometheus_timestamp_ms, parse_real};
+use super::{Exemplar, Label, ParsedSample};
+
+/// The longest combined length of an exemplar's label names and values, in
+/// code points (OpenMetrics 1.0, "Exemplars").
+pub(crate) const EXEMPLAR_LABELS_MAX_CHARS: usize = 128;
+
+/// A scanning error: byte offset in the line and message.
+pub(crate) type ScanError = (usize, String);
+
+/// A scanned sample and where its parts are in the line, for later errors.
+pub(crate) struct ScannedSample<'l> {
+    pub sample: ParsedSample<'l>,
+    /// Byte offset of `{`, or of the value when there are no labels.
+    pub labels_at: usize,
+    /// Byte offset of the value.
+    pub value_at: usize,
+    /// Byte offset of the timestamp, if any.
+    pub timestamp_at: usize,
+    /// Byte offset of the exemplar's `#`, if any.
+    pub exemplar_at: usize,
+}
+
+#[inline]
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c == b':'
+}
+
+#[inline]
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b':'
+}
+
+#[inline]
+fn is_label_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+#[inline]
+fn is_label_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Length of the metric name at the start of `b` (0 when there is none).
+#[inline]
+pub(crate) fn metric_name_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(&c) if is_name_start(c) => 1 + b[1..].iter().take_while(|&&c| is_name_char(c)).count(),
+        _ => 0,
+    }
+}
+
+/// Length of the label name at the start of `b` (0 when there is none).
+#[inline]
+fn label_name_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(&c) if is_label_start(c) => {
+            1 + b[1..].iter().take_while(|&&c| is_label_char(c)).count()
+        }
+        _ => 0,
+    }
+}
+
+/// Which escapes a quoted string knows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Escapes {
+    /// `\\`, `\n`; any other `\x` (also `\"`) is kept as is (0.0.4 HELP).
+    PrometheusHelp,
+    /// `\\`, `\n`, `\"`; any other `\x` is kept; a final lone `\` is an error
+    /// (OpenMetrics HELP, an escaped-string).
+    OpenMetricsHelp,
+}
+
+/// Unescapes a HELP text (the whole rest of the line).
+pub(crate) fn unescape_help(s: &str, escapes: Escapes) -> Result<Cow<'_, str>, usize> {
+    let b = s.as_bytes();
+    let Some(first) = memchr::memchr(b'\\', b) else {
+        return Ok(Cow::Borrowed(s));
+    };
+    let mut out = String::with_capacity(s.len());
+    out.push_str(s.get(..first).unwrap_or(""));
+    let mut i = first;
+    while i < b.len() {
+        let Some(next) = memchr::memchr(b'\\', &b[i..]).map(|n| n + i) else {
+            out.push_str(s.get(i..).unwrap_or(""));
+            break;
+        };
+        out.push_str(s.get(i..next).unwrap_or(""));
+        match b.get(next + 1) {
+            Some(b'\\') => out.push('\\'),
+            Some(b'n') => out.push('\n'),
+            Some(b'"') if escapes != Escapes::PrometheusHelp => out.push('"'),
+            Some(_) => {
+                // Keep the backslash; the next character is copied next round.
+                out.push('\\');
+                i = next + 1;
+                continue;
+            }
+            None => {
+                if escapes == Escapes::OpenMetricsHelp {
+                    return Err(next);
+                }
+                out.push('\\');
+                i = next + 1;
+                continue;
+            }
+        }
+        i = next + 2;
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// Scans a quoted label value starting after its opening `"` at `start`;
+/// returns the value and the offset just past the closing quote.
+#[inline]
+fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanError> {
+    let b = line.as_bytes();
+    let rest = b.get(start..).unwrap_or(&[]);
+    match memchr::memchr2(b'"', b'\\', rest) {
+        Some(i) if rest[i] == b'"' => {
+            let end = start + i;
+            Ok((Cow::Borrowed(line.get(start..end).unwrap_or("")), end + 1))
+        }
+        Some(i) => {
+            let mut out = String::with_capacity(rest.len());
+            out.push_str(line.get(start..start + i).unwrap_or(""));
+            let mut j = start + i;
+            loop {
+                match b.get(j) {
+                    None => break,
+                    Some(b'"') => return Ok((Cow::Owned(out), j + 1)),
+                    Some(b'\\') => {
+                        match b.get(j + 1) {
+                            Some(b'\\') => out.push('\\'),
+                            Some(b'n') => out.push('\n'),
+                            Some(b'"') => out.push('"'),
+                            Some(_) => {
+                                out.push('\\');
+                                j += 1;
+                                continue;
+                            }
+                            None => break,
+                        }
+                        j += 2;
+                    }
+                    Some(_) => {
+                        let k = memchr::memchr2(b'"', b'\\', &b[j..]).map_or(b.len(), |k| j + k);
+                        out.push_str(line.get(j..k).unwrap_or(""));
+                        j = k;
+                    }
+                }
+            }
+            Err((
+                start.saturating_sub(1),
+                "unterminated label value: expected a closing '\"'".into(),
+            ))
+        }
+        None => Err((
+            start.saturating_sub(1),
+            "unterminated label value: expected a closing '\"'".into(),
+        )),
+    }
+}
+
+/// Rejects a label name that already occurs in `labels`.
+#[inline]
+fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
+    if labels.iter().any(|(k, _)| k == name) {
+        return Err((
+            at,
+            format!("label name {name:?} is repeated in the label set"),
+        ));
+    }
+    Ok(())
+}
+
+/// Scans an OpenMetrics label set starting at the `{` at `open`; returns the
+/// labels and the offset past `}`.
+fn om_labels(line: &str, open: usize) -> Result<(Vec<Label<'_>>, usize), ScanError> {
+    let b = line.as_bytes();
+    let mut labels: Vec<Label<'_>> = Vec::new();
+    let mut i = open + 1;
+    if b.get(i) == Some(&b'}') {
+        return Ok((labels, i + 1));
+    }
+    loop {
+        let n = label_name_len(b.get(i..).unwrap_or(&[]));
+        if n == 0 {
+            return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)".into()));
+        }
+        let name = line.get(i..i + n).unwrap_or("");
+        check_repeated(&labels, name, i)?;
+        i += n;
+        if b.get(i) != Some(&b'=') {
+            return Err((i, "expected '=' after the label name".into()));
+        }
+        i += 1;
+        if b.get(i) != Some(&b'"') {
+            return Err((i, "expected '\"' to open the label value".into()));
+        }
+        let (value, after) = quoted_value(line, i + 1)?;
+        labels.push((Cow::Borrowed(name), value));
+        i = after;
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Ok((labels, i + 1)),
+            _ => return Err((i, "expected ',' or '}' after the label value".into())),
+        }
+    }
+}
+
+/// The token from `start` to the next space (or the end of the line).
+#[inline]
+fn token(b: &[u8], start: usize) -> usize {
+    let rest = b.get(start..).unwrap_or(&[]);
+    memchr::memchr(b' ', rest).map_or(b.len(), |i| start + i)
+}
+
+/// Scans an OpenMetrics sample line (the caller has handled `#` lines).
+pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanError> {
+    let b = line.as_bytes();
+    let n = metric_name_len(b);
+    if n == 0 {
+        return Err((0, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), '# TYPE', '# HELP', '# UNIT' or '# EOF'".into()));
+    }
+    let name = line.get(..n).unwrap_or("");
+    let mut i = n;
+    let mut labels = Vec::new();
+    let labels_at = i;
+    if b.get(i) == Some(&b'{') {
+        let (l, after) = om_labels(line, i)?;
+        labels = l;
+        i = after;
+    }
+    if b.get(i) != Some(&b' ') {
+        return Err((i, "expected a single space and the sample value".into()));
+    }
+    i += 1;
+    let value_at = i;
+    let end = token(b, i);
+    let value = parse_number(line.get(i..end).unwrap_or(""))
+        .map_err(|e| (i, e.describe("the sample value")))?;
+    i = end;
+    let mut timestamp = None;
+    let mut timestamp_at = 0;
+    let mut exemplar = None;
+    let mut exemplar_at = 0;
+    if i < b.len() {
+        // b[i] == ' ': a timestamp, an exemplar, or both must follow.
+        i += 1;
+        let mut exemplar_follows = true;
+        if b.get(i) != Some(&b'#') {
+            timestamp_at = i;
+            let end = token(b, i);
+            timestamp = Some(
+                parse_real(b.get(i..end).unwrap_or(&[]))
+                    .map_err(|e| (i, e.describe("a timestamp (a real number of seconds), '# ' and an exemplar, or the end of the line")))?,
+            );
+            i = end;
+            exemplar_follows = i < b.len();
+            if exemplar_follows {
+                i += 1;
+            }
+        }
+        if exemplar_follows {
+            exemplar_at = i;
+            let (e, after) = om_exemplar(line, i)?;
+            exemplar = Some(e);
+            i = after;
+        }
+    }
+    if i != b.len() {
+        return Err((i, "expected the end of the line".into()));
+    }
+    Ok(ScannedSample {
+        sample: ParsedSample {
+            name: Cow::Borrowed(name),
+            labels,
+            value,
+            timestamp,
+            exemplar,
+        },
+        labels_at,
+        value_at,
+        timestamp_at,
+        exemplar_at,
+    })
+}
+
+/// `# {labels} value [timestamp]` starting at the `#` at `at`.
+fn om_exemplar(line: &str, at: usize) -> Result<(Exemplar<'_>, usize), ScanError> {
+    let b = line.as_bytes();
+    if b.get(at..at + 3) != Some(b"# {") {
+        return Err((at, "expected '# {' to start an exemplar".into()));
+    }
+    let (labels, mut i) = om_labels(line, at + 2)?;
+    let chars: usize = labels
+        .iter()
+        .map(|(k, v)| k.chars().count() + v.chars().count())
+        .sum();
+    if chars > EXEMPLAR_LABELS_MAX_CHARS {
+        return Err((
+            at + 2,
+            format!("exemplar labels are {chars} characters long; at most {EXEMPLAR_LABELS_MAX_CHARS} are allowed"),
+        ));
+    }
+    if b.get(i) != Some(&b' ') {
+        return Err((i, "expected a single space and the exemplar value".into()));
+    }
+    i += 1;
+    let end = token(b, i);
+    let value = parse_number(line.get(i..end).unwrap_or(""))
+        .map_err(|e| (i, e.describe("the exemplar value")))?;
+    i = end;
+    let mut timestamp = None;
+    if i < b.len() {
+        i += 1;
+        let end = token(b, i);
+        timestamp = Some(parse_real(b.get(i..end).unwrap_or(&[])).map_err(|e| {
+            (
+                i,
+                e.describe("the exemplar timestamp (a real number of seconds)"),
+            )
+        })?);
+        i = end;
+    }
+    Ok((
+        Exemplar {
+            labels,
+            value,
+            timestamp,
+        },
+        i,
+    ))
+}
+
+#[inline]
+fn skip_blanks(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// Scans a Prometheus 0.0.4 sample line (the caller has handled blank and `#`
+/// lines and passes the offset of the first non-blank character).
+pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<'_>, ScanError> {
+    let b = line.as_bytes();
+    let n = metric_name_len(b.get(start..).unwrap_or(&[]));
+    if n == 0 {
+        return Err((
+            start,
+            "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or '#'".into(),
+        ));
+    }
+    let name = line.get(start..start + n).unwrap_or("");
+    let mut i = skip_blanks(b, start + n);
+    let labels_at = i;
+    let mut labels: Vec<Label<'_>> = Vec::new();
+    if b.get(i) == Some(&b'{') {
+        i = skip_blanks(b, i + 1);
+        loop {
+            if b.get(i) == Some(&b'}') {
+                i += 1;
+                break;
+            }
+            let n = label_name_len(b.get(i..).unwrap_or(&[]));
+            if n == 0 {
+                return Err((
+                    i,
+                    "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'".into(),
+                ));
+            }
+            let lname = line.get(i..i + n).unwrap_or("");
+            check_repeated(&labels, lname, i)?;
+            i = skip_blanks(b, i + n);
+            if b.get(i) != Some(&b'=') {
+                return Err((i, "expected '=' after the label name".into()));
+            }
+            i = skip_blanks(b, i + 1);
+            if b.get(i) != Some(&b'"') {
+                return Err((i, "expected '\"' to open the label value".into()));
+            }
+            let (value, after) = quoted_value(line, i + 1)?;
+            labels.push((Cow::Borrowed(lname), value));
+            i = skip_blanks(b, after);
+            match b.get(i) {
+                Some(b',') => i = skip_blanks(b, i + 1),
+                Some(b'}') => {}
+                _ => return Err((i, "expected ',' or '}' after the label value".into())),
+            }
+        }
+        i = skip_blanks(b, i);
+    }
+    let value_at = i;
+    let end = b
+        .get(i..)
+        .unwrap_or(&[])
+        .iter()
+        .position(|&c| matches!(c, b' ' | b'\t' | b'{'))
+        .map_or(b.len(), |p| i + p);
+    if end == i {
+        return Err((i, "expected the sample value".into()));
+    }
+    let value = parse_number(line.get(i..end).unwrap_or(""))
+        .map_err(|e| (i, e.describe("the sample value")))?;
+    i = skip_blanks(b, end);
+    let mut timestamp = None;
+    let mut timestamp_at = 0;
+    if i < b.len() {
+        timestamp_at = i;
+        let end = b
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .position(|&c| matches!(c, b' ' | b'\t'))
+            .map_or(b.len(), |p| i + p);
+        let ms = parse_prometheus_timestamp_ms(b.get(i..end).unwrap_or(&[])).map_err(|e| {
+            (
+                i,
+                e.describe("a timestamp (integer milliseconds) or the end of the line"),
+            )
+        })?;
+        timestamp = Some(ms as f64 / 1000.0);
+        i = skip_blanks(b, end);
+        if i < b.len() {
+            return Err((i, "expected the end of the line after the timestamp".into()));
+        }
+    }
+    Ok(ScannedSample {
+        sample: ParsedSample {
+            name: Cow::Borrowed(name),
+            labels,
+            value,
+            timestamp,
+            exemplar: None,
+        },
+        labels_at,
+        value_at,
+        timestamp_at,
+        exemplar_at: 0,
+    })
+}

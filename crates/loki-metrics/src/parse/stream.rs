@@ -1,0 +1,212 @@
+//! [`FamilyReader`]: families one at a time from any reader.
+
+use std::io::{BufRead, Read};
+
+use super::assemble::Assembler;
+use super::{parse, MetricFamily, ParseError, ParseFormat, ParsedSample};
+
+/// The longest line the reader accepts, so that memory stays bounded.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// How much input [`ParseFormat::Auto`] may look at: the format is known only
+/// at the end (`# EOF`), so auto-detection reads the whole input first.
+pub const AUTO_DETECT_LIMIT: usize = 8 << 20;
+
+/// Reads exposition text from a [`BufRead`] and yields one owned family at a
+/// time, holding only the current family (and, for OpenMetrics, the names of
+/// finished families) in memory.
+///
+/// After the first error the reader yields nothing more. In Prometheus 0.0.4
+/// a family whose samples resume after another family's is yielded again as
+/// a new run with the same name and type ([`parse`] joins the runs instead).
+///
+/// [`ParseFormat::Auto`] needs the last line, so it reads inputs of up to
+/// [`AUTO_DETECT_LIMIT`] bytes whole and fails on longer ones: stream large
+/// inputs with an explicit format.
+///
+/// ```
+/// use loki_metrics::parse::{FamilyReader, ParseFormat};
+/// let text = "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n# EOF\n";
+/// let names: Vec<String> = FamilyReader::new(text.as_bytes(), ParseFormat::OpenMetrics)
+///     .map(|f| f.map(|f| f.name.into_owned()))
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(names, ["a", "b"]);
+/// # Ok::<(), loki_metrics::parse::ParseError>(())
+/// ```
+pub struct FamilyReader<R> {
+    reader: R,
+    format: ParseFormat,
+    assembler: Option<Assembler<'static>>,
+    line: Vec<u8>,
+    line_no: usize,
+    ready: Vec<MetricFamily<'static>>,
+    /// Families of an auto-detected input, read whole, in reverse order.
+    detected: Vec<MetricFamily<'static>>,
+    done: bool,
+}
+
+impl<R: BufRead> FamilyReader<R> {
+    /// A reader of `format` text from `reader`.
+    pub fn new(reader: R, format: ParseFormat) -> Self {
+        FamilyReader {
+            reader,
+            format,
+            assembler: match format {
+                ParseFormat::Auto => None,
+                concrete => Some(Assembler::new(concrete)),
+            },
+            line: Vec::with_capacity(256),
+            line_no: 0,
+            ready: Vec::new(),
+            detected: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Reads the next line into `self.line` (without `\n`); `false` at the end.
+    fn read_line(&mut self) -> Result<bool, ParseError> {
+        self.line.clear();
+        let mut any = false;
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(ParseError {
+                        line: self.line_no + 1,
+                        column: 1,
+                        message: format!("read error: {e}"),
+                    })
+                }
+            };
+            if buf.is_empty() {
+                return Ok(any);
+            }
+            any = true;
+            let (take, newline) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (i, true),
+                None => (buf.len(), false),
+            };
+            if self.line.len() + take > MAX_LINE_BYTES {
+                return Err(ParseError {
+                    line: self.line_no + 1,
+                    column: 1,
+                    message: format!("line longer than {MAX_LINE_BYTES} bytes"),
+                });
+            }
+            self.line.extend_from_slice(&buf[..take]);
+            self.reader.consume(take + usize::from(newline));
+            if newline {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Reads an auto-detected input whole and parses it.
+    fn detect(&mut self) -> Result<(), ParseError> {
+        let mut all = Vec::new();
+        let limit = AUTO_DETECT_LIMIT as u64 + 1;
+        if let Err(e) = self.reader.by_ref().take(limit).read_to_end(&mut all) {
+            return Err(ParseError {
+                line: 1,
+                column: 1,
+                message: format!("read error: {e}"),
+            });
+        }
+        if all.len() > AUTO_DETECT_LIMIT {
+            return Err(ParseError {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "cannot auto-detect the format of an input over {AUTO_DETECT_LIMIT} bytes: choose prometheus or openmetrics"
+                ),
+            });
+        }
+        let text = match std::str::from_utf8(&all) {
+            Ok(t) => t,
+            Err(e) => return Err(utf8_error(&all, e.valid_up_to(), 0)),
+        };
+        let families = parse(text, self.format)?;
+        self.detected = families
+            .into_iter()
+            .rev()
+            .map(MetricFamily::into_owned)
+            .collect();
+        Ok(())
+    }
+
+    fn advance(&mut self) -> Result<Option<MetricFamily<'static>>, ParseError> {
+        if self.assembler.is_none() && self.detected.is_empty() && self.line_no == 0 {
+            self.detect()?;
+            self.line_no = usize::MAX;
+        }
+        if self.assembler.is_none() {
+            return Ok(self.detected.pop());
+        }
+        loop {
+            if !self.ready.is_empty() {
+                return Ok(Some(self.ready.remove(0)));
+            }
+            let more = self.read_line()?;
+            let Some(assembler) = self.assembler.as_mut() else {
+                return Ok(None);
+            };
+            if !more {
+                assembler.finish(self.line_no + 1, &mut self.ready)?;
+                self.assembler = None;
+                self.line_no = usize::MAX;
+                return Ok(if self.ready.is_empty() {
+                    None
+                } else {
+                    Some(self.ready.remove(0))
+                });
+            }
+            self.line_no += 1;
+            let text = match std::str::from_utf8(&self.line) {
+                Ok(t) => t,
+                Err(e) => return Err(utf8_error(&self.line, e.valid_up_to(), self.line_no - 1)),
+            };
+            assembler.feed(
+                text,
+                self.line_no,
+                ParsedSample::into_owned,
+                &mut self.ready,
+            )?;
+        }
+    }
+}
+
+/// A ParseError at the first invalid UTF-8 byte of `bytes` (`lines_before`
+/// lines precede `bytes`).
+fn utf8_error(bytes: &[u8], valid_up_to: usize, lines_before: usize) -> ParseError {
+    let valid = bytes.get(..valid_up_to).unwrap_or(&[]);
+    let line_start = memchr::memrchr(b'\n', valid).map_or(0, |i| i + 1);
+    let lines = memchr::memchr_iter(b'\n', valid).count();
+    let prefix = std::str::from_utf8(valid.get(line_start..).unwrap_or(&[])).unwrap_or("");
+    ParseError {
+        line: lines_before + lines + 1,
+        column: prefix.chars().count() + 1,
+        message: "invalid UTF-8: exposition text must be UTF-8".into(),
+    }
+}
+
+impl<R: BufRead> Iterator for FamilyReader<R> {
+    type Item = Result<MetricFamily<'static>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.advance() {
+            Ok(Some(f)) => Some(Ok(f)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
