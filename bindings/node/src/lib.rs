@@ -9,6 +9,7 @@ mod collect;
 mod collector;
 mod error;
 mod options;
+mod parse;
 mod serve;
 mod snapshot;
 mod task;
