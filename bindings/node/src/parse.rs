@@ -132,7 +132,8 @@ struct Patch {
 
 impl Families {
     pub fn encode(families: &[MetricFamily<'_>]) -> Result<Self, NodeError> {
-        let index = |i: usize| u32::try_from(i).map_err(|_| NodeError::new(ERR_LOKI_PARSE, "too many families or samples"));
+        let index =
+            |i: usize| u32::try_from(i).map_err(|_| NodeError::new(ERR_LOKI_PARSE, "too many families or samples"));
         let mut patches = Vec::new();
         for (fi, f) in families.iter().enumerate() {
             for (si, s) in f.samples.iter().enumerate() {
@@ -235,9 +236,11 @@ pub fn parse(env: Env, text: Unknown, opts: Option<Unknown>) -> napi::Result<Unk
         Ok((text, parse_format("format", opts.format.as_deref())?))
     };
     let (text, format) = args().or_throw(&env)?;
-    let families = core_parse(&text, format).map_err(NodeError::from).and_then(|f| Families::encode(&f)).or_throw(&env)?;
+    let families =
+        core_parse(&text, format).map_err(NodeError::from).and_then(|f| Families::encode(&f)).or_throw(&env)?;
     // SAFETY: the env of this call.
-    unsafe { Families::to_napi_value(env.raw(), families) }.map(|raw| unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })
+    unsafe { Families::to_napi_value(env.raw(), families) }
+        .map(|raw| unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })
 }
 
 pub struct ParseWork {
