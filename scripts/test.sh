@@ -36,6 +36,9 @@ cargo test --workspace --locked
 step "C ABI: header, static + dynamic, valgrind, ASan, C++, pkg-config install"
 bash scripts/test-c.sh
 
+step "Node package: addon, generated files, node --test, tsc --strict, npm pack"
+bash scripts/test-node.sh
+
 step "python tests against the built CLI"
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python -m pytest -q tests/python
 
