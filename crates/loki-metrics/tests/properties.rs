@@ -135,7 +135,7 @@ proptest! {
                 expected += 1;
             }
         }
-        text.push_str(&tail);
+        text.push_str(tail);
         if !tail.trim().is_empty() {
             expected += 1;
         }
