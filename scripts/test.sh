@@ -33,5 +33,17 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
+step "C ABI: header, static + dynamic, valgrind, ASan, C++, pkg-config install"
+bash scripts/test-c.sh
+
+step "Node package: addon, generated files, node --test, tsc --strict, npm pack"
+bash scripts/test-node.sh
+
 step "python tests against the built CLI"
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python -m pytest -q tests/python
+
+step "integration: a real Prometheus scraping the exporter"
+LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/prometheus_scrape.py
+
+step "integration: soak (simulate + 16 concurrent scrapers)"
+LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/soak.py

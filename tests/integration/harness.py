@@ -96,29 +96,18 @@ def wait_until(what: str, check, deadline_s: float, proc: subprocess.Popen | Non
 
 
 def parse_exposition(text: str, openmetrics: bool) -> dict[str, float]:
-    """A strict-enough parse of the exposition: `name{labels}` -> value.
-    Raises ValueError on any line that is not a comment or a sample."""
-    samples: dict[str, float] = {}
-    lines = text.split("\n")
-    if lines[-1] != "":
-        raise ValueError("body does not end with a newline")
-    lines = lines[:-1]
+    """Parses the body with prometheus_client's parsers (the strict OpenMetrics
+    one for OpenMetrics) into `name{k="v",...}` -> value. Raises ValueError on
+    anything they reject."""
     if openmetrics:
-        if not lines or lines[-1] != "# EOF":
-            raise ValueError("OpenMetrics body does not end with # EOF")
-        lines = lines[:-1]
-    for n, line in enumerate(lines, 1):
-        if line.startswith("# "):
-            kind = line.split(" ", 3)[1]
-            if kind not in ("HELP", "TYPE", "UNIT"):
-                raise ValueError(f"line {n}: unknown comment {line!r}")
-            continue
-        if not line:
-            raise ValueError(f"line {n}: blank line")
-        key, _, value = line.rpartition(" ")
-        if not key:
-            raise ValueError(f"line {n}: no value: {line!r}")
-        samples[key] = float(value)
+        from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    else:
+        from prometheus_client.parser import text_string_to_metric_families
+    samples: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sample.labels.items())
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = float(sample.value)
     return samples
 
 

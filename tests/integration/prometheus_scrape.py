@@ -13,7 +13,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from harness import binary, free_port, http_get, ok, spawn, wait_until
+from harness import ROOT, binary, free_port, http_get, ok, spawn, wait_until
+
+sys.path.insert(0, str(ROOT / "deploy" / "grafana"))
+from generate_dashboard import QUERIES as DASHBOARD_QUERIES  # noqa: E402
 
 
 def main() -> None:
@@ -57,8 +60,10 @@ def main() -> None:
     config = work / "prometheus.yml"
     config.write_text(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        f"rule_files:\n  - {ROOT / 'deploy' / 'prometheus' / 'loki_alerts.yml'}\n"
         "scrape_configs:\n  - job_name: loki\n    scrape_timeout: 1s\n"
         f"    static_configs:\n      - targets: ['127.0.0.1:{exporter_port}']\n"
+        "        labels:\n          project: demo\n"
     )
     prom_log = work / "prometheus.log"
     prom = spawn(
@@ -87,6 +92,22 @@ def main() -> None:
     ok("rate(loki_events_total[5s]) > 0 while simulate writes")
     assert query('loki_session_status == 1'), "session should be running while simulate writes"
     ok("loki_session_status is 1 while the session runs")
+
+    # Every Grafana panel's query returns data (with $project = the target's label).
+    for title, expr in DASHBOARD_QUERIES.items():
+        concrete = expr.replace("$project", "demo").replace("$__rate_interval", "5s")
+        result = wait_until(f"data for the dashboard panel {title!r}", lambda: query(concrete), 10, prom, prom_log)
+        ok(f"dashboard panel {title!r}: {concrete} -> {len(result)} series")
+    status_by_task = {r["metric"]["status"] for r in query(DASHBOARD_QUERIES["Task Distribution"].replace("$project", "demo"))}
+    assert status_by_task == {"pending", "in_progress", "completed", "failed"}, status_by_task
+
+    # The alert rules load and evaluate in this Prometheus.
+    status, _, body = http_get(f"{api}/api/v1/rules")
+    groups = json.loads(body)["data"]["groups"]
+    rules = [r for g in groups for r in g["rules"]]
+    assert len(rules) == 6 and all(r["health"] in ("ok", "unknown") for r in rules), rules
+    wait_until("every alert rule evaluated without error", lambda: all(r["health"] == "ok" for g in json.loads(http_get(f"{api}/api/v1/rules")[2])["data"]["groups"] for r in g["rules"]), 10, prom, prom_log)
+    ok("deploy/prometheus/loki_alerts.yml: 6 rules loaded and evaluated (health ok)")
 
     # After the session ends the directory is still; Prometheus must converge on render's values.
     assert sim.wait(timeout=30) == 0, sim_log.read_text()

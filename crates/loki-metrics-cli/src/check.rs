@@ -62,10 +62,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let valid = bytes.get(..e.valid_up_to()).unwrap_or(&[]);
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let col = String::from_utf8_lossy(valid.get(start..).unwrap_or(&[]))
-                .chars()
-                .count()
-                + 1;
+            let col = String::from_utf8_lossy(valid.get(start..).unwrap_or(&[])).chars().count() + 1;
             eprintln!("{line}:{col}: invalid UTF-8: exposition text must be UTF-8");
             return ExitCode::from(1);
         }

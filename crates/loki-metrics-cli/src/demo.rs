@@ -53,11 +53,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || simulate::run(&sim_config, &stop))
     };
-    let scheme = if config.tls_enabled() {
-        "https"
-    } else {
-        "http"
-    };
+    let scheme = if config.tls_enabled() { "https" } else { "http" };
     eprintln!(
         "demo: simulating a Loki Mode session in {} ({} updates/s); try\n  curl {scheme}://{}:{}{}\nCtrl-C stops it and removes the directory.",
         loki_dir.display(),

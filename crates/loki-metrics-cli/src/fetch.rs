@@ -89,16 +89,8 @@ pub fn run(args: FetchArgs) -> ExitCode {
     } else {
         args.host.clone()
     };
-    let path = if args.path.starts_with('/') {
-        args.path.clone()
-    } else {
-        format!("/{}", args.path)
-    };
-    let url = format!(
-        "{}://{host}:{}{path}",
-        if https { "https" } else { "http" },
-        args.port
-    );
+    let path = if args.path.starts_with('/') { args.path.clone() } else { format!("/{}", args.path) };
+    let url = format!("{}://{host}:{}{path}", if https { "https" } else { "http" }, args.port);
     let Ok(timeout) = Duration::try_from_secs_f64(args.timeout) else {
         eprintln!("error: --timeout must be a non-negative number of seconds");
         return ExitCode::from(2);
@@ -137,19 +129,13 @@ pub fn run(args: FetchArgs) -> ExitCode {
     } else {
         let kept = filter_families(&response.body, &args.filter);
         if kept.lines().all(|l| l == "# EOF") {
-            eprintln!(
-                "error: {url} has no family named {}",
-                args.filter.join(", ")
-            );
+            eprintln!("error: {url} has no family named {}", args.filter.join(", "));
             return ExitCode::FAILURE;
         }
         kept
     };
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {

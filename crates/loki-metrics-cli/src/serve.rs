@@ -33,12 +33,7 @@ pub struct ListenArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Seconds a collection is served from cache (0 disables the cache).
-    #[arg(
-        long,
-        env = "LOKI_METRICS_CACHE_TTL",
-        value_name = "SECONDS",
-        default_value_t = 2.0
-    )]
+    #[arg(long, env = "LOKI_METRICS_CACHE_TTL", value_name = "SECONDS", default_value_t = 2.0)]
     cache_ttl: f64,
     /// Most connections open at once.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
@@ -56,8 +51,7 @@ pub struct ListenArgs {
 }
 
 fn seconds(name: &str, value: f64) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| format!("--{name} must be a non-negative number of seconds"))
+    Duration::try_from_secs_f64(value).map_err(|_| format!("--{name} must be a non-negative number of seconds"))
 }
 
 impl ListenArgs {
@@ -71,17 +65,11 @@ impl ListenArgs {
         config.tls_key = self.tls_key.clone();
         config.cache_ttl = seconds("cache-ttl", self.cache_ttl)?;
         config.limits.max_connections = self.max_connections;
-        config.limits.header_read_timeout =
-            seconds("header-read-timeout", self.header_read_timeout)?;
+        config.limits.header_read_timeout = seconds("header-read-timeout", self.header_read_timeout)?;
         config.limits.max_header_bytes = self.max_header_bytes;
         config.token = match &self.token_file {
-            Some(file) => {
-                Some(loki_metrics_server::read_token_file(file).map_err(|e| e.to_string())?)
-            }
-            None => std::env::var("LOKI_METRICS_TOKEN")
-                .ok()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
+            Some(file) => Some(loki_metrics_server::read_token_file(file).map_err(|e| e.to_string())?),
+            None => std::env::var("LOKI_METRICS_TOKEN").ok().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
         };
         config.validate().map_err(|e| e.to_string())?;
         Ok(config)

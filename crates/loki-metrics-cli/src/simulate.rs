@@ -56,10 +56,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     };
     match simulate::run(&config, &AtomicBool::new(false)) {
         Ok(updates) => {
-            eprintln!(
-                "simulate: {updates} updates written to {}",
-                config.loki_dir.display()
-            );
+            eprintln!("simulate: {updates} updates written to {}", config.loki_dir.display());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -33,12 +33,7 @@ pub struct FetchOptions {
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        FetchOptions {
-            token: None,
-            accept: None,
-            trust: ClientTrust::default(),
-            timeout: Duration::from_secs(10),
-        }
+        FetchOptions { token: None, accept: None, trust: ClientTrust::default(), timeout: Duration::from_secs(10) }
     }
 }
 
@@ -56,10 +51,7 @@ pub fn fetch_blocking(url: &str, options: &FetchOptions) -> Result<FetchResponse
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| FetchError::Http {
-            url: url.to_owned(),
-            reason: format!("cannot start a runtime: {e}"),
-        })?;
+        .map_err(|e| FetchError::Http { url: url.to_owned(), reason: format!("cannot start a runtime: {e}") })?;
     rt.block_on(fetch(url, options))
 }
 
@@ -67,18 +59,12 @@ pub fn fetch_blocking(url: &str, options: &FetchOptions) -> Result<FetchResponse
 pub async fn fetch(url: &str, options: &FetchOptions) -> Result<FetchResponse, FetchError> {
     match tokio::time::timeout(options.timeout, fetch_unbounded(url, options)).await {
         Ok(result) => result,
-        Err(_) => Err(FetchError::Timeout {
-            url: url.to_owned(),
-            seconds: options.timeout.as_secs_f64(),
-        }),
+        Err(_) => Err(FetchError::Timeout { url: url.to_owned(), seconds: options.timeout.as_secs_f64() }),
     }
 }
 
 async fn fetch_unbounded(url: &str, options: &FetchOptions) -> Result<FetchResponse, FetchError> {
-    let invalid = |reason: &str| FetchError::InvalidUrl {
-        url: url.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let invalid = |reason: &str| FetchError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
     let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
     let https = match uri.scheme_str() {
         Some("http") => false,
@@ -90,45 +76,27 @@ async fn fetch_unbounded(url: &str, options: &FetchOptions) -> Result<FetchRespo
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
     let tcp = TcpStream::connect((bare_host, port))
         .await
-        .map_err(|source| FetchError::Connect {
-            url: url.to_owned(),
-            source,
-        })?;
+        .map_err(|source| FetchError::Connect { url: url.to_owned(), source })?;
     let _ = tcp.set_nodelay(true);
     if !https {
         return exchange(tcp, &uri, url, options).await;
     }
-    let config = client_config(&options.trust).map_err(|reason| FetchError::Tls {
-        url: url.to_owned(),
-        reason,
-    })?;
+    let config = client_config(&options.trust).map_err(|reason| FetchError::Tls { url: url.to_owned(), reason })?;
     let name = ServerName::try_from(bare_host.to_owned()).map_err(|_| invalid("bad host name"))?;
     let tls = TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .map_err(|e| FetchError::Tls {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| FetchError::Tls { url: url.to_owned(), reason: e.to_string() })?;
     exchange(tls, &uri, url, options).await
 }
 
-async fn exchange<S>(
-    stream: S,
-    uri: &Uri,
-    url: &str,
-    options: &FetchOptions,
-) -> Result<FetchResponse, FetchError>
+async fn exchange<S>(stream: S, uri: &Uri, url: &str, options: &FetchOptions) -> Result<FetchResponse, FetchError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let http_error = |reason: String| FetchError::Http {
-        url: url.to_owned(),
-        reason,
-    };
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| http_error(e.to_string()))?;
+    let http_error = |reason: String| FetchError::Http { url: url.to_owned(), reason };
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| http_error(e.to_string()))?;
     let driver = tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -138,10 +106,7 @@ where
         .method(Method::GET)
         .uri(path)
         .header(header::HOST, authority)
-        .header(
-            header::USER_AGENT,
-            concat!("loki-metrics/", env!("CARGO_PKG_VERSION")),
-        );
+        .header(header::USER_AGENT, concat!("loki-metrics/", env!("CARGO_PKG_VERSION")));
     if let Some(accept) = &options.accept {
         request = request.header(header::ACCEPT, accept);
     }
@@ -150,19 +115,10 @@ where
             .map_err(|_| http_error("the token is not a valid header value".to_owned()))?;
         request = request.header(header::AUTHORIZATION, value);
     }
-    let request = request
-        .body(Empty::<bytes::Bytes>::new())
-        .map_err(|e| http_error(e.to_string()))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| http_error(e.to_string()))?;
+    let request = request.body(Empty::<bytes::Bytes>::new()).map_err(|e| http_error(e.to_string()))?;
+    let response = sender.send_request(request).await.map_err(|e| http_error(e.to_string()))?;
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
         .collect()
         .await
@@ -171,14 +127,8 @@ where
     driver.abort();
     if status != http::StatusCode::OK {
         let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-        return Err(FetchError::Status {
-            url: url.to_owned(),
-            status: status.as_u16(),
-            body: text,
-        });
+        return Err(FetchError::Status { url: url.to_owned(), status: status.as_u16(), body: text });
     }
-    let body = String::from_utf8(body.to_vec()).map_err(|_| FetchError::NotText {
-        url: url.to_owned(),
-    })?;
+    let body = String::from_utf8(body.to_vec()).map_err(|_| FetchError::NotText { url: url.to_owned() })?;
     Ok(FetchResponse { content_type, body })
 }

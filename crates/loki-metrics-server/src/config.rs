@@ -100,9 +100,7 @@ impl ServerConfig {
         }
         if let Some(port) = var("LOKI_METRICS_PORT") {
             config.port = port.trim().parse().map_err(|_| {
-                ServeError::Config(format!(
-                    "LOKI_METRICS_PORT={port:?} is not a port number (0-65535)"
-                ))
+                ServeError::Config(format!("LOKI_METRICS_PORT={port:?} is not a port number (0-65535)"))
             })?;
         }
         if let Some(path) = var("LOKI_METRICS_PATH") {
@@ -120,9 +118,7 @@ impl ServerConfig {
     /// Checks the values that can be checked without touching the network.
     pub fn validate(&self) -> Result<(), ServeError> {
         if !self.path.starts_with('/')
-            || self
-                .path
-                .contains(['?', '#', ' ', '{', '}', '*', ':', '\\'])
+            || self.path.contains(['?', '#', ' ', '{', '}', '*', ':', '\\'])
             || self.path.contains("//")
             || self.path.chars().any(char::is_control)
         {
@@ -149,9 +145,7 @@ impl ServerConfig {
             }
         }
         if self.limits.max_connections == 0 {
-            return Err(ServeError::Config(
-                "max_connections must be at least 1".to_owned(),
-            ));
+            return Err(ServeError::Config("max_connections must be at least 1".to_owned()));
         }
         Ok(())
     }
@@ -159,15 +153,11 @@ impl ServerConfig {
 
 /// Reads a bearer token from a file: its first line, trimmed.
 pub fn read_token_file(path: &std::path::Path) -> Result<String, ServeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ServeError::Config(format!("cannot read token file {}: {e}", path.display()))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ServeError::Config(format!("cannot read token file {}: {e}", path.display())))?;
     let token = text.lines().next().unwrap_or("").trim().to_owned();
     if token.is_empty() {
-        return Err(ServeError::Config(format!(
-            "token file {} is empty",
-            path.display()
-        )));
+        return Err(ServeError::Config(format!("token file {} is empty", path.display())));
     }
     Ok(token)
 }

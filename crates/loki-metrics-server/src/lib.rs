@@ -11,14 +11,15 @@
 pub mod client;
 mod config;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod routes;
 mod server;
 pub mod simulate;
 mod tls;
 
-pub use config::{
-    read_token_file, Limits, ServerConfig, DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, HEALTH_PATH,
-};
+pub use config::{read_token_file, Limits, ServerConfig, DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, HEALTH_PATH};
 pub use error::{FetchError, ServeError};
 pub use server::{serve, serve_until_signal, shutdown_signal, BoundServer, RunningServer, Server};
 pub use tls::ClientTrust;

@@ -40,10 +40,7 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 impl AppState {
     pub(crate) fn new(collector: Arc<Collector>, token: Option<&str>) -> Self {
-        AppState {
-            collector,
-            token_digest: token.map(|t| sha256(t.as_bytes())),
-        }
+        AppState { collector, token_digest: token.map(|t| sha256(t.as_bytes())) }
     }
 }
 
@@ -54,21 +51,9 @@ pub(crate) fn router(state: Arc<AppState>, path: &str, limits: &Limits) -> Route
         .route(path, get(metrics))
         .route(HEALTH_PATH, get(health))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            authorize,
-        ))
-        .layer(
-            CompressionLayer::new()
-                .gzip(true)
-                .no_br()
-                .no_deflate()
-                .no_zstd(),
-        )
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), authorize))
+        .layer(CompressionLayer::new().gzip(true).no_br().no_deflate().no_zstd())
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }
@@ -94,10 +79,7 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
                 Ok(text) => text,
                 Err(e) => {
                     tracing::error!(error = %e, "collection failed");
-                    return (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "collection failed; see the exporter's log\n",
-                    )
+                    return (StatusCode::SERVICE_UNAVAILABLE, "collection failed; see the exporter's log\n")
                         .into_response();
                 }
             }
@@ -105,10 +87,7 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     };
     let mut response = Response::new(Body::from(Bytes::from_owner(SharedText(text))));
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     h.insert(header::VARY, HeaderValue::from_static("Accept"));
     response
 }
@@ -134,10 +113,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             let mut text = json.to_string();
             text.push('\n');
             let mut response = Response::new(Body::from(text));
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(Format::Json.content_type()),
-            );
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(Format::Json.content_type()));
             response
         }
         Err(e) => {
@@ -156,29 +132,16 @@ async fn authorize(State(state): State<Arc<AppState>>, request: Request, next: N
     let Some(expected) = &state.token_digest else {
         return next.run(request).await;
     };
-    let offered = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .and_then(|v| {
-            let (scheme, token) = v.split_at(v.len().min(7));
-            scheme
-                .eq_ignore_ascii_case(b"bearer ")
-                .then(|| token.trim_ascii())
-        });
+    let offered = request.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()).and_then(|v| {
+        let (scheme, token) = v.split_at(v.len().min(7));
+        scheme.eq_ignore_ascii_case(b"bearer ").then(|| token.trim_ascii())
+    });
     let ok = offered.is_some_and(|token| bool::from(sha256(token).ct_eq(expected)));
     if ok {
         return next.run(request).await;
     }
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        "a valid bearer token is required\n",
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"loki-metrics\""),
-    );
+    let mut response = (StatusCode::UNAUTHORIZED, "a valid bearer token is required\n").into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"loki-metrics\""));
     response
 }
 

@@ -35,9 +35,7 @@ pub struct BoundServer {
 
 impl std::fmt::Debug for BoundServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BoundServer")
-            .field("url", &self.url)
-            .finish_non_exhaustive()
+        f.debug_struct("BoundServer").field("url", &self.url).finish_non_exhaustive()
     }
 }
 
@@ -51,9 +49,7 @@ impl BoundServer {
     pub fn bind(config: &ServerConfig) -> Result<Self, ServeError> {
         config.validate()?;
         let tls = match (&config.tls_cert, &config.tls_key) {
-            (Some(cert), Some(key)) => {
-                Some(TlsAcceptor::from(Arc::new(tls::server_config(cert, key)?)))
-            }
+            (Some(cert), Some(key)) => Some(TlsAcceptor::from(Arc::new(tls::server_config(cert, key)?))),
             _ => None,
         };
         let wanted = if config.host.contains(':') && !config.host.starts_with('[') {
@@ -61,10 +57,7 @@ impl BoundServer {
         } else {
             format!("{}:{}", config.host, config.port)
         };
-        let bind_error = |source| ServeError::Bind {
-            addr: wanted.clone(),
-            source,
-        };
+        let bind_error = |source| ServeError::Bind { addr: wanted.clone(), source };
         let mut last_error = None;
         let mut bound = None;
         for addr in wanted.to_socket_addrs().map_err(bind_error)? {
@@ -80,20 +73,14 @@ impl BoundServer {
             Some(listener) => listener,
             None => {
                 return Err(bind_error(last_error.unwrap_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::AddrNotAvailable,
-                        "the host resolves to no address",
-                    )
+                    std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "the host resolves to no address")
                 })))
             }
         };
         listener.set_nonblocking(true).map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let collector = Arc::new(Collector::new(config.options.clone(), config.cache_ttl));
-        let state = Arc::new(AppState::new(
-            Arc::clone(&collector),
-            config.token.as_deref(),
-        ));
+        let state = Arc::new(AppState::new(Arc::clone(&collector), config.token.as_deref()));
         Ok(BoundServer {
             listener,
             addr,
@@ -123,17 +110,9 @@ impl BoundServer {
     /// Serves until `shutdown` completes, then stops accepting, lets
     /// in-flight requests finish (up to the shutdown timeout) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
-        let BoundServer {
-            listener,
-            tls,
-            router,
-            limits,
-            ..
-        } = self;
-        let listener = TcpListener::from_std(listener).map_err(|e| ServeError::Bind {
-            addr: self.addr.to_string(),
-            source: e,
-        })?;
+        let BoundServer { listener, tls, router, limits, .. } = self;
+        let listener =
+            TcpListener::from_std(listener).map_err(|e| ServeError::Bind { addr: self.addr.to_string(), source: e })?;
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
@@ -166,16 +145,11 @@ impl BoundServer {
             };
             let _ = stream.set_nodelay(true);
             let router = router.clone();
-            let service =
-                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                    request.extensions_mut().insert(Peer(peer));
-                    let router = router.clone();
-                    async move {
-                        Ok::<_, Infallible>(
-                            router.oneshot(request).await.unwrap_or_else(|e| match e {}),
-                        )
-                    }
-                });
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(Peer(peer));
+                let router = router.clone();
+                async move { Ok::<_, Infallible>(router.oneshot(request).await.unwrap_or_else(|e| match e {})) }
+            });
             let http = http.clone();
             let watcher = graceful.watcher();
             match tls.clone() {
@@ -191,20 +165,17 @@ impl BoundServer {
                 Some(acceptor) => {
                     let handshake_limit = limits.header_read_timeout;
                     tokio::spawn(async move {
-                        let stream =
-                            match tokio::time::timeout(handshake_limit, acceptor.accept(stream))
-                                .await
-                            {
-                                Ok(Ok(stream)) => stream,
-                                Ok(Err(e)) => {
-                                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                                    return;
-                                }
-                                Err(_) => {
-                                    tracing::debug!(%peer, "TLS handshake timed out");
-                                    return;
-                                }
-                            };
+                        let stream = match tokio::time::timeout(handshake_limit, acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%peer, "TLS handshake timed out");
+                                return;
+                            }
+                        };
                         let connection = http.serve_connection(TokioIo::new(stream), service);
                         if let Err(e) = watcher.watch(connection).await {
                             tracing::trace!(%peer, error = %e, "connection ended with an error");
@@ -228,10 +199,7 @@ impl BoundServer {
 
 /// Binds and serves `config` on the current tokio runtime until `shutdown`
 /// completes, logging where it listens.
-pub async fn serve(
-    config: ServerConfig,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ServeError> {
+pub async fn serve(config: ServerConfig, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
     let bound = BoundServer::bind(&config)?;
     log_listening(&bound, &config);
     bound.run(shutdown).await
@@ -243,11 +211,7 @@ fn log_listening(bound: &BoundServer, config: &ServerConfig) {
         bound.url(),
         config.options.loki_dir.display(),
         config.cache_ttl,
-        if config.token.is_some() {
-            ", bearer token required"
-        } else {
-            ""
-        }
+        if config.token.is_some() { ", bearer token required" } else { "" }
     );
 }
 
@@ -275,7 +239,7 @@ pub async fn shutdown_signal() {
 fn runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, ServeError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads.max(1))
-        .max_blocking_threads(64)
+        .max_blocking_threads(8)
         .thread_name("loki-metrics-http")
         .enable_all()
         .build()
@@ -316,13 +280,7 @@ impl Server {
                 result
             })
             .map_err(|e| ServeError::Runtime(e.to_string()))?;
-        Ok(RunningServer {
-            addr,
-            url,
-            collector,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        Ok(RunningServer { addr, url, collector, stop: Some(stop), thread: Some(thread) })
     }
 }
 
@@ -363,9 +321,7 @@ impl RunningServer {
             let _ = stop.send(());
         }
         match self.thread.take() {
-            Some(thread) => thread
-                .join()
-                .map_err(|_| ServeError::Runtime("the server thread panicked".to_owned()))?,
+            Some(thread) => thread.join().map_err(|_| ServeError::Runtime("the server thread panicked".to_owned()))?,
             None => Ok(()),
         }
     }

@@ -50,14 +50,8 @@ impl SplitMix64 {
 }
 
 const MODELS: [&str; 4] = ["sonnet", "opus", "haiku", "gpt-5.3-codex"];
-const EVENT_TYPES: [&str; 6] = [
-    "task_created",
-    "task_started",
-    "task_completed",
-    "agent_message",
-    "tool_call",
-    "checkpoint",
-];
+const EVENT_TYPES: [&str; 6] =
+    ["task_created", "task_started", "task_completed", "agent_message", "tool_call", "checkpoint"];
 /// Updates per iteration: one efficiency record is written every this many.
 const UPDATES_PER_ITERATION: u64 = 10;
 
@@ -106,10 +100,7 @@ fn timestamp(t: SystemTime) -> String {
 /// Writes `bytes` to `path` the way Loki Mode does: a temp file in the same
 /// folder (a dot name, so readers skip it), then a rename over the target.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
     {
         let mut f = File::create(&tmp)?;
@@ -123,22 +114,11 @@ impl Simulator {
     /// exists) and writes the first state. `record`, if given, gets one line
     /// `pending in_progress completed failed` per state written, before it
     /// becomes visible.
-    pub fn new(
-        dir: &Path,
-        seed: u64,
-        start: SystemTime,
-        record: Option<&Path>,
-    ) -> io::Result<Self> {
+    pub fn new(dir: &Path, seed: u64, start: SystemTime, record: Option<&Path>) -> io::Result<Self> {
         fs::create_dir_all(dir.join("state"))?;
         fs::create_dir_all(dir.join("metrics/efficiency"))?;
-        write_atomically(
-            &dir.join("loki.pid"),
-            format!("{}\n", std::process::id()).as_bytes(),
-        )?;
-        let events = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("events.jsonl"))?;
+        write_atomically(&dir.join("loki.pid"), format!("{}\n", std::process::id()).as_bytes())?;
+        let events = OpenOptions::new().create(true).append(true).open(dir.join("events.jsonl"))?;
         let record = match record {
             Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
             None => None,
@@ -302,10 +282,7 @@ impl Simulator {
                 "output_tokens": 100 + self.rng.below(8_000),
             })
         };
-        let path = self.dir.join(format!(
-            "metrics/efficiency/iteration-{}.json",
-            self.iteration
-        ));
+        let path = self.dir.join(format!("metrics/efficiency/iteration-{}.json", self.iteration));
         write_atomically(&path, record.to_string().as_bytes())
     }
 
@@ -344,21 +321,11 @@ impl Simulator {
                 completed: self.completed.len() as u64,
                 failed: self.failed.len() as u64,
             };
-            writeln!(
-                record,
-                "{} {} {} {}",
-                c.pending, c.in_progress, c.completed, c.failed
-            )?;
+            writeln!(record, "{} {} {} {}", c.pending, c.in_progress, c.completed, c.failed)?;
             record.flush()?;
         }
-        write_atomically(
-            &self.dir.join("state/agents.json"),
-            serde_json::Value::Array(agents).to_string().as_bytes(),
-        )?;
-        write_atomically(
-            &self.dir.join("dashboard-state.json"),
-            state.to_string().as_bytes(),
-        )
+        write_atomically(&self.dir.join("state/agents.json"), serde_json::Value::Array(agents).to_string().as_bytes())?;
+        write_atomically(&self.dir.join("dashboard-state.json"), state.to_string().as_bytes())
     }
 }
 
@@ -382,17 +349,8 @@ pub struct SimulateConfig {
 /// Runs a session at `config.rate` updates per second until the duration
 /// passes or `stop` is set, then writes the final state. Returns the updates made.
 pub fn run(config: &SimulateConfig, stop: &AtomicBool) -> io::Result<u64> {
-    let mut sim = Simulator::new(
-        &config.loki_dir,
-        config.seed,
-        config.start,
-        config.record.as_deref(),
-    )?;
-    let rate = if config.rate.is_finite() && config.rate > 0.0 {
-        config.rate
-    } else {
-        1.0
-    };
+    let mut sim = Simulator::new(&config.loki_dir, config.seed, config.start, config.record.as_deref())?;
+    let rate = if config.rate.is_finite() && config.rate > 0.0 { config.rate } else { 1.0 };
     let began = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         let elapsed = began.elapsed();

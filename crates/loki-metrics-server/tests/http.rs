@@ -21,10 +21,7 @@ struct Answer {
 
 impl Answer {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     fn text(&self) -> String {
@@ -33,32 +30,16 @@ impl Answer {
 }
 
 fn parse_answer(raw: &[u8]) -> Answer {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response head");
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
     let head = std::str::from_utf8(&raw[..end]).expect("ASCII head");
     let mut lines = head.split("\r\n");
     let status_line = lines.next().expect("status line");
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status code");
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
     let mut body = raw[end + 4..].to_vec();
-    let answer = Answer {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    if answer
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
+    let answer = Answer { status, headers, body: Vec::new() };
+    if answer.header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         body = dechunk(&body);
     }
     Answer { body, ..answer }
@@ -67,15 +48,9 @@ fn parse_answer(raw: &[u8]) -> Answer {
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk size line");
-        let size = usize::from_str_radix(
-            std::str::from_utf8(&data[..line_end]).expect("hex").trim(),
-            16,
-        )
-        .expect("chunk size");
+        let line_end = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).expect("hex").trim(), 16).expect("chunk size");
         data = &data[line_end + 2..];
         if size == 0 {
             return out;
@@ -88,9 +63,7 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 /// Sends one request (`Connection: close`) and reads the whole answer.
 fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
@@ -117,11 +90,7 @@ fn fixture() -> tempfile::TempDir {
     )
     .expect("write state");
     std::fs::create_dir_all(root.join("metrics/efficiency")).expect("mkdir");
-    std::fs::write(
-        root.join("metrics/efficiency/iteration-1.json"),
-        r#"{"cost_usd":1.25}"#,
-    )
-    .expect("write efficiency");
+    std::fs::write(root.join("metrics/efficiency/iteration-1.json"), r#"{"cost_usd":1.25}"#).expect("write efficiency");
     std::fs::write(root.join("events.jsonl"), "{}\n{}\n{}\n").expect("write events");
     dir
 }
@@ -144,10 +113,7 @@ fn get_metrics_answers_prometheus_text_by_default() {
     let server = start(config(dir.path()));
     let answer = get(server.local_addr(), "/metrics");
     assert_eq!(answer.status, 200);
-    assert_eq!(
-        answer.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
-    );
+    assert_eq!(answer.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
     let text = answer.text();
     assert!(text.contains("loki_iteration_current 7\n"), "{text}");
     assert!(text.contains("loki_tasks_total{status=\"completed\"} 3\n"));
@@ -160,17 +126,9 @@ fn get_metrics_answers_prometheus_text_by_default() {
 fn prometheus_scrape_accept_header_gets_openmetrics() {
     let dir = fixture();
     let server = start(config(dir.path()));
-    let answer = request(
-        server.local_addr(),
-        "GET",
-        "/metrics",
-        &[("Accept", PROMETHEUS_ACCEPT)],
-    );
+    let answer = request(server.local_addr(), "GET", "/metrics", &[("Accept", PROMETHEUS_ACCEPT)]);
     assert_eq!(answer.status, 200);
-    assert_eq!(
-        answer.header("content-type"),
-        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
-    );
+    assert_eq!(answer.header("content-type"), Some("application/openmetrics-text; version=1.0.0; charset=utf-8"));
     let text = answer.text();
     assert!(text.contains("# TYPE loki_events counter\n"));
     assert!(text.ends_with("# EOF\n"));
@@ -184,15 +142,9 @@ fn text_plain_preferred_over_openmetrics_gets_prometheus_text() {
         server.local_addr(),
         "GET",
         "/metrics",
-        &[(
-            "Accept",
-            "application/openmetrics-text;q=0.3,text/plain;version=0.0.4;q=0.9",
-        )],
+        &[("Accept", "application/openmetrics-text;q=0.3,text/plain;version=0.0.4;q=0.9")],
     );
-    assert_eq!(
-        answer.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
-    );
+    assert_eq!(answer.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
 }
 
 #[test]
@@ -203,14 +155,8 @@ fn head_on_metrics_sends_the_headers_and_no_body() {
     let head = request(server.local_addr(), "HEAD", "/metrics", &[]);
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
-    assert_eq!(
-        head.header("content-type"),
-        get_answer.header("content-type")
-    );
-    assert_eq!(
-        head.header("content-length"),
-        Some(get_answer.body.len().to_string().as_str())
-    );
+    assert_eq!(head.header("content-type"), get_answer.header("content-type"));
+    assert_eq!(head.header("content-length"), Some(get_answer.body.len().to_string().as_str()));
 }
 
 #[test]
@@ -218,18 +164,11 @@ fn gzip_is_used_when_the_client_accepts_it() {
     let dir = fixture();
     let server = start(config(dir.path()));
     let plain = get(server.local_addr(), "/metrics").text();
-    let answer = request(
-        server.local_addr(),
-        "GET",
-        "/metrics",
-        &[("Accept-Encoding", "gzip")],
-    );
+    let answer = request(server.local_addr(), "GET", "/metrics", &[("Accept-Encoding", "gzip")]);
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-encoding"), Some("gzip"));
     let mut decoded = String::new();
-    flate2::read::GzDecoder::new(&answer.body[..])
-        .read_to_string(&mut decoded)
-        .expect("valid gzip");
+    flate2::read::GzDecoder::new(&answer.body[..]).read_to_string(&mut decoded).expect("valid gzip");
     assert_eq!(decoded, plain);
 }
 
@@ -271,12 +210,7 @@ fn another_method_on_metrics_is_405_with_allow() {
     let dir = fixture();
     let server = start(config(dir.path()));
     for method in ["POST", "PUT", "DELETE", "PATCH"] {
-        let answer = request(
-            server.local_addr(),
-            method,
-            "/metrics",
-            &[("Content-Length", "0")],
-        );
+        let answer = request(server.local_addr(), method, "/metrics", &[("Content-Length", "0")]);
         assert_eq!(answer.status, 405, "{method}");
         let allow = answer.header("allow").expect("Allow header");
         assert!(allow.contains("GET") && allow.contains("HEAD"), "{allow}");
@@ -287,12 +221,7 @@ fn another_method_on_metrics_is_405_with_allow() {
 fn another_method_on_health_is_405_with_allow() {
     let dir = fixture();
     let server = start(config(dir.path()));
-    let answer = request(
-        server.local_addr(),
-        "POST",
-        "/health",
-        &[("Content-Length", "0")],
-    );
+    let answer = request(server.local_addr(), "POST", "/health", &[("Content-Length", "0")]);
     assert_eq!(answer.status, 405);
     assert!(answer.header("allow").is_some_and(|a| a.contains("GET")));
 }
@@ -337,12 +266,7 @@ fn bad_loki_data_still_answers_200_with_fallbacks() {
     std::fs::write(dir.path().join("metrics/efficiency/a.json"), "[1,2]").expect("write");
     let server = start(config(dir.path()));
     for accept in ["text/plain", PROMETHEUS_ACCEPT] {
-        let answer = request(
-            server.local_addr(),
-            "GET",
-            "/metrics",
-            &[("Accept", accept)],
-        );
+        let answer = request(server.local_addr(), "GET", "/metrics", &[("Accept", accept)]);
         assert_eq!(answer.status, 200);
         assert!(answer.text().contains("loki_events_total 0\n"));
     }
@@ -357,21 +281,9 @@ fn with_a_token_requests_without_it_get_401() {
     let server = start(config);
     let missing = get(server.local_addr(), "/metrics");
     assert_eq!(missing.status, 401);
-    assert!(missing
-        .header("www-authenticate")
-        .is_some_and(|v| v.starts_with("Bearer")));
-    for wrong in [
-        "Bearer s3cret-tokeN",
-        "Bearer s3cret-token-longer",
-        "Basic s3cret-token",
-        "Bearer ",
-    ] {
-        let answer = request(
-            server.local_addr(),
-            "GET",
-            "/metrics",
-            &[("Authorization", wrong)],
-        );
+    assert!(missing.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+    for wrong in ["Bearer s3cret-tokeN", "Bearer s3cret-token-longer", "Basic s3cret-token", "Bearer "] {
+        let answer = request(server.local_addr(), "GET", "/metrics", &[("Authorization", wrong)]);
         assert_eq!(answer.status, 401, "{wrong}");
     }
     assert_eq!(get(server.local_addr(), "/health").status, 401);
@@ -384,20 +296,12 @@ fn with_a_token_the_right_bearer_gets_200() {
     config.token = Some("s3cret-token".to_owned());
     let server = start(config);
     for header in ["Bearer s3cret-token", "bearer s3cret-token"] {
-        let answer = request(
-            server.local_addr(),
-            "GET",
-            "/metrics",
-            &[("Authorization", header)],
-        );
+        let answer = request(server.local_addr(), "GET", "/metrics", &[("Authorization", header)]);
         assert_eq!(answer.status, 200, "{header}");
     }
     let fetched = fetch_blocking(
         server.url(),
-        &FetchOptions {
-            token: Some("s3cret-token".to_owned()),
-            ..FetchOptions::default()
-        },
+        &FetchOptions { token: Some("s3cret-token".to_owned()), ..FetchOptions::default() },
     )
     .expect("fetch with token");
     assert!(fetched.body.contains("loki_events_total 3\n"));
@@ -407,19 +311,13 @@ fn with_a_token_the_right_bearer_gets_200() {
 fn without_a_token_no_authorization_is_needed() {
     let dir = fixture();
     let server = start(config(dir.path()));
-    let answer = request(
-        server.local_addr(),
-        "GET",
-        "/metrics",
-        &[("Authorization", "Bearer anything")],
-    );
+    let answer = request(server.local_addr(), "GET", "/metrics", &[("Authorization", "Bearer anything")]);
     assert_eq!(answer.status, 200);
 }
 
 fn generated_certificate(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let cert =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("certificate");
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).expect("certificate");
     let cert_path = dir.join("cert.pem");
     let key_path = dir.join("key.pem");
     std::fs::write(&cert_path, cert.cert.pem()).expect("write cert");
@@ -447,10 +345,7 @@ fn tls_serves_https_with_a_certificate_generated_at_test_time() {
     )
     .expect("HTTPS fetch");
     assert!(fetched.body.ends_with("# EOF\n"));
-    assert_eq!(
-        fetched.content_type.as_deref(),
-        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
-    );
+    assert_eq!(fetched.content_type.as_deref(), Some("application/openmetrics-text; version=1.0.0; charset=utf-8"));
 }
 
 #[test]
@@ -464,13 +359,8 @@ fn tls_with_an_untrusted_certificate_fails_the_handshake() {
     let server = start(config);
     let result = fetch_blocking(server.url(), &FetchOptions::default());
     assert!(matches!(result, Err(FetchError::Tls { .. })), "{result:?}");
-    let insecure = fetch_blocking(
-        server.url(),
-        &FetchOptions {
-            trust: ClientTrust::Insecure,
-            ..FetchOptions::default()
-        },
-    );
+    let insecure =
+        fetch_blocking(server.url(), &FetchOptions { trust: ClientTrust::Insecure, ..FetchOptions::default() });
     assert!(insecure.is_ok(), "{insecure:?}");
 }
 
@@ -492,10 +382,7 @@ fn a_tls_key_without_a_certificate_is_a_config_error() {
     let dir = fixture();
     let mut config = config(dir.path());
     config.tls_key = Some(dir.path().join("key.pem"));
-    assert!(matches!(
-        Server::start(config),
-        Err(loki_metrics_server::ServeError::Config(_))
-    ));
+    assert!(matches!(Server::start(config), Err(loki_metrics_server::ServeError::Config(_))));
 }
 
 #[test]
@@ -504,10 +391,7 @@ fn an_unreadable_certificate_is_a_tls_error() {
     let mut config = config(dir.path());
     config.tls_cert = Some(dir.path().join("absent-cert.pem"));
     config.tls_key = Some(dir.path().join("absent-key.pem"));
-    assert!(matches!(
-        Server::start(config),
-        Err(loki_metrics_server::ServeError::Tls(_))
-    ));
+    assert!(matches!(Server::start(config), Err(loki_metrics_server::ServeError::Tls(_))));
 }
 
 #[test]
@@ -516,10 +400,7 @@ fn a_port_in_use_is_a_bind_error() {
     let first = start(config(dir.path()));
     let mut second = config(dir.path());
     second.port = first.local_addr().port();
-    assert!(matches!(
-        Server::start(second),
-        Err(loki_metrics_server::ServeError::Bind { .. })
-    ));
+    assert!(matches!(Server::start(second), Err(loki_metrics_server::ServeError::Bind { .. })));
 }
 
 #[test]
@@ -549,10 +430,7 @@ fn fetch_of_a_non_200_is_a_status_error() {
     let dir = fixture();
     let server = start(config(dir.path()));
     let url = format!("http://{}/nope", server.local_addr());
-    assert!(matches!(
-        fetch_blocking(&url, &FetchOptions::default()),
-        Err(FetchError::Status { status: 404, .. })
-    ));
+    assert!(matches!(fetch_blocking(&url, &FetchOptions::default()), Err(FetchError::Status { status: 404, .. })));
 }
 
 #[test]
@@ -562,22 +440,15 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     config.limits.header_read_timeout = Duration::from_millis(300);
     let server = start(config);
     let mut stream = TcpStream::connect(server.local_addr()).expect("connect");
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
-        .expect("partial head");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
+    stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").expect("partial head");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     let started = Instant::now();
     let mut buf = Vec::new();
     // EOF (or a reset) within the deadline, not a read timeout.
     match stream.read_to_end(&mut buf) {
         Ok(_) => {}
         Err(e) => assert!(
-            !matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ),
+            !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
             "still open after {:?}",
             started.elapsed()
         ),
@@ -595,8 +466,7 @@ fn connections_beyond_the_limit_wait_until_one_closes() {
     // A kept-alive connection that has had its answer: certainly accepted,
     // and holding the only permit.
     let mut idle = TcpStream::connect(addr).expect("connect");
-    idle.write_all(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
-        .expect("send");
+    idle.write_all(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
     let mut seen = Vec::new();
     let mut buf = [0u8; 256];
     while !seen.ends_with(b"not found\n") {
@@ -604,17 +474,9 @@ fn connections_beyond_the_limit_wait_until_one_closes() {
         assert!(n > 0, "closed early");
         seen.extend_from_slice(&buf[..n]);
     }
-    let blocked = fetch_blocking(
-        server.url(),
-        &FetchOptions {
-            timeout: Duration::from_millis(500),
-            ..FetchOptions::default()
-        },
-    );
-    assert!(
-        matches!(blocked, Err(FetchError::Timeout { .. })),
-        "{blocked:?}"
-    );
+    let blocked =
+        fetch_blocking(server.url(), &FetchOptions { timeout: Duration::from_millis(500), ..FetchOptions::default() });
+    assert!(matches!(blocked, Err(FetchError::Timeout { .. })), "{blocked:?}");
     drop(idle);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -649,8 +511,7 @@ fn idle_half_open_connections_do_not_delay_a_scrape() {
             let mut s = TcpStream::connect(addr).expect("connect");
             if i % 2 == 0 {
                 // Half a request head, never finished.
-                s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
-                    .expect("partial");
+                s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").expect("partial");
             }
             s
         })

@@ -175,3 +175,37 @@ pub const EXPORTER_BUILD_INFO: Family = Family {
 
 /// The families added by `--exporter-metrics`, in output order.
 pub const EXPORTER_FAMILIES: [Family; 3] = [SOURCE_ERROR, SCRAPE_DURATION_SECONDS, EXPORTER_BUILD_INFO];
+
+/// The metrics reference page (`docs/metrics.md`), made from the tables above.
+pub fn reference_markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "# Metrics reference\n\n\
+         <!-- Generated from crates/loki-metrics/src/families.rs by \
+         `LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test docs`; do not edit. -->\n\n\
+         Every family is always emitted, in this order, also when its sources are missing \
+         (then with its fallback value). In OpenMetrics, a counter's family name drops `_total` \
+         and an info family drops `_info`.\n\n",
+    );
+    let mut table = |title: &str, families: &[Family]| {
+        let _ = writeln!(out, "## {title}\n");
+        out.push_str("| metric | type | unit | labels | help | source |\n|---|---|---|---|---|---|\n");
+        for f in families {
+            let labels = if f.labels.is_empty() { "—".to_owned() } else { f.labels.join(", ") };
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                f.name,
+                f.metric_type.as_str(),
+                f.unit.unwrap_or("—"),
+                labels,
+                f.help,
+                f.source.replace('|', "\\|")
+            );
+        }
+        out.push('\n');
+    };
+    table("Default families", &DEFAULT_FAMILIES);
+    table("Exporter families (`--exporter-metrics`, `LOKI_METRICS_EXPORTER_METRICS=true`)", &EXPORTER_FAMILIES);
+    out
+}

@@ -22,6 +22,9 @@ mod collector;
 pub mod encode;
 mod error;
 pub mod families;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod negotiate;
 mod options;
 pub mod parse;

@@ -9,32 +9,20 @@ fn messages(text: &str, format: ParseFormat) -> Vec<String> {
 
 #[test]
 fn counter_without_total_suffix_is_warned_about() {
-    let m = messages(
-        "# HELP a x\n# TYPE a counter\na 1\n",
-        ParseFormat::Prometheus,
-    );
+    let m = messages("# HELP a x\n# TYPE a counter\na 1\n", ParseFormat::Prometheus);
     assert_eq!(m, ["a: counter metrics should have \"_total\" suffix"]);
 }
 
 #[test]
 fn openmetrics_counter_samples_with_total_are_not_warned_about() {
-    let m = messages(
-        "# HELP a x\n# TYPE a counter\na_total 1\na_created 2\n# EOF\n",
-        ParseFormat::OpenMetrics,
-    );
+    let m = messages("# HELP a x\n# TYPE a counter\na_total 1\na_created 2\n# EOF\n", ParseFormat::OpenMetrics);
     assert!(m.is_empty(), "{m:?}");
 }
 
 #[test]
 fn gauge_with_total_suffix_and_missing_help_are_warned_about() {
     let m = messages("# TYPE a_total gauge\na_total 1\n", ParseFormat::Prometheus);
-    assert_eq!(
-        m,
-        [
-            "a_total: no help text",
-            "a_total: non-counter metrics should not have \"_total\" suffix"
-        ]
-    );
+    assert_eq!(m, ["a_total: no help text", "a_total: non-counter metrics should not have \"_total\" suffix"]);
 }
 
 #[test]
@@ -44,32 +32,19 @@ fn non_base_units_camel_case_and_reserved_labels_are_warned_about() {
         ParseFormat::Prometheus,
     );
     assert!(
-        m.contains(
-            &"req_milliseconds: use base unit \"seconds\" instead of \"milliseconds\"".to_string()
-        ),
+        m.contains(&"req_milliseconds: use base unit \"seconds\" instead of \"milliseconds\"".to_string()),
         "{m:?}"
     );
     assert!(
-        m.contains(
-            &"req_milliseconds: label names should be written in 'snake_case' not 'camelCase'"
-                .to_string()
-        ),
+        m.contains(&"req_milliseconds: label names should be written in 'snake_case' not 'camelCase'".to_string()),
         "{m:?}"
     );
-    assert!(
-        m.contains(
-            &"req_milliseconds: non-histogram metrics should not have \"le\" label".to_string()
-        ),
-        "{m:?}"
-    );
+    assert!(m.contains(&"req_milliseconds: non-histogram metrics should not have \"le\" label".to_string()), "{m:?}");
 }
 
 #[test]
 fn repeated_series_is_warned_about() {
-    let m = messages(
-        "# HELP a x\n# TYPE a gauge\na 1\na 2\n",
-        ParseFormat::Prometheus,
-    );
+    let m = messages("# HELP a x\n# TYPE a gauge\na 1\na 2\n", ParseFormat::Prometheus);
     assert_eq!(m, ["a: metric not unique"]);
 }
 

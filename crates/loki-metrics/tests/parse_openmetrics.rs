@@ -15,16 +15,8 @@ fn rejects(text: &str, line: usize, column: usize, needle: &str) {
     match om(text) {
         Ok(f) => panic!("accepted {text:?} as {f:?}"),
         Err(e) => {
-            assert_eq!(
-                (e.line, e.column),
-                (line, column),
-                "position of {e} for {text:?}"
-            );
-            assert!(
-                e.message.contains(needle),
-                "message {:?} lacks {needle:?}",
-                e.message
-            );
+            assert_eq!((e.line, e.column), (line, column), "position of {e} for {text:?}");
+            assert!(e.message.contains(needle), "message {:?} lacks {needle:?}", e.message);
         }
     }
 }
@@ -185,15 +177,7 @@ qux 42.23
 # EOF";
     let f = accepts(text);
     let kinds: Vec<MetricKind> = f.iter().map(|f| f.metric_type).collect();
-    assert_eq!(
-        kinds,
-        [
-            MetricKind::StateSet,
-            MetricKind::Info,
-            MetricKind::GaugeHistogram,
-            MetricKind::Unknown
-        ]
-    );
+    assert_eq!(kinds, [MetricKind::StateSet, MetricKind::Info, MetricKind::GaugeHistogram, MetricKind::Unknown]);
 }
 
 #[test]
@@ -222,9 +206,7 @@ fn family_with_metadata_and_no_samples_is_kept() {
 
 #[test]
 fn label_values_unescape_backslash_newline_and_quote_and_keep_other_escapes() {
-    let f = accepts(
-        "# TYPE a counter\na_total{foo=\"b\\\"a\\nr\",bar=\"b\\\\a\\z\",baz=\"}{,= \"} 1\n# EOF\n",
-    );
+    let f = accepts("# TYPE a counter\na_total{foo=\"b\\\"a\\nr\",bar=\"b\\\\a\\z\",baz=\"}{,= \"} 1\n# EOF\n");
     let s = &f[0].samples[0];
     assert_eq!(s.label("foo"), Some("b\"a\nr"));
     assert_eq!(s.label("bar"), Some("b\\a\\z"));
@@ -262,10 +244,7 @@ fn timestamps_are_real_numbers_of_seconds() {
         "# TYPE a counter\na_total{foo=\"1\"} 1 000\na_total{foo=\"2\"} 1 0.0\na_total{foo=\"3\"} 1 1.1\na_total{foo=\"4\"} 1 1.5e3\na_total{foo=\"5\"} 1 -10\n# EOF\n",
     );
     let ts: Vec<Option<f64>> = f[0].samples.iter().map(|s| s.timestamp).collect();
-    assert_eq!(
-        ts,
-        [Some(0.0), Some(0.0), Some(1.1), Some(1500.0), Some(-10.0)]
-    );
+    assert_eq!(ts, [Some(0.0), Some(0.0), Some(1.1), Some(1500.0), Some(-10.0)]);
 }
 
 #[test]
@@ -322,12 +301,7 @@ fn byte_order_mark_is_rejected() {
 
 #[test]
 fn comments_other_than_metadata_are_rejected() {
-    rejects(
-        "# a comment\na 1\n# EOF\n",
-        1,
-        1,
-        "no other lines starting with '#'",
-    );
+    rejects("# a comment\na 1\n# EOF\n", 1, 1, "no other lines starting with '#'");
     rejects("#TYPE a gauge\na 1\n# EOF\n", 1, 1, "expected '# TYPE '");
 }
 
@@ -357,96 +331,41 @@ fn help_ending_in_a_lone_backslash_is_rejected() {
 
 #[test]
 fn repeated_metadata_is_rejected() {
-    rejects(
-        "# TYPE a gauge\n# TYPE a gauge\n# EOF\n",
-        2,
-        1,
-        "second TYPE",
-    );
+    rejects("# TYPE a gauge\n# TYPE a gauge\n# EOF\n", 2, 1, "second TYPE");
     rejects("# HELP a x\n# HELP a y\n# EOF\n", 2, 1, "second HELP");
     rejects("# UNIT a_s s\n# UNIT a_s s\n# EOF\n", 2, 1, "second UNIT");
 }
 
 #[test]
 fn metadata_after_samples_is_rejected() {
-    rejects(
-        "# TYPE a_s gauge\na_s 1\n# UNIT a_s s\n# EOF\n",
-        3,
-        1,
-        "after its samples",
-    );
-    rejects(
-        "# TYPE a counter\na_total 1\n# HELP a x\n# EOF\n",
-        3,
-        1,
-        "after its samples",
-    );
+    rejects("# TYPE a_s gauge\na_s 1\n# UNIT a_s s\n# EOF\n", 3, 1, "after its samples");
+    rejects("# TYPE a counter\na_total 1\n# HELP a x\n# EOF\n", 3, 1, "after its samples");
 }
 
 #[test]
 fn unit_must_be_a_suffix_of_the_name() {
-    rejects(
-        "# TYPE a counter\n# UNIT a seconds\n# EOF\n",
-        2,
-        1,
-        "not a suffix",
-    );
-    rejects(
-        "# TYPE aseconds gauge\n# UNIT aseconds seconds\n# EOF\n",
-        2,
-        1,
-        "not a suffix",
-    );
+    rejects("# TYPE a counter\n# UNIT a seconds\n# EOF\n", 2, 1, "not a suffix");
+    rejects("# TYPE aseconds gauge\n# UNIT aseconds seconds\n# EOF\n", 2, 1, "not a suffix");
     accepts("# TYPE a_seconds gauge\n# UNIT a_seconds seconds\na_seconds 1\n# EOF\n");
 }
 
 #[test]
 fn info_and_stateset_families_must_not_have_a_unit() {
-    rejects(
-        "# TYPE x_u info\n# UNIT x_u u\n# EOF\n",
-        2,
-        1,
-        "must not have a unit",
-    );
-    rejects(
-        "# TYPE x_u stateset\n# UNIT x_u u\n# EOF\n",
-        2,
-        1,
-        "must not have a unit",
-    );
+    rejects("# TYPE x_u info\n# UNIT x_u u\n# EOF\n", 2, 1, "must not have a unit");
+    rejects("# TYPE x_u stateset\n# UNIT x_u u\n# EOF\n", 2, 1, "must not have a unit");
 }
 
 #[test]
 fn families_must_not_repeat_or_interleave() {
-    rejects(
-        "# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\na 1\n# EOF\n",
-        5,
-        1,
-        "second time",
-    );
+    rejects("# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\na 1\n# EOF\n", 5, 1, "second time");
     rejects("a 1\nb 1\na 1\n# EOF\n", 3, 1, "second time");
 }
 
 #[test]
 fn family_names_must_not_clash_with_other_families_sample_names() {
-    rejects(
-        "# TYPE a counter\na_total 1\n# TYPE a_total gauge\na_total 1\n# EOF\n",
-        3,
-        1,
-        "clashes",
-    );
-    rejects(
-        "# TYPE a_created gauge\na_created 1\n# TYPE a counter\na_total 1\n# EOF\n",
-        3,
-        1,
-        "clashes",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\n# TYPE a_bucket gauge\na_bucket 0\n# EOF\n",
-        3,
-        1,
-        "clashes",
-    );
+    rejects("# TYPE a counter\na_total 1\n# TYPE a_total gauge\na_total 1\n# EOF\n", 3, 1, "clashes");
+    rejects("# TYPE a_created gauge\na_created 1\n# TYPE a counter\na_total 1\n# EOF\n", 3, 1, "clashes");
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\n# TYPE a_bucket gauge\na_bucket 0\n# EOF\n", 3, 1, "clashes");
 }
 
 // ---- Names and labels ---------------------------------------------------------
@@ -519,12 +438,7 @@ fn timestamps_on_some_points_of_a_metric_only_are_rejected() {
 
 #[test]
 fn counter_samples_need_the_total_or_created_suffix() {
-    rejects(
-        "# TYPE a counter\na 1\n# EOF\n",
-        2,
-        1,
-        "a_total or a_created",
-    );
+    rejects("# TYPE a counter\na 1\n# EOF\n", 2, 1, "a_total or a_created");
 }
 
 #[test]
@@ -541,18 +455,8 @@ fn counter_totals_must_not_be_negative_or_nan() {
 
 #[test]
 fn histogram_needs_an_inf_bucket() {
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"1\"} 0\n# EOF\n",
-        2,
-        1,
-        "+Inf",
-    );
-    rejects(
-        "# TYPE a histogram\na_sum 0\na_count 0\n# EOF\n",
-        3,
-        1,
-        "+Inf",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"1\"} 0\n# EOF\n", 2, 1, "+Inf");
+    rejects("# TYPE a histogram\na_sum 0\na_count 0\n# EOF\n", 3, 1, "+Inf");
 }
 
 #[test]
@@ -569,44 +473,19 @@ fn histogram_buckets_must_ascend_and_be_cumulative() {
         9,
         "sorted",
     );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"1\"} 2\na_bucket{le=\"+Inf\"} 1\n# EOF\n",
-        3,
-        21,
-        "cumulative",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"1\"} 2\na_bucket{le=\"+Inf\"} 1\n# EOF\n", 3, 21, "cumulative");
 }
 
 #[test]
 fn histogram_count_must_match_the_inf_bucket() {
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 2\na_count 1\na_sum 1\n# EOF\n",
-        4,
-        1,
-        "must equal",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 2\na_count 1\na_sum 1\n# EOF\n", 4, 1, "must equal");
 }
 
 #[test]
 fn histogram_sum_and_count_come_together() {
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\na_count 0\n# EOF\n",
-        3,
-        1,
-        "requires a_sum",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\na_sum 0\n# EOF\n",
-        3,
-        1,
-        "requires a_count",
-    );
-    rejects(
-        "# TYPE a gaugehistogram\na_bucket{le=\"+Inf\"} 0\na_gsum 0\n# EOF\n",
-        3,
-        1,
-        "requires a_gcount",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\na_count 0\n# EOF\n", 3, 1, "requires a_sum");
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\na_sum 0\n# EOF\n", 3, 1, "requires a_count");
+    rejects("# TYPE a gaugehistogram\na_bucket{le=\"+Inf\"} 0\na_gsum 0\n# EOF\n", 3, 1, "requires a_gcount");
 }
 
 #[test]
@@ -617,9 +496,7 @@ fn histogram_with_negative_buckets_must_not_have_a_sum() {
         1,
         "negative buckets",
     );
-    accepts(
-        "# TYPE a gaugehistogram\na_bucket{le=\"-1\"} 0\na_bucket{le=\"+Inf\"} 0\na_gcount 0\na_gsum -1\n# EOF\n",
-    );
+    accepts("# TYPE a gaugehistogram\na_bucket{le=\"-1\"} 0\na_bucket{le=\"+Inf\"} 0\na_gcount 0\na_gsum -1\n# EOF\n");
     rejects(
         "# TYPE a gaugehistogram\na_bucket{le=\"1\"} 0\na_bucket{le=\"+Inf\"} 0\na_gcount 0\na_gsum -1\n# EOF\n",
         5,
@@ -630,30 +507,10 @@ fn histogram_with_negative_buckets_must_not_have_a_sum() {
 
 #[test]
 fn bucket_le_must_be_a_number_with_canonical_infinity() {
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+inf\"} 0\n# EOF\n",
-        2,
-        9,
-        "+Inf",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"Inf\"} 0\n# EOF\n",
-        2,
-        9,
-        "+Inf",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"NaN\"} 0\n# EOF\n",
-        2,
-        9,
-        "NaN",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"x\"} 0\n# EOF\n",
-        2,
-        9,
-        "not a number",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"+inf\"} 0\n# EOF\n", 2, 9, "+Inf");
+    rejects("# TYPE a histogram\na_bucket{le=\"Inf\"} 0\n# EOF\n", 2, 9, "+Inf");
+    rejects("# TYPE a histogram\na_bucket{le=\"NaN\"} 0\n# EOF\n", 2, 9, "NaN");
+    rejects("# TYPE a histogram\na_bucket{le=\"x\"} 0\n# EOF\n", 2, 9, "not a number");
     rejects("# TYPE a histogram\na_bucket 0\n# EOF\n", 2, 9, "no \"le\"");
     // Non-canonical but valid numbers must not be rejected.
     accepts("# TYPE a histogram\na_bucket{le=\"1.1e-4\"} 0\na_bucket{le=\"+Inf\"} 0\n# EOF\n");
@@ -661,98 +518,38 @@ fn bucket_le_must_be_a_number_with_canonical_infinity() {
 
 #[test]
 fn bucket_and_count_values_must_be_non_negative_integers() {
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 1.5\n# EOF\n",
-        2,
-        21,
-        "integer",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} -1\n# EOF\n",
-        2,
-        21,
-        "negative",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count 1.5\na_sum 1\n# EOF\n",
-        3,
-        9,
-        "integer",
-    );
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count 1\na_sum NaN\n# EOF\n",
-        4,
-        7,
-        "NaN",
-    );
-    rejects(
-        "# TYPE a summary\na_count 1.5\na_sum 1\n# EOF\n",
-        2,
-        9,
-        "integer",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 1.5\n# EOF\n", 2, 21, "integer");
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} -1\n# EOF\n", 2, 21, "negative");
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count 1.5\na_sum 1\n# EOF\n", 3, 9, "integer");
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count 1\na_sum NaN\n# EOF\n", 4, 7, "NaN");
+    rejects("# TYPE a summary\na_count 1.5\na_sum 1\n# EOF\n", 2, 9, "integer");
     rejects("# TYPE a summary\na_sum -1\n# EOF\n", 2, 7, "negative");
 }
 
 #[test]
 fn le_label_is_reserved_for_buckets() {
-    rejects(
-        "# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count{le=\"1\"} 1\n# EOF\n",
-        3,
-        8,
-        "reserved",
-    );
+    rejects("# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count{le=\"1\"} 1\n# EOF\n", 3, 8, "reserved");
 }
 
 #[test]
 fn summary_quantiles_must_be_between_zero_and_one_with_non_negative_values() {
-    rejects(
-        "# TYPE a summary\na{quantile=\"1.5\"} 1\n# EOF\n",
-        2,
-        2,
-        "between 0 and 1",
-    );
-    rejects(
-        "# TYPE a summary\na{quantile=\"x\"} 1\n# EOF\n",
-        2,
-        2,
-        "between 0 and 1",
-    );
+    rejects("# TYPE a summary\na{quantile=\"1.5\"} 1\n# EOF\n", 2, 2, "between 0 and 1");
+    rejects("# TYPE a summary\na{quantile=\"x\"} 1\n# EOF\n", 2, 2, "between 0 and 1");
     rejects("# TYPE a summary\na 1\n# EOF\n", 2, 2, "no \"quantile\"");
-    rejects(
-        "# TYPE a summary\na{quantile=\"0.5\"} -1\n# EOF\n",
-        2,
-        19,
-        "negative",
-    );
+    rejects("# TYPE a summary\na{quantile=\"0.5\"} -1\n# EOF\n", 2, 19, "negative");
     accepts("# TYPE a summary\na{quantile=\"0.5\"} NaN\na{quantile=\"0.99\"} 1\n# EOF\n");
-    rejects(
-        "# TYPE a summary\na_count{quantile=\"0.5\"} 1\n# EOF\n",
-        2,
-        8,
-        "reserved",
-    );
+    rejects("# TYPE a summary\na_count{quantile=\"0.5\"} 1\n# EOF\n", 2, 8, "reserved");
 }
 
 #[test]
 fn stateset_samples_need_their_label_and_boolean_values() {
-    rejects(
-        "# TYPE a stateset\na{b=\"x\"} 1\n# EOF\n",
-        2,
-        2,
-        "label named after",
-    );
+    rejects("# TYPE a stateset\na{b=\"x\"} 1\n# EOF\n", 2, 2, "label named after");
     rejects("# TYPE a stateset\na{a=\"x\"} 2\n# EOF\n", 2, 10, "0 or 1");
 }
 
 #[test]
 fn info_values_must_be_one() {
-    rejects(
-        "# TYPE a info\na_info{x=\"1\"} 2\n# EOF\n",
-        2,
-        15,
-        "must be 1",
-    );
+    rejects("# TYPE a info\na_info{x=\"1\"} 2\n# EOF\n", 2, 15, "must be 1");
 }
 
 #[test]
@@ -769,76 +566,21 @@ fn gauge_and_info_sample_names_must_match_the_type() {
 #[test]
 fn exemplar_syntax_errors_are_rejected() {
     let h = "# TYPE a histogram\n";
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 #\n# EOF\n"),
-        2,
-        23,
-        "'# {'",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1# {{}} 1\n# EOF\n"),
-        2,
-        21,
-        "sample value",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 #{{}} 1\n# EOF\n"),
-        2,
-        23,
-        "'# {'",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}}1\n# EOF\n"),
-        2,
-        27,
-        "exemplar value",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 \n# EOF\n"),
-        2,
-        30,
-        "exemplar timestamp",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 1 \n# EOF\n"),
-        2,
-        31,
-        "end of the line",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 NaN\n# EOF\n"),
-        2,
-        30,
-        "exemplar timestamp",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 Inf\n# EOF\n"),
-        2,
-        30,
-        "exemplar timestamp",
-    );
-    rejects(
-        &format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{a=\"1\",a=\"2\"}} 1\n# EOF\n"),
-        2,
-        32,
-        "repeated",
-    );
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 #\n# EOF\n"), 2, 23, "'# {'");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1# {{}} 1\n# EOF\n"), 2, 21, "sample value");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 #{{}} 1\n# EOF\n"), 2, 23, "'# {'");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}}1\n# EOF\n"), 2, 27, "exemplar value");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 \n# EOF\n"), 2, 30, "exemplar timestamp");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 1 \n# EOF\n"), 2, 31, "end of the line");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 NaN\n# EOF\n"), 2, 30, "exemplar timestamp");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{}} 1 Inf\n# EOF\n"), 2, 30, "exemplar timestamp");
+    rejects(&format!("{h}a_bucket{{le=\"+Inf\"}} 1 # {{a=\"1\",a=\"2\"}} 1\n# EOF\n"), 2, 32, "repeated");
 }
 
 #[test]
 fn exemplars_are_allowed_only_on_counter_totals_and_buckets() {
-    rejects(
-        "# TYPE a gauge\na 1 # {a=\"b\"} 1\n# EOF\n",
-        2,
-        5,
-        "allowed only",
-    );
-    rejects(
-        "# TYPE a counter\na_total 1\na_created 1 # {a=\"b\"} 1\n# EOF\n",
-        3,
-        13,
-        "allowed only",
-    );
+    rejects("# TYPE a gauge\na 1 # {a=\"b\"} 1\n# EOF\n", 2, 5, "allowed only");
+    rejects("# TYPE a counter\na_total 1\na_created 1 # {a=\"b\"} 1\n# EOF\n", 3, 13, "allowed only");
     rejects(
         "# TYPE a histogram\na_bucket{le=\"+Inf\"} 1\na_count 1 # {a=\"b\"} 1\na_sum 1\n# EOF\n",
         3,
@@ -851,21 +593,12 @@ fn exemplars_are_allowed_only_on_counter_totals_and_buckets() {
 #[test]
 fn exemplar_labels_are_limited_to_128_characters() {
     let ok = "x".repeat(127);
-    accepts(&format!(
-        "# TYPE a counter\na_total 1 # {{a=\"{ok}\"}} 1\n# EOF\n"
-    ));
+    accepts(&format!("# TYPE a counter\na_total 1 # {{a=\"{ok}\"}} 1\n# EOF\n"));
     let long = "x".repeat(128);
-    rejects(
-        &format!("# TYPE a counter\na_total 1 # {{a=\"{long}\"}} 1\n# EOF\n"),
-        2,
-        13,
-        "128",
-    );
+    rejects(&format!("# TYPE a counter\na_total 1 # {{a=\"{long}\"}} 1\n# EOF\n"), 2, 13, "128");
     // Code points, not bytes: 64 two-byte characters + name "a" fit.
     let wide = "\u{e9}".repeat(64);
-    accepts(&format!(
-        "# TYPE a counter\na_total 1 # {{a=\"{wide}\"}} 1\n# EOF\n"
-    ));
+    accepts(&format!("# TYPE a counter\na_total 1 # {{a=\"{wide}\"}} 1\n# EOF\n"));
 }
 
 #[test]

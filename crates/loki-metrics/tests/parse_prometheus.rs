@@ -17,11 +17,7 @@ fn rejects(text: &str, line: usize, column: usize, needle: &str) {
         Ok(f) => panic!("accepted {text:?} as {f:?}"),
         Err(e) => {
             assert_eq!((e.line, e.column), (line, column), "position of {e}");
-            assert!(
-                e.message.contains(needle),
-                "message {:?} lacks {needle:?}",
-                e.message
-            );
+            assert!(e.message.contains(needle), "message {:?} lacks {needle:?}", e.message);
         }
     }
 }
@@ -81,10 +77,7 @@ rpc_duration_seconds_count 2693
     assert_eq!(f[0].samples[0].timestamp, Some(1395066363.0));
     assert_eq!(f[0].samples[1].value, 3.0);
     assert_eq!(f[1].samples[0].label("path"), Some("C:\\DIR\\FILE.TXT"));
-    assert_eq!(
-        f[1].samples[0].label("error"),
-        Some("Cannot find file:\n\"FILE.TXT\"")
-    );
+    assert_eq!(f[1].samples[0].label("error"), Some("Cannot find file:\n\"FILE.TXT\""));
     assert_eq!(f[1].metric_type, MetricKind::Unknown);
     assert_eq!(f[3].samples[0].value, f64::INFINITY);
     assert_eq!(f[4].metric_type, MetricKind::Histogram);
@@ -155,7 +148,9 @@ fn interleaved_families_are_joined_under_their_declared_type() {
 
 #[test]
 fn blank_lines_comments_and_extra_whitespace_are_allowed() {
-    let f = accepts("\n  \n# just a comment\n#no space comment\n# HELPER not help\n  a { x = \"1\" , } \t 2 \t 3 \t\n\na{}4\n");
+    let f = accepts(
+        "\n  \n# just a comment\n#no space comment\n# HELPER not help\n  a { x = \"1\" , } \t 2 \t 3 \t\n\na{}4\n",
+    );
     assert_eq!(f[0].samples[0].label("x"), Some("1"));
     assert_eq!(f[0].samples[0].value, 2.0);
     assert_eq!(f[0].samples[0].timestamp, Some(0.003));
@@ -204,28 +199,15 @@ fn auto_detects_openmetrics_by_final_eof_line() {
     let f = parse(om, ParseFormat::Auto).expect("openmetrics");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].name, "a");
-    assert_eq!(
-        ParseFormat::Auto.detect("a 1\n# EOF"),
-        ParseFormat::OpenMetrics
-    );
+    assert_eq!(ParseFormat::Auto.detect("a 1\n# EOF"), ParseFormat::OpenMetrics);
     assert_eq!(ParseFormat::Auto.detect("a 1\n"), ParseFormat::Prometheus);
-    assert_eq!(
-        ParseFormat::Auto.detect("a 1\n#  EOF\n"),
-        ParseFormat::Prometheus
-    );
-    assert_eq!(
-        ParseFormat::Auto.detect("a 1 # EOF\n"),
-        ParseFormat::Prometheus
-    );
+    assert_eq!(ParseFormat::Auto.detect("a 1\n#  EOF\n"), ParseFormat::Prometheus);
+    assert_eq!(ParseFormat::Auto.detect("a 1 # EOF\n"), ParseFormat::Prometheus);
 }
 
 #[test]
 fn parse_format_names_round_trip_through_from_str() {
-    for f in [
-        ParseFormat::Prometheus,
-        ParseFormat::OpenMetrics,
-        ParseFormat::Auto,
-    ] {
+    for f in [ParseFormat::Prometheus, ParseFormat::OpenMetrics, ParseFormat::Auto] {
         assert_eq!(f.as_str().parse::<ParseFormat>(), Ok(f));
     }
     assert!("xml".parse::<ParseFormat>().is_err());

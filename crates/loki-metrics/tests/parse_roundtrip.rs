@@ -16,11 +16,7 @@ type Flat = (String, Vec<(String, String)>, f64);
 fn expected_samples(s: &Snapshot) -> Vec<Flat> {
     let plain = |n: &str, v: f64| (n.to_owned(), Vec::new(), v);
     let task = |status: &str, v: u64| {
-        (
-            "loki_tasks_total".to_owned(),
-            vec![("status".to_owned(), status.to_owned())],
-            v as f64,
-        )
+        ("loki_tasks_total".to_owned(), vec![("status".to_owned(), status.to_owned())], v as f64)
     };
     let mut out = vec![
         plain("loki_session_status", f64::from(s.session_status.code())),
@@ -41,11 +37,7 @@ fn expected_samples(s: &Snapshot) -> Vec<Flat> {
             out.push((
                 "loki_source_error".to_owned(),
                 vec![("source".to_owned(), src.path().to_owned())],
-                if s.failed_sources.contains(src) {
-                    1.0
-                } else {
-                    0.0
-                },
+                if s.failed_sources.contains(src) { 1.0 } else { 0.0 },
             ));
         }
         out.push(plain("loki_scrape_duration_seconds", e.collect_seconds));
@@ -63,16 +55,7 @@ fn parsed_samples(families: &[MetricFamily<'_>]) -> Vec<Flat> {
     families
         .iter()
         .flat_map(|f| f.samples.iter())
-        .map(|s| {
-            (
-                s.name.to_string(),
-                s.labels
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                s.value,
-            )
-        })
+        .map(|s| (s.name.to_string(), s.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), s.value))
         .collect()
 }
 
@@ -97,12 +80,7 @@ fn busy_snapshot() -> Snapshot {
     let mut s = Snapshot::empty(1000);
     s.session_status = SessionStatus::Paused;
     s.iteration_current = 42;
-    s.tasks = TaskCounts {
-        pending: 3,
-        in_progress: 1,
-        completed: 17,
-        failed: 2,
-    };
+    s.tasks = TaskCounts { pending: 3, in_progress: 1, completed: 17, failed: 2 };
     s.agents_active = 2;
     s.agents_total = 5;
     s.cost_usd = 12.345678;
@@ -114,10 +92,7 @@ fn busy_snapshot() -> Snapshot {
 #[test]
 fn rendered_snapshots_parse_back_to_their_values_in_both_formats() {
     let mut with_exporter = busy_snapshot();
-    with_exporter.exporter = Some(ExporterInfo {
-        collect_seconds: 0.001234,
-        version: "0.1.0".into(),
-    });
+    with_exporter.exporter = Some(ExporterInfo { collect_seconds: 0.001234, version: "0.1.0".into() });
     with_exporter.failed_sources = vec![Source::Events, Source::Pricing];
     let mut huge = Snapshot::empty(u64::MAX);
     huge.events_total = u64::MAX;
@@ -151,12 +126,8 @@ fn golden_fixture_outputs_parse_back_to_the_snapshot_values() {
         let Ok(json) = std::fs::read_to_string(dir.join("expected.json")) else {
             continue;
         };
-        let snapshot: Snapshot =
-            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for (file, format) in [
-            ("expected.prom", ParseFormat::Prometheus),
-            ("expected.om", ParseFormat::OpenMetrics),
-        ] {
+        let snapshot: Snapshot = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for (file, format) in [("expected.prom", ParseFormat::Prometheus), ("expected.om", ParseFormat::OpenMetrics)] {
             if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
                 assert_text_has_snapshot_values(&text, format, &snapshot);
                 checked += 1;
@@ -197,11 +168,8 @@ fn encode(families: &[MetricFamily<'_>], format: Format) -> String {
         for s in &f.samples {
             out.push_str(&s.name);
             if !s.labels.is_empty() {
-                let labels: Vec<String> = s
-                    .labels
-                    .iter()
-                    .map(|(k, v)| format!("{k}=\"{}\"", escape(v, true)))
-                    .collect();
+                let labels: Vec<String> =
+                    s.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v, true))).collect();
                 out.push_str(&format!("{{{}}}", labels.join(",")));
             }
             out.push(' ');
@@ -226,11 +194,7 @@ fn encode(families: &[MetricFamily<'_>], format: Format) -> String {
 fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
     // Integers up to 2^53 render identically as integers and as floats.
     let int = 0u64..=(1u64 << 53);
-    let real = prop_oneof![
-        Just(0.0),
-        (0u64..=10_000_000_000u64).prop_map(|n| n as f64 / 1e6),
-        (0.0f64..1e300),
-    ];
+    let real = prop_oneof![Just(0.0), (0u64..=10_000_000_000u64).prop_map(|n| n as f64 / 1e6), (0.0f64..1e300),];
     (
         (0u8..3, int.clone(), int.clone(), int.clone()),
         (int.clone(), int.clone(), int.clone(), int.clone()),
@@ -239,13 +203,7 @@ fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
         proptest::option::of((0.0f64..10.0, "[0-9a-z.\\-+\"\\\\\n ]{0,12}")),
     )
         .prop_map(
-            |(
-                (status, it, max, pending),
-                (inp, done, failed, active),
-                (total, events, _),
-                (cost, up),
-                exporter,
-            )| {
+            |((status, it, max, pending), (inp, done, failed, active), (total, events, _), (cost, up), exporter)| {
                 let mut s = Snapshot::empty(max);
                 s.session_status = match status {
                     0 => SessionStatus::Stopped,
@@ -253,21 +211,13 @@ fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
                     _ => SessionStatus::Paused,
                 };
                 s.iteration_current = it;
-                s.tasks = TaskCounts {
-                    pending,
-                    in_progress: inp,
-                    completed: done,
-                    failed,
-                };
+                s.tasks = TaskCounts { pending, in_progress: inp, completed: done, failed };
                 s.agents_active = active;
                 s.agents_total = total;
                 s.events_total = events;
                 s.cost_usd = cost;
                 s.uptime_seconds = up;
-                s.exporter = exporter.map(|(secs, version)| ExporterInfo {
-                    collect_seconds: secs,
-                    version,
-                });
+                s.exporter = exporter.map(|(secs, version)| ExporterInfo { collect_seconds: secs, version });
                 s
             },
         )
@@ -291,12 +241,7 @@ proptest! {
 /// Families of arbitrary gauges and counters with tricky label values,
 /// non-finite values and timestamps.
 /// (name, is a counter, help, samples of (labels, value, timestamp)).
-type ArbFamily = (
-    String,
-    bool,
-    Option<String>,
-    Vec<(Vec<(String, String)>, f64, Option<f64>)>,
-);
+type ArbFamily = (String, bool, Option<String>, Vec<(Vec<(String, String)>, f64, Option<f64>)>);
 
 fn arb_families() -> impl Strategy<Value = Vec<ArbFamily>> {
     let value = prop_oneof![
@@ -307,12 +252,11 @@ fn arb_families() -> impl Strategy<Value = Vec<ArbFamily>> {
         (0u32..1000).prop_map(f64::from),
     ];
     let label_value = "(\\PC|[\\\\\"\n{},= #])*";
-    let labels = proptest::collection::vec(("[a-zA-Z_][a-zA-Z0-9_]{0,5}", label_value), 0..4)
-        .prop_map(|mut v| {
-            let mut seen = std::collections::HashSet::new();
-            v.retain(|(k, _)| seen.insert(k.clone()));
-            v
-        });
+    let labels = proptest::collection::vec(("[a-zA-Z_][a-zA-Z0-9_]{0,5}", label_value), 0..4).prop_map(|mut v| {
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|(k, _)| seen.insert(k.clone()));
+        v
+    });
     let sample = (labels, value, proptest::option::of(-1e9f64..1e10));
     let family = (
         "[a-zA-Z_:][a-zA-Z0-9_:]{0,8}",
@@ -323,13 +267,10 @@ fn arb_families() -> impl Strategy<Value = Vec<ArbFamily>> {
     proptest::collection::vec(family, 0..6).prop_map(|mut fams| {
         // Unique, non-clashing names; unique label sets within a family.
         let mut names = std::collections::HashSet::new();
-        fams.retain(|(n, _, _, _)| {
-            !n.ends_with("_total") && !n.ends_with("_created") && names.insert(n.clone())
-        });
+        fams.retain(|(n, _, _, _)| !n.ends_with("_total") && !n.ends_with("_created") && names.insert(n.clone()));
         let all: Vec<String> = fams.iter().map(|f| f.0.clone()).collect();
         fams.retain(|(n, _, _, _)| {
-            !all.iter()
-                .any(|o| o != n && (n.starts_with(o.as_str()) || o.starts_with(n.as_str())))
+            !all.iter().any(|o| o != n && (n.starts_with(o.as_str()) || o.starts_with(n.as_str())))
         });
         for (_, _, _, samples) in &mut fams {
             let mut sets = std::collections::HashSet::new();

@@ -17,16 +17,10 @@ const OM: &str = "# TYPE a counter\n# HELP a x\\ny\na_total{l=\"v\\\"\"} 1 # {t=
 
 #[test]
 fn reader_yields_the_same_families_as_parse_whatever_the_buffer_size() {
-    let whole: Vec<MetricFamily<'static>> = parse(OM, ParseFormat::OpenMetrics)
-        .expect("valid")
-        .into_iter()
-        .map(MetricFamily::into_owned)
-        .collect();
+    let whole: Vec<MetricFamily<'static>> =
+        parse(OM, ParseFormat::OpenMetrics).expect("valid").into_iter().map(MetricFamily::into_owned).collect();
     for buf in [1, 2, 7, 64, 8192] {
-        assert_eq!(
-            stream(OM, ParseFormat::OpenMetrics, buf).expect("valid"),
-            whole
-        );
+        assert_eq!(stream(OM, ParseFormat::OpenMetrics, buf).expect("valid"), whole);
     }
 }
 
@@ -49,20 +43,8 @@ fn reader_yields_families_before_the_input_ends() {
     let text = "# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE c gauge\n";
     let failing = std::io::Read::chain(text.as_bytes(), FailingReader);
     let mut reader = FamilyReader::new(BufReader::new(failing), ParseFormat::OpenMetrics);
-    assert_eq!(
-        reader
-            .next()
-            .and_then(Result::ok)
-            .map(|f| f.name.into_owned()),
-        Some("a".into())
-    );
-    assert_eq!(
-        reader
-            .next()
-            .and_then(Result::ok)
-            .map(|f| f.name.into_owned()),
-        Some("b".into())
-    );
+    assert_eq!(reader.next().and_then(Result::ok).map(|f| f.name.into_owned()), Some("a".into()));
+    assert_eq!(reader.next().and_then(Result::ok).map(|f| f.name.into_owned()), Some("b".into()));
     let err = reader.next().and_then(Result::err).expect("read error");
     assert!(err.message.contains("read error"), "{err}");
     assert!(reader.next().is_none(), "fused after an error");
@@ -79,9 +61,7 @@ impl std::io::Read for FailingReader {
 #[test]
 fn reader_rejects_invalid_utf8_with_its_position() {
     let bytes: &[u8] = b"a 1\nb{x=\"\xc3\xa9\xff\"} 1\n# EOF\n";
-    let err = FamilyReader::new(bytes, ParseFormat::OpenMetrics)
-        .find_map(Result::err)
-        .expect("invalid utf-8");
+    let err = FamilyReader::new(bytes, ParseFormat::OpenMetrics).find_map(Result::err).expect("invalid utf-8");
     assert_eq!((err.line, err.column), (2, 7));
 }
 
@@ -89,18 +69,8 @@ fn reader_rejects_invalid_utf8_with_its_position() {
 fn reader_yields_interleaved_prometheus_runs_separately_with_their_type() {
     let text = "# TYPE a counter\na 1\nb 2\na 3\n";
     let fams = stream(text, ParseFormat::Prometheus, 16).expect("valid");
-    let runs: Vec<(String, &str)> = fams
-        .iter()
-        .map(|f| (f.name.to_string(), f.metric_type.as_str()))
-        .collect();
-    assert_eq!(
-        runs,
-        [
-            ("a".into(), "counter"),
-            ("b".into(), "unknown"),
-            ("a".into(), "counter")
-        ]
-    );
+    let runs: Vec<(String, &str)> = fams.iter().map(|f| (f.name.to_string(), f.metric_type.as_str())).collect();
+    assert_eq!(runs, [("a".into(), "counter"), ("b".into(), "unknown"), ("a".into(), "counter")]);
 }
 
 #[test]
@@ -113,10 +83,7 @@ fn reader_auto_detects_small_inputs() {
 
 #[test]
 fn reader_rejects_overlong_lines() {
-    let long = format!(
-        "a{{x=\"{}\"}} 1\n",
-        "y".repeat(loki_metrics::parse::MAX_LINE_BYTES)
-    );
+    let long = format!("a{{x=\"{}\"}} 1\n", "y".repeat(loki_metrics::parse::MAX_LINE_BYTES));
     let err = stream(&long, ParseFormat::Prometheus, 8192).expect_err("too long");
     assert!(err.message.contains("longer than"), "{err}");
 }

@@ -446,3 +446,96 @@ fn many_efficiency_problems_are_summarised_not_listed_one_by_one() {
     assert_eq!(n, 21, "20 listed and one summary: {:?}", s.warnings);
     assert!(warned(&s, Source::Efficiency, "30 more"));
 }
+
+#[test]
+fn a_record_filled_in_after_it_was_created_is_picked_up_without_a_folder_change() {
+    let l = Loki::new();
+    let record = l.write("metrics/efficiency/1.json", "");
+    let mut state = SourceState::default();
+    let o = l.options();
+    let s = state.collect(&o);
+    assert_eq!(s.cost_usd, 0.0);
+    assert!(s.failed_sources.contains(&Source::Efficiency));
+    // Written in place: the folder's entries (and mtime) do not change.
+    fs::write(&record, r#"{"cost_usd": 2.5}"#).expect("write in place");
+    let s = state.collect(&o);
+    assert_eq!(s.cost_usd, 2.5);
+    assert!(!s.failed_sources.contains(&Source::Efficiency), "{:?}", s.warnings);
+}
+
+#[test]
+fn a_new_record_in_an_unchanged_looking_folder_is_found_by_the_listing() {
+    let l = Loki::new();
+    let mut state = SourceState::default();
+    let o = l.options();
+    l.write("metrics/efficiency/1.json", r#"{"cost_usd": 1}"#);
+    assert_eq!(state.collect(&o).cost_usd, 1.0);
+    for i in 2..=5 {
+        l.write(&format!("metrics/efficiency/{i}.json"), r#"{"cost_usd": 1}"#);
+        assert_eq!(state.collect(&o).cost_usd, f64::from(i));
+    }
+}
+
+#[test]
+fn events_truncated_replaced_or_deleted_during_collections_never_break_the_count() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let l = Loki::new();
+    let path = l.dir.join("events.jsonl");
+    let tmp = l.dir.join("events.tmp");
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (path, tmp, stop) = (path.clone(), tmp.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut round = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                match round % 4 {
+                    0 => {
+                        let mut f = fs::OpenOptions::new().create(true).append(true).open(&path).expect("open");
+                        for _ in 0..50 {
+                            f.write_all(b"{\"e\":1}\n").expect("append");
+                        }
+                    }
+                    1 => {
+                        let _ = fs::OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(4));
+                    }
+                    2 => {
+                        fs::write(&tmp, "{}\n".repeat(30)).expect("write tmp");
+                        fs::rename(&tmp, &path).expect("rename");
+                    }
+                    _ => {
+                        let _ = fs::remove_file(&path);
+                    }
+                }
+                round += 1;
+            }
+        })
+    };
+    let mut state = SourceState::default();
+    let o = l.options();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut collections = 0;
+    while Instant::now() < deadline {
+        let _ = state.collect(&o);
+        collections += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().expect("writer");
+    fs::write(&path, "{}\n{}\n{}\n").expect("final state");
+    assert!(collections > 10);
+    assert_eq!(state.collect(&o).events_total, 3, "exact once the file is sane again");
+}
+
+#[test]
+fn an_events_file_truncated_and_rewritten_in_place_past_the_old_offset_is_recounted() {
+    let l = Loki::new();
+    let path = l.write("events.jsonl", "{\"a\":1}\n");
+    let mut state = SourceState::default();
+    let o = l.options();
+    assert_eq!(state.collect(&o).events_total, 1);
+    // Same inode, now longer than before, but different bytes before the old offset.
+    fs::write(&path, "\n\n\n\n\n\n\n\n\n{\"b\":2}\n").expect("rewrite in place");
+    assert_eq!(state.collect(&o).events_total, 1, "the blank lines do not count and nothing is double counted");
+    fs::write(&path, "{\"c\":1}\n{\"c\":2}\n{\"c\":3}\n").expect("rewrite in place");
+    assert_eq!(state.collect(&o).events_total, 3);
+}

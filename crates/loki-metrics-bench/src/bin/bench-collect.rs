@@ -9,29 +9,12 @@
 //! Loki Mode's old endpoint on this machine class.
 
 use std::fs;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use loki_metrics::{Format, LineCount, Options};
-use loki_metrics_bench::{median_time, peak_rss_bytes};
-
-struct Size {
-    name: &'static str,
-    events: u64,
-    efficiency: u64,
-    tasks: u64,
-    /// The old endpoint's median per call and peak RSS, from the issue.
-    old: &'static str,
-}
-
-const SIZES: [Size; 4] = [
-    Size { name: "S", events: 1_000, efficiency: 20, tasks: 40, old: "0.46 ms / 42 MB" },
-    Size { name: "M", events: 100_000, efficiency: 1_000, tasks: 2_000, old: "45 ms / 80 MB" },
-    Size { name: "L", events: 2_000_000, efficiency: 10_000, tasks: 20_000, old: "0.92 s / 839 MB" },
-    Size { name: "XL", events: 10_000_000, efficiency: 10_000, tasks: 20_000, old: "5.5 s / 4.1 GB" },
-];
+use loki_metrics_bench::{generate, median_time, peak_rss_bytes, SIZES};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -57,7 +40,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     for size in SIZES.iter().filter(|s| sizes.split(',').any(|n| n == s.name)) {
         let dir = data.join(size.name).join(".loki");
-        generate(&dir, size);
+        generate(&dir, size).expect("generate the benchmark directory");
         let n = if runs > 0 {
             runs
         } else if size.events >= 2_000_000 {
@@ -124,66 +107,4 @@ fn fmt_duration(d: Duration) -> String {
     } else {
         format!("{:.2} s", d.as_secs_f64())
     }
-}
-
-/// Writes a realistic directory of `size`, unless it is already there.
-fn generate(dir: &Path, size: &Size) {
-    let marker = dir.join(".complete");
-    if marker.exists() {
-        return;
-    }
-    let started = Instant::now();
-    let _ = fs::remove_dir_all(dir);
-    fs::create_dir_all(dir.join("state")).expect("mkdir");
-    fs::create_dir_all(dir.join("metrics/efficiency")).expect("mkdir");
-    let task =
-        |i: u64| format!(r#"{{"id":"task-{i}","title":"Implement feature {i}","priority":"high","attempts":1}}"#);
-    let queue = |from: u64, n: u64| (from..from + n).map(task).collect::<Vec<_>>().join(",");
-    let t = size.tasks;
-    let state = format!(
-        r#"{{"version":"5.38.0","mode":"autonomous","iteration":{},"startedAt":"2026-01-05T10:00:00Z","tasks":{{"pending":[{}],"inProgress":[{}],"review":[],"completed":[{}],"failed":[{}]}},"agents":[]}}"#,
-        size.efficiency,
-        queue(0, t / 4),
-        queue(t / 4, t / 8),
-        queue(t / 4 + t / 8, t / 2),
-        queue(t / 4 + t / 8 + t / 2, t - t / 4 - t / 8 - t / 2)
-    );
-    fs::write(dir.join("dashboard-state.json"), state).expect("state");
-    let agents: Vec<String> = (0..8)
-        .map(|i| {
-            format!(
-                r#"{{"id":"agent-{i}","status":"{}","pid":{}}}"#,
-                if i % 2 == 0 { "active" } else { "idle" },
-                1000 + i
-            )
-        })
-        .collect();
-    fs::write(dir.join("state/agents.json"), format!("[{}]", agents.join(","))).expect("agents");
-    for i in 0..size.efficiency {
-        let record = if i % 2 == 0 {
-            format!(r#"{{"iteration":{i},"cost_usd":0.0{}}}"#, i % 90 + 10)
-        } else {
-            format!(
-                r#"{{"iteration":{i},"input_tokens":{},"output_tokens":{},"model":"sonnet"}}"#,
-                10_000 + i,
-                2_000 + i
-            )
-        };
-        fs::write(dir.join(format!("metrics/efficiency/iteration-{i}.json")), record).expect("record");
-    }
-    let mut events = BufWriter::with_capacity(1 << 20, fs::File::create(dir.join("events.jsonl")).expect("events"));
-    for i in 0..size.events {
-        writeln!(
-            events,
-            r#"{{"ts":"2026-01-05T10:{:02}:{:02}Z","type":"tool_call","iteration":{},"agent":"agent-{}","detail":"ok"}}"#,
-            (i / 60) % 60,
-            i % 60,
-            i / 1000,
-            i % 8
-        )
-        .expect("write");
-    }
-    events.flush().expect("flush");
-    fs::write(marker, "").expect("marker");
-    eprintln!("generated {} in {:.1} s", size.name, started.elapsed().as_secs_f64());
 }

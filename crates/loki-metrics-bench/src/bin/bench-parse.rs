@@ -37,10 +37,7 @@ fn push_family(out: &mut String, i: usize, rng: &mut Rng, openmetrics: bool) {
     const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
     const STATUS: [&str; 5] = ["200", "201", "404", "500", "503"];
     let name = format!("bench_family_{i:04}_seconds");
-    let _ = writeln!(
-        out,
-        "# HELP {name} Synthetic latency family number {i} of the parser benchmark."
-    );
+    let _ = writeln!(out, "# HELP {name} Synthetic latency family number {i} of the parser benchmark.");
     let _ = writeln!(out, "# TYPE {name} gauge");
     if openmetrics {
         let _ = writeln!(out, "# UNIT {name} seconds");
@@ -114,22 +111,11 @@ fn mb_per_s(bytes: usize, t: Duration) -> f64 {
 /// Child mode: stream `gib` GiB and report samples and peak RSS.
 fn stream_child(gib: u64) -> ExitCode {
     let limit = gib << 30;
-    let source = Synthetic {
-        limit,
-        produced: 0,
-        family: 0,
-        rng: Rng(7),
-        buf: String::new(),
-        pos: 0,
-        finished: false,
-    };
+    let source = Synthetic { limit, produced: 0, family: 0, rng: Rng(7), buf: String::new(), pos: 0, finished: false };
     let start = std::time::Instant::now();
     let mut samples = 0usize;
     let mut families = 0usize;
-    for f in FamilyReader::new(
-        BufReader::with_capacity(64 << 10, source),
-        ParseFormat::OpenMetrics,
-    ) {
+    for f in FamilyReader::new(BufReader::with_capacity(64 << 10, source), ParseFormat::OpenMetrics) {
         match f {
             Ok(f) => {
                 families += 1;
@@ -165,15 +151,8 @@ fn main() -> ExitCode {
         }
         Some("--repeat") => {
             // Profiling aid: parse the 25 MB text N times in one format.
-            let format = args
-                .get(1)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(ParseFormat::Prometheus);
-            let n: usize = args
-                .get(2)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(10)
-                .max(1);
+            let format = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(ParseFormat::Prometheus);
+            let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10).max(1);
             let text = bench_text(format == ParseFormat::OpenMetrics);
             let start = std::time::Instant::now();
             for _ in 0..n {
@@ -196,33 +175,18 @@ fn main() -> ExitCode {
         Ok(f) => f.iter().map(|f| f.samples.len()).sum::<usize>(),
         Err(e) => panic!("benchmark text does not parse: {e}"),
     };
-    assert_eq!(
-        check(&prom, ParseFormat::Prometheus),
-        FAMILIES * SAMPLES_PER_FAMILY
-    );
-    assert_eq!(
-        check(&om, ParseFormat::OpenMetrics),
-        FAMILIES * SAMPLES_PER_FAMILY
-    );
+    assert_eq!(check(&prom, ParseFormat::Prometheus), FAMILIES * SAMPLES_PER_FAMILY);
+    assert_eq!(check(&om, ParseFormat::OpenMetrics), FAMILIES * SAMPLES_PER_FAMILY);
 
     let t_prom = median_time(RUNS, || {
-        std::hint::black_box(
-            parse(std::hint::black_box(&prom), ParseFormat::Prometheus)
-                .map(|f| f.len())
-                .ok(),
-        );
+        std::hint::black_box(parse(std::hint::black_box(&prom), ParseFormat::Prometheus).map(|f| f.len()).ok());
     });
     let t_om = median_time(RUNS, || {
-        std::hint::black_box(
-            parse(std::hint::black_box(&om), ParseFormat::OpenMetrics)
-                .map(|f| f.len())
-                .ok(),
-        );
+        std::hint::black_box(parse(std::hint::black_box(&om), ParseFormat::OpenMetrics).map(|f| f.len()).ok());
     });
     let t_stream = median_time(RUNS, || {
-        let n = FamilyReader::new(BufReader::new(om.as_bytes()), ParseFormat::OpenMetrics)
-            .filter(Result::is_ok)
-            .count();
+        let n =
+            FamilyReader::new(BufReader::new(om.as_bytes()), ParseFormat::OpenMetrics).filter(Result::is_ok).count();
         std::hint::black_box(n);
     });
     println!(
@@ -235,31 +199,16 @@ fn main() -> ExitCode {
     let r_prom = mb_per_s(prom.len(), t_prom);
     let r_om = mb_per_s(om.len(), t_om);
     let r_stream = mb_per_s(om.len(), t_stream);
-    println!(
-        "parse prometheus   median {:>8.1} ms  {r_prom:>7.1} MB/s",
-        t_prom.as_secs_f64() * 1e3
-    );
-    println!(
-        "parse openmetrics  median {:>8.1} ms  {r_om:>7.1} MB/s",
-        t_om.as_secs_f64() * 1e3
-    );
-    println!(
-        "stream openmetrics median {:>8.1} ms  {r_stream:>7.1} MB/s",
-        t_stream.as_secs_f64() * 1e3
-    );
+    println!("parse prometheus   median {:>8.1} ms  {r_prom:>7.1} MB/s", t_prom.as_secs_f64() * 1e3);
+    println!("parse openmetrics  median {:>8.1} ms  {r_om:>7.1} MB/s", t_om.as_secs_f64() * 1e3);
+    println!("stream openmetrics median {:>8.1} ms  {r_stream:>7.1} MB/s", t_stream.as_secs_f64() * 1e3);
 
-    let child = std::env::current_exe().and_then(|exe| {
-        std::process::Command::new(exe)
-            .args(["--stream-gb", "1"])
-            .output()
-    });
+    let child =
+        std::env::current_exe().and_then(|exe| std::process::Command::new(exe).args(["--stream-gb", "1"]).output());
     let stream_json = match child {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
         Ok(out) => {
-            eprintln!(
-                "streaming child failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            eprintln!("streaming child failed: {}", String::from_utf8_lossy(&out.stderr));
             String::from("{}")
         }
         Err(e) => {

@@ -16,12 +16,8 @@ impl<'a> Assembler<'a> {
     /// it is read as Prometheus here).
     pub(crate) fn new(format: ParseFormat) -> Self {
         match format {
-            ParseFormat::OpenMetrics => {
-                Assembler::OpenMetrics(Box::new(OpenMetricsAssembler::new()))
-            }
-            ParseFormat::Prometheus | ParseFormat::Auto => {
-                Assembler::Prometheus(PrometheusAssembler::new())
-            }
+            ParseFormat::OpenMetrics => Assembler::OpenMetrics(Box::new(OpenMetricsAssembler::new())),
+            ParseFormat::Prometheus | ParseFormat::Auto => Assembler::Prometheus(PrometheusAssembler::new()),
         }
     }
 
@@ -42,11 +38,7 @@ impl<'a> Assembler<'a> {
     }
 
     /// Ends the input; `next_line_no` is one past the last line.
-    pub(crate) fn finish(
-        &mut self,
-        next_line_no: usize,
-        out: &mut Vec<MetricFamily<'a>>,
-    ) -> Result<(), ParseError> {
+    pub(crate) fn finish(&mut self, next_line_no: usize, out: &mut Vec<MetricFamily<'a>>) -> Result<(), ParseError> {
         match self {
             Assembler::OpenMetrics(a) => a.finish(next_line_no, out),
             Assembler::Prometheus(a) => {

@@ -63,10 +63,7 @@ const CLASSES: [u8; 256] = {
 fn run_len(b: &[u8], start: u8, rest: u8) -> usize {
     match b.first() {
         Some(&c) if CLASSES[c as usize] & start != 0 => {
-            1 + b[1..]
-                .iter()
-                .take_while(|&&c| CLASSES[c as usize] & rest != 0)
-                .count()
+            1 + b[1..].iter().take_while(|&&c| CLASSES[c as usize] & rest != 0).count()
         }
         _ => 0,
     }
@@ -174,15 +171,9 @@ fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanE
                     }
                 }
             }
-            Err((
-                start.saturating_sub(1),
-                "unterminated label value: expected a closing '\"'".into(),
-            ))
+            Err((start.saturating_sub(1), "unterminated label value: expected a closing '\"'".into()))
         }
-        None => Err((
-            start.saturating_sub(1),
-            "unterminated label value: expected a closing '\"'".into(),
-        )),
+        None => Err((start.saturating_sub(1), "unterminated label value: expected a closing '\"'".into())),
     }
 }
 
@@ -190,10 +181,7 @@ fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanE
 #[inline]
 fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
     if labels.iter().any(|(k, _)| k == name) {
-        return Err((
-            at,
-            format!("label name {name:?} is repeated in the label set"),
-        ));
+        return Err((at, format!("label name {name:?} is repeated in the label set")));
     }
     Ok(())
 }
@@ -245,7 +233,10 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
     let b = line.as_bytes();
     let n = metric_name_len(b);
     if n == 0 {
-        return Err((0, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), '# TYPE', '# HELP', '# UNIT' or '# EOF'".into()));
+        return Err((
+            0,
+            "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), '# TYPE', '# HELP', '# UNIT' or '# EOF'".into(),
+        ));
     }
     let name = line.get(..n).unwrap_or("");
     let mut i = n;
@@ -262,8 +253,7 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
     i += 1;
     let value_at = i;
     let end = token(b, i);
-    let value = parse_number(line.get(i..end).unwrap_or(""))
-        .map_err(|e| (i, e.describe("the sample value")))?;
+    let value = parse_number(line.get(i..end).unwrap_or("")).map_err(|e| (i, e.describe("the sample value")))?;
     i = end;
     let mut timestamp = None;
     let mut timestamp_at = 0;
@@ -276,10 +266,9 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
         if b.get(i) != Some(&b'#') {
             timestamp_at = i;
             let end = token(b, i);
-            timestamp = Some(
-                parse_real(line.get(i..end).unwrap_or(""))
-                    .map_err(|e| (i, e.describe("a timestamp (a real number of seconds), '# ' and an exemplar, or the end of the line")))?,
-            );
+            timestamp = Some(parse_real(line.get(i..end).unwrap_or("")).map_err(|e| {
+                (i, e.describe("a timestamp (a real number of seconds), '# ' and an exemplar, or the end of the line"))
+            })?);
             i = end;
             exemplar_follows = i < b.len();
             if exemplar_follows {
@@ -297,13 +286,7 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
         return Err((i, "expected the end of the line".into()));
     }
     Ok(ScannedSample {
-        sample: ParsedSample {
-            name: Cow::Borrowed(name),
-            labels,
-            value,
-            timestamp,
-            exemplar,
-        },
+        sample: ParsedSample { name: Cow::Borrowed(name), labels, value, timestamp, exemplar },
         labels_at,
         value_at,
         timestamp_at,
@@ -318,10 +301,7 @@ fn om_exemplar(line: &str, at: usize) -> Result<(Exemplar<'_>, usize), ScanError
         return Err((at, "expected '# {' to start an exemplar".into()));
     }
     let (labels, mut i) = om_labels(line, at + 2)?;
-    let chars: usize = labels
-        .iter()
-        .map(|(k, v)| k.chars().count() + v.chars().count())
-        .sum();
+    let chars: usize = labels.iter().map(|(k, v)| k.chars().count() + v.chars().count()).sum();
     if chars > EXEMPLAR_LABELS_MAX_CHARS {
         return Err((
             at + 2,
@@ -333,29 +313,19 @@ fn om_exemplar(line: &str, at: usize) -> Result<(Exemplar<'_>, usize), ScanError
     }
     i += 1;
     let end = token(b, i);
-    let value = parse_number(line.get(i..end).unwrap_or(""))
-        .map_err(|e| (i, e.describe("the exemplar value")))?;
+    let value = parse_number(line.get(i..end).unwrap_or("")).map_err(|e| (i, e.describe("the exemplar value")))?;
     i = end;
     let mut timestamp = None;
     if i < b.len() {
         i += 1;
         let end = token(b, i);
-        timestamp = Some(parse_real(line.get(i..end).unwrap_or("")).map_err(|e| {
-            (
-                i,
-                e.describe("the exemplar timestamp (a real number of seconds)"),
-            )
-        })?);
+        timestamp = Some(
+            parse_real(line.get(i..end).unwrap_or(""))
+                .map_err(|e| (i, e.describe("the exemplar timestamp (a real number of seconds)")))?,
+        );
         i = end;
     }
-    Ok((
-        Exemplar {
-            labels,
-            value,
-            timestamp,
-        },
-        i,
-    ))
+    Ok((Exemplar { labels, value, timestamp }, i))
 }
 
 #[inline]
@@ -372,10 +342,7 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
     let b = line.as_bytes();
     let n = metric_name_len(b.get(start..).unwrap_or(&[]));
     if n == 0 {
-        return Err((
-            start,
-            "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or '#'".into(),
-        ));
+        return Err((start, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or '#'".into()));
     }
     let name = line.get(start..start + n).unwrap_or("");
     let mut i = skip_blanks(b, start + n);
@@ -390,10 +357,7 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
             }
             let n = label_name_len(b.get(i..).unwrap_or(&[]));
             if n == 0 {
-                return Err((
-                    i,
-                    "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'".into(),
-                ));
+                return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'".into()));
             }
             let lname = line.get(i..i + n).unwrap_or("");
             check_repeated(&labels, lname, i)?;
@@ -417,34 +381,20 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
         i = skip_blanks(b, i);
     }
     let value_at = i;
-    let end = b
-        .get(i..)
-        .unwrap_or(&[])
-        .iter()
-        .position(|&c| matches!(c, b' ' | b'\t' | b'{'))
-        .map_or(b.len(), |p| i + p);
+    let end =
+        b.get(i..).unwrap_or(&[]).iter().position(|&c| matches!(c, b' ' | b'\t' | b'{')).map_or(b.len(), |p| i + p);
     if end == i {
         return Err((i, "expected the sample value".into()));
     }
-    let value = parse_number(line.get(i..end).unwrap_or(""))
-        .map_err(|e| (i, e.describe("the sample value")))?;
+    let value = parse_number(line.get(i..end).unwrap_or("")).map_err(|e| (i, e.describe("the sample value")))?;
     i = skip_blanks(b, end);
     let mut timestamp = None;
     let mut timestamp_at = 0;
     if i < b.len() {
         timestamp_at = i;
-        let end = b
-            .get(i..)
-            .unwrap_or(&[])
-            .iter()
-            .position(|&c| matches!(c, b' ' | b'\t'))
-            .map_or(b.len(), |p| i + p);
-        let ms = parse_prometheus_timestamp_ms(b.get(i..end).unwrap_or(&[])).map_err(|e| {
-            (
-                i,
-                e.describe("a timestamp (integer milliseconds) or the end of the line"),
-            )
-        })?;
+        let end = b.get(i..).unwrap_or(&[]).iter().position(|&c| matches!(c, b' ' | b'\t')).map_or(b.len(), |p| i + p);
+        let ms = parse_prometheus_timestamp_ms(b.get(i..end).unwrap_or(&[]))
+            .map_err(|e| (i, e.describe("a timestamp (integer milliseconds) or the end of the line")))?;
         timestamp = Some(ms as f64 / 1000.0);
         i = skip_blanks(b, end);
         if i < b.len() {
@@ -452,13 +402,7 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
         }
     }
     Ok(ScannedSample {
-        sample: ParsedSample {
-            name: Cow::Borrowed(name),
-            labels,
-            value,
-            timestamp,
-            exemplar: None,
-        },
+        sample: ParsedSample { name: Cow::Borrowed(name), labels, value, timestamp, exemplar: None },
         labels_at,
         value_at,
         timestamp_at,

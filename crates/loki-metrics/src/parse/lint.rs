@@ -24,23 +24,18 @@ impl fmt::Display for LintWarning {
 }
 
 /// SI base units and the prefixes promlint asks to drop.
-const BASE_UNITS: [&str; 10] = [
-    "amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds",
-    "volts",
-];
+const BASE_UNITS: [&str; 10] =
+    ["amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds", "volts"];
 const UNIT_PREFIXES: [&str; 18] = [
-    "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
-    "mebi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
+    "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega", "mebi", "giga", "gibi",
+    "tera", "tebi", "peta", "pebi",
 ];
 const TIME_UNITS: [&str; 4] = ["minutes", "hours", "days", "weeks"];
-const ABBREVIATED_UNITS: [&str; 15] = [
-    "s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d", "secs",
-];
+const ABBREVIATED_UNITS: [&str; 15] =
+    ["s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d", "secs"];
 
 fn has_camel_case(s: &str) -> bool {
-    s.as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+    s.as_bytes().windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
 }
 
 /// The warnings `promtool check metrics` would print for `families`.
@@ -48,12 +43,7 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
     let mut out = Vec::new();
     for f in families {
         let name: &str = &f.name;
-        let mut warn = |message: String| {
-            out.push(LintWarning {
-                family: name.to_owned(),
-                message,
-            })
-        };
+        let mut warn = |message: String| out.push(LintWarning { family: name.to_owned(), message });
         if f.help.is_none() {
             warn("no help text".into());
         }
@@ -83,11 +73,8 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
         }
         match f.metric_type {
             MetricKind::Counter => {
-                let lacks_total = f
-                    .samples
-                    .iter()
-                    .filter(|s| !s.name.ends_with("_created"))
-                    .any(|s| !s.name.ends_with("_total"));
+                let lacks_total =
+                    f.samples.iter().filter(|s| !s.name.ends_with("_created")).any(|s| !s.name.ends_with("_total"));
                 if lacks_total {
                     warn("counter metrics should have \"_total\" suffix".into());
                 }
@@ -98,16 +85,12 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
                 }
             }
         }
-        let histogram_like = matches!(
-            f.metric_type,
-            MetricKind::Histogram | MetricKind::GaugeHistogram | MetricKind::Summary
-        );
+        let histogram_like =
+            matches!(f.metric_type, MetricKind::Histogram | MetricKind::GaugeHistogram | MetricKind::Summary);
         if !histogram_like {
             for suffix in ["_count", "_sum", "_bucket"] {
                 if name.ends_with(suffix) {
-                    warn(format!(
-                        "non-histogram and non-summary metrics should not have \"{suffix}\" suffix"
-                    ));
+                    warn(format!("non-histogram and non-summary metrics should not have \"{suffix}\" suffix"));
                 }
             }
         }
@@ -143,12 +126,7 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
             if has_camel_case(label) {
                 warn("label names should be written in 'snake_case' not 'camelCase'".into());
             }
-            if label == "le"
-                && !matches!(
-                    f.metric_type,
-                    MetricKind::Histogram | MetricKind::GaugeHistogram
-                )
-            {
+            if label == "le" && !matches!(f.metric_type, MetricKind::Histogram | MetricKind::GaugeHistogram) {
                 warn("non-histogram metrics should not have \"le\" label".into());
             }
             if label == "quantile" && f.metric_type != MetricKind::Summary {

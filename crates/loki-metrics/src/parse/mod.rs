@@ -90,11 +90,7 @@ pub struct UnknownParseFormat(pub String);
 
 impl fmt::Display for UnknownParseFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown format {:?} (expected prometheus, openmetrics or auto)",
-            self.0
-        )
+        write!(f, "unknown format {:?} (expected prometheus, openmetrics or auto)", self.0)
     }
 }
 
@@ -210,11 +206,7 @@ impl MetricFamily<'_> {
             metric_type: self.metric_type,
             help: self.help.map(|h| Cow::Owned(h.into_owned())),
             unit: self.unit.map(|u| Cow::Owned(u.into_owned())),
-            samples: self
-                .samples
-                .into_iter()
-                .map(ParsedSample::into_owned)
-                .collect(),
+            samples: self.samples.into_iter().map(ParsedSample::into_owned).collect(),
         }
     }
 }
@@ -237,10 +229,7 @@ pub struct ParsedSample<'a> {
 impl ParsedSample<'_> {
     /// The value of label `name`, if present.
     pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
+        self.labels.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_ref())
     }
 
     /// Copies every borrowed string.
@@ -256,10 +245,7 @@ impl ParsedSample<'_> {
 }
 
 fn owned_labels(labels: Vec<Label<'_>>) -> Vec<Label<'static>> {
-    labels
-        .into_iter()
-        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
-        .collect()
+    labels.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned()))).collect()
 }
 
 /// An OpenMetrics exemplar: `# {labels} value [timestamp]` after a sample.
@@ -276,11 +262,7 @@ pub struct Exemplar<'a> {
 impl Exemplar<'_> {
     /// Copies every borrowed string.
     pub fn into_owned(self) -> Exemplar<'static> {
-        Exemplar {
-            labels: owned_labels(self.labels),
-            value: self.value,
-            timestamp: self.timestamp,
-        }
+        Exemplar { labels: owned_labels(self.labels), value: self.value, timestamp: self.timestamp }
     }
 }
 
@@ -352,14 +334,8 @@ pub struct ParseError {
 impl ParseError {
     /// An error at the character of `line_text` that starts at byte `offset`.
     pub(crate) fn at(line_no: usize, line_text: &str, offset: usize, message: String) -> Self {
-        let prefix = line_text
-            .get(..offset.min(line_text.len()))
-            .unwrap_or(line_text);
-        ParseError {
-            line: line_no,
-            column: prefix.chars().count() + 1,
-            message,
-        }
+        let prefix = line_text.get(..offset.min(line_text.len())).unwrap_or(line_text);
+        ParseError { line: line_no, column: prefix.chars().count() + 1, message }
     }
 }
 

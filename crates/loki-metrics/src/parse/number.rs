@@ -31,8 +31,8 @@ impl NumberError {
 
 /// Powers of ten that are exact in an `f64`, for the fast path.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
 ];
 
 /// Parses a sample value, label value of `le`/`quantile`, or exemplar value:
@@ -51,19 +51,11 @@ pub(crate) fn parse_number(s: &str) -> Result<f64, NumberError> {
         _ => (false, b),
     };
     if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
-        return Ok(if neg {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
+        return Ok(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
     }
     if body.eq_ignore_ascii_case(b"nan") {
         // A sign on NaN is not in either grammar.
-        return if body.len() == b.len() {
-            Ok(f64::NAN)
-        } else {
-            Err(NumberError::Syntax)
-        };
+        return if body.len() == b.len() { Ok(f64::NAN) } else { Err(NumberError::Syntax) };
     }
     parse_real_str(s)
 }
@@ -180,10 +172,7 @@ pub(crate) fn parse_prometheus_timestamp_ms(s: &[u8]) -> Result<i64, NumberError
         if !c.is_ascii_digit() {
             return Err(NumberError::Syntax);
         }
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(c - b'0')))
-            .ok_or(NumberError::Range)?;
+        v = v.checked_mul(10).and_then(|v| v.checked_add(i64::from(c - b'0'))).ok_or(NumberError::Range)?;
     }
     Ok(v)
 }
@@ -255,10 +244,7 @@ mod tests {
 
     #[test]
     fn prometheus_timestamps_are_unsigned_integer_milliseconds() {
-        assert_eq!(
-            parse_prometheus_timestamp_ms(b"1395066363000"),
-            Ok(1395066363000)
-        );
+        assert_eq!(parse_prometheus_timestamp_ms(b"1395066363000"), Ok(1395066363000));
         assert!(parse_prometheus_timestamp_ms(b"-1").is_err());
         assert!(parse_prometheus_timestamp_ms(b"1.5").is_err());
         assert!(parse_prometheus_timestamp_ms(b"99999999999999999999").is_err());

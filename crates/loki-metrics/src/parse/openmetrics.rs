@@ -27,9 +27,7 @@ use super::number::parse_number;
 use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
 
 /// Every suffix any type uses, for clash detection.
-const ALL_SUFFIXES: [&str; 9] = [
-    "", "_total", "_created", "_count", "_sum", "_bucket", "_gcount", "_gsum", "_info",
-];
+const ALL_SUFFIXES: [&str; 9] = ["", "_total", "_created", "_count", "_sum", "_bucket", "_gcount", "_gsum", "_info"];
 
 fn kind_from_type(s: &str) -> Option<MetricKind> {
     Some(match s {
@@ -131,29 +129,16 @@ fn group_hash(sample: &ParsedSample<'_>, excluded: Option<&str>) -> u64 {
 
 /// Whether two samples belong to the same metric (label set without the
 /// type's point label, in any order).
-fn same_group(
-    a: &ParsedSample<'_>,
-    a_excl: Option<&str>,
-    b: &ParsedSample<'_>,
-    b_excl: Option<&str>,
-) -> bool {
-    let count = |s: &ParsedSample<'_>, excl: Option<&str>| {
-        s.labels
-            .iter()
-            .filter(|(k, _)| Some(k.as_ref()) != excl)
-            .count()
-    };
+fn same_group(a: &ParsedSample<'_>, a_excl: Option<&str>, b: &ParsedSample<'_>, b_excl: Option<&str>) -> bool {
+    let count =
+        |s: &ParsedSample<'_>, excl: Option<&str>| s.labels.iter().filter(|(k, _)| Some(k.as_ref()) != excl).count();
     if count(a, a_excl) != count(b, b_excl) {
         return false;
     }
     a.labels
         .iter()
         .filter(|(k, _)| Some(k.as_ref()) != a_excl)
-        .all(|(k, v)| {
-            b.labels
-                .iter()
-                .any(|(k2, v2)| k2 == k && v2 == v && Some(k2.as_ref()) != b_excl)
-        })
+        .all(|(k, v)| b.labels.iter().any(|(k2, v2)| k2 == k && v2 == v && Some(k2.as_ref()) != b_excl))
 }
 
 /// The state of one histogram or gauge-histogram metric point.
@@ -212,12 +197,7 @@ fn err(line_no: usize, line: &str, at: usize, message: impl Into<String>) -> Par
 
 impl<'a> OpenMetricsAssembler<'a> {
     pub(crate) fn new() -> Self {
-        OpenMetricsAssembler {
-            current: None,
-            groups: Groups::default(),
-            closed: HashMap::new(),
-            eof_line: None,
-        }
+        OpenMetricsAssembler { current: None, groups: Groups::default(), closed: HashMap::new(), eof_line: None }
     }
 
     /// Reads one line (without its `\n`).
@@ -233,34 +213,17 @@ impl<'a> OpenMetricsAssembler<'a> {
                 line_no,
                 line,
                 0,
-                format!(
-                    "unexpected text after '# EOF' on line {eof}: the exposition must end there"
-                ),
+                format!("unexpected text after '# EOF' on line {eof}: the exposition must end there"),
             ));
         }
         if line.is_empty() {
-            return Err(err(
-                line_no,
-                line,
-                0,
-                "blank line: OpenMetrics allows no empty lines",
-            ));
+            return Err(err(line_no, line, 0, "blank line: OpenMetrics allows no empty lines"));
         }
         if line.ends_with('\r') {
-            return Err(err(
-                line_no,
-                line,
-                line.len() - 1,
-                "carriage return: lines must end with a line feed only",
-            ));
+            return Err(err(line_no, line, line.len() - 1, "carriage return: lines must end with a line feed only"));
         }
         if line_no == 1 && line.starts_with('\u{feff}') {
-            return Err(err(
-                line_no,
-                line,
-                0,
-                "byte order mark: OpenMetrics text must not start with one",
-            ));
+            return Err(err(line_no, line, 0, "byte order mark: OpenMetrics text must not start with one"));
         }
         if line.as_bytes().first() == Some(&b'#') {
             return self.metadata(line, line_no, out);
@@ -270,11 +233,7 @@ impl<'a> OpenMetricsAssembler<'a> {
     }
 
     /// Ends the input: `# EOF` must have been read.
-    pub(crate) fn finish(
-        &mut self,
-        next_line_no: usize,
-        out: &mut Vec<MetricFamily<'a>>,
-    ) -> Result<(), ParseError> {
+    pub(crate) fn finish(&mut self, next_line_no: usize, out: &mut Vec<MetricFamily<'a>>) -> Result<(), ParseError> {
         if self.eof_line.is_none() {
             return Err(ParseError {
                 line: next_line_no,
@@ -285,12 +244,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         self.close(out)
     }
 
-    fn metadata(
-        &mut self,
-        line: &str,
-        line_no: usize,
-        out: &mut Vec<MetricFamily<'a>>,
-    ) -> Result<(), ParseError> {
+    fn metadata(&mut self, line: &str, line_no: usize, out: &mut Vec<MetricFamily<'a>>) -> Result<(), ParseError> {
         if line == "# EOF" {
             self.eof_line = Some(line_no);
             return self.close(out);
@@ -307,12 +261,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         let b = line.as_bytes();
         let n = metric_name_len(b.get(7..).unwrap_or(&[]));
         if n == 0 {
-            return Err(err(
-                line_no,
-                line,
-                7,
-                "expected a metric family name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
-            ));
+            return Err(err(line_no, line, 7, "expected a metric family name ([a-zA-Z_:][a-zA-Z0-9_:]*)"));
         }
         let name = line.get(7..7 + n).unwrap_or("");
         let after = 7 + n;
@@ -348,12 +297,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         match keyword {
             "# TYPE " => {
                 if cur.has_type {
-                    return Err(err(
-                        line_no,
-                        line,
-                        0,
-                        format!("second TYPE line for family {name:?}"),
-                    ));
+                    return Err(err(line_no, line, 0, format!("second TYPE line for family {name:?}")));
                 }
                 let kind = kind_from_type(value).ok_or_else(|| {
                     err(
@@ -368,12 +312,7 @@ impl<'a> OpenMetricsAssembler<'a> {
             }
             "# HELP " => {
                 if cur.has_help {
-                    return Err(err(
-                        line_no,
-                        line,
-                        0,
-                        format!("second HELP line for family {name:?}"),
-                    ));
+                    return Err(err(line_no, line, 0, format!("second HELP line for family {name:?}")));
                 }
                 cur.has_help = true;
                 let help = unescape_help(value, Escapes::OpenMetricsHelp).map_err(|at| {
@@ -388,23 +327,10 @@ impl<'a> OpenMetricsAssembler<'a> {
             }
             _ => {
                 if cur.has_unit {
-                    return Err(err(
-                        line_no,
-                        line,
-                        0,
-                        format!("second UNIT line for family {name:?}"),
-                    ));
+                    return Err(err(line_no, line, 0, format!("second UNIT line for family {name:?}")));
                 }
-                if let Some(p) = value
-                    .bytes()
-                    .position(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b':'))
-                {
-                    return Err(err(
-                        line_no,
-                        line,
-                        value_at + p,
-                        "expected a unit of [a-zA-Z0-9_:] characters",
-                    ));
+                if let Some(p) = value.bytes().position(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b':')) {
+                    return Err(err(line_no, line, value_at + p, "expected a unit of [a-zA-Z0-9_:] characters"));
                 }
                 cur.has_unit = true;
                 cur.unit_line = line_no;
@@ -426,10 +352,7 @@ impl<'a> OpenMetricsAssembler<'a> {
             return Ok(());
         }
         // Families tend to be alike: size the next like the last.
-        let capacity = self
-            .current
-            .as_ref()
-            .map_or(0, |c| c.family.samples.len().min(4096));
+        let capacity = self.current.as_ref().map_or(0, |c| c.family.samples.len().min(4096));
         self.close(out)?;
         if self.closed.contains_key(name) {
             return Err(err(
@@ -472,19 +395,11 @@ impl<'a> OpenMetricsAssembler<'a> {
         let name = cur.family.name.to_string();
         let kind = cur.family.metric_type;
         if let Some(unit) = cur.family.unit.as_deref() {
-            let at_unit = |m: String| ParseError {
-                line: cur.unit_line,
-                column: 1,
-                message: m,
-            };
+            let at_unit = |m: String| ParseError { line: cur.unit_line, column: 1, message: m };
             if matches!(kind, MetricKind::Info | MetricKind::StateSet) {
-                return Err(at_unit(format!(
-                    "{kind} family {name:?} must not have a unit"
-                )));
+                return Err(at_unit(format!("{kind} family {name:?} must not have a unit")));
             }
-            let suffix_ok = name
-                .strip_suffix(unit)
-                .is_some_and(|head| head.ends_with('_'));
+            let suffix_ok = name.strip_suffix(unit).is_some_and(|head| head.ends_with('_'));
             if !suffix_ok {
                 return Err(at_unit(format!(
                     "unit {unit:?} is not a suffix of the family name {name:?}: expected the name to end in \"_{unit}\""
@@ -528,35 +443,20 @@ impl<'a> OpenMetricsAssembler<'a> {
         let sample_name: &str = &scanned.sample.name;
         let belongs = self.current.as_ref().and_then(|c| {
             let rest = sample_name.strip_prefix(c.family.name.as_ref())?;
-            c.family
-                .metric_type
-                .openmetrics_suffixes()
-                .iter()
-                .find(|s| **s == rest)
-                .copied()
+            c.family.metric_type.openmetrics_suffixes().iter().find(|s| **s == rest).copied()
         });
         let suffix = match belongs {
             Some(s) => s,
             None => {
-                if let Some(c) = self
-                    .current
-                    .as_ref()
-                    .filter(|c| c.family.name == sample_name)
-                {
+                if let Some(c) = self.current.as_ref().filter(|c| c.family.name == sample_name) {
                     let kind = c.family.metric_type;
-                    let names: Vec<String> = kind
-                        .openmetrics_suffixes()
-                        .iter()
-                        .map(|s| format!("{sample_name}{s}"))
-                        .collect();
+                    let names: Vec<String> =
+                        kind.openmetrics_suffixes().iter().map(|s| format!("{sample_name}{s}")).collect();
                     return Err(err(
                         line_no,
                         line,
                         0,
-                        format!(
-                            "a sample of {kind} family {sample_name:?} must be named {}",
-                            names.join(" or ")
-                        ),
+                        format!("a sample of {kind} family {sample_name:?} must be named {}", names.join(" or ")),
                     ));
                 }
                 let owned_name = sample_name.to_owned();
@@ -627,10 +527,7 @@ fn check_sample(
     match (kind, suffix) {
         (MetricKind::Counter, Suffix::Total) => counter_like("counter total")?,
         (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => {
-            let le = s
-                .sample
-                .label("le")
-                .ok_or_else(|| at_labels(format!("bucket {name} has no \"le\" label")))?;
+            let le = s.sample.label("le").ok_or_else(|| at_labels(format!("bucket {name} has no \"le\" label")))?;
             check_le(le).map_err(at_labels)?;
             counter_like("bucket")?;
             integer("bucket")?;
@@ -641,24 +538,19 @@ fn check_sample(
         }
         (MetricKind::Histogram, Suffix::Sum) => counter_like("histogram sum")?,
         (MetricKind::GaugeHistogram, Suffix::GSum) if v.is_nan() => {
-            return Err(at_value(format!(
-                "gauge histogram sum {name} must not be NaN"
-            )));
+            return Err(at_value(format!("gauge histogram sum {name} must not be NaN")));
         }
         (MetricKind::Summary, Suffix::None) => {
-            let q = s.sample.label("quantile").ok_or_else(|| {
-                at_labels(format!("summary quantile {name} has no \"quantile\" label"))
-            })?;
+            let q = s
+                .sample
+                .label("quantile")
+                .ok_or_else(|| at_labels(format!("summary quantile {name} has no \"quantile\" label")))?;
             let qv = parse_number(q).ok().filter(|q| (0.0..=1.0).contains(q));
             if qv.is_none() {
-                return Err(at_labels(format!(
-                    "quantile {q:?} is not a number between 0 and 1"
-                )));
+                return Err(at_labels(format!("quantile {q:?} is not a number between 0 and 1")));
             }
             if v < 0.0 {
-                return Err(at_value(format!(
-                    "quantile value of {name} must not be negative"
-                )));
+                return Err(at_value(format!("quantile value of {name} must not be negative")));
             }
         }
         (MetricKind::Summary, Suffix::Count) => {
@@ -687,14 +579,10 @@ fn check_sample(
         MetricKind::Histogram | MetricKind::GaugeHistogram
             if suffix != Suffix::Bucket && s.sample.label("le").is_some() =>
         {
-            return Err(at_labels(format!(
-                "{name} must not have an \"le\" label: it is reserved for buckets"
-            )));
+            return Err(at_labels(format!("{name} must not have an \"le\" label: it is reserved for buckets")));
         }
         MetricKind::Summary if suffix != Suffix::None && s.sample.label("quantile").is_some() => {
-            return Err(at_labels(format!(
-                "{name} must not have a \"quantile\" label: it is reserved for quantiles"
-            )));
+            return Err(at_labels(format!("{name} must not have a \"quantile\" label: it is reserved for quantiles")));
         }
         _ => {}
     }
@@ -707,10 +595,7 @@ fn check_sample(
                 let le = s.sample.label("le").and_then(|le| parse_number(le).ok());
                 if let Some(le) = le {
                     if ex.value > le {
-                        return Err(at_ex(format!(
-                            "exemplar value {} is above its bucket's le {}",
-                            ex.value, le
-                        )));
+                        return Err(at_ex(format!("exemplar value {} is above its bucket's le {}", ex.value, le)));
                     }
                 }
             }
@@ -728,9 +613,9 @@ fn check_sample(
 fn check_le(le: &str) -> Result<(), String> {
     match parse_number(le) {
         Ok(v) if v.is_nan() => Err("bucket le must not be NaN".into()),
-        Ok(v) if v == f64::INFINITY && le != "+Inf" => Err(format!(
-            "bucket le {le:?} is not canonical: positive infinity must be written \"+Inf\""
-        )),
+        Ok(v) if v == f64::INFINITY && le != "+Inf" => {
+            Err(format!("bucket le {le:?} is not canonical: positive infinity must be written \"+Inf\""))
+        }
         Ok(_) => Ok(()),
         Err(_) => Err(format!("bucket le {le:?} is not a number")),
     }
@@ -758,12 +643,7 @@ fn track_groups(
         let matches = |first: u32| {
             cur.family.samples.get(first as usize).is_some_and(|f| {
                 let f_suffix = f.name.get(family.len()..).unwrap_or("");
-                same_group(
-                    &s.sample,
-                    excl,
-                    f,
-                    point_label(kind, Suffix::of(f_suffix), family),
-                )
+                same_group(&s.sample, excl, f, point_label(kind, Suffix::of(f_suffix), family))
             })
         };
         let same = matches!(cur.group, Some((h, first)) if h == hash && matches(first));
@@ -798,11 +678,7 @@ fn track_groups(
                 return Err(err(
                     line_no,
                     line,
-                    if ts.is_some() {
-                        s.timestamp_at
-                    } else {
-                        s.value_at
-                    },
+                    if ts.is_some() { s.timestamp_at } else { s.value_at },
                     "timestamps must be given on all or none of a metric's samples",
                 ))
             }
@@ -836,11 +712,7 @@ fn track_groups(
             let p = &mut cur.hist;
             match suffix {
                 Suffix::Bucket => {
-                    let le = s
-                        .sample
-                        .label("le")
-                        .and_then(|l| parse_number(l).ok())
-                        .unwrap_or(f64::NAN);
+                    let le = s.sample.label("le").and_then(|l| parse_number(l).ok()).unwrap_or(f64::NAN);
                     if let Some(last) = p.last_le {
                         if le <= last {
                             return Err(err(
@@ -855,7 +727,10 @@ fn track_groups(
                                 line_no,
                                 line,
                                 s.value_at,
-                                format!("bucket value {v} is below the previous bucket's {}: buckets are cumulative", p.last_bucket),
+                                format!(
+                                    "bucket value {v} is below the previous bucket's {}: buckets are cumulative",
+                                    p.last_bucket
+                                ),
                             ));
                         }
                     }
@@ -880,12 +755,8 @@ fn track_groups(
 }
 
 fn label_text(s: &ParsedSample<'_>, excl: Option<&str>) -> String {
-    let parts: Vec<String> = s
-        .labels
-        .iter()
-        .filter(|(k, _)| Some(k.as_ref()) != excl)
-        .map(|(k, v)| format!("{k}={v:?}"))
-        .collect();
+    let parts: Vec<String> =
+        s.labels.iter().filter(|(k, _)| Some(k.as_ref()) != excl).map(|(k, v)| format!("{k}={v:?}")).collect();
     format!("{{{}}}", parts.join(","))
 }
 
@@ -909,57 +780,33 @@ fn end_point(cur: &mut Current<'_>) -> Result<(), ParseError> {
         _ => None,
     };
     match problem {
-        Some(message) => Err(ParseError {
-            line: cur.last_line,
-            column: 1,
-            message,
-        }),
+        Some(message) => Err(ParseError { line: cur.last_line, column: 1, message }),
         None => Ok(()),
     }
 }
 
 fn histogram_point_problem(name: &str, kind: MetricKind, p: &HistogramPoint) -> Option<String> {
     let gauge = kind == MetricKind::GaugeHistogram;
-    let (count_name, sum_name) = if gauge {
-        ("_gcount", "_gsum")
-    } else {
-        ("_count", "_sum")
-    };
+    let (count_name, sum_name) = if gauge { ("_gcount", "_gsum") } else { ("_count", "_sum") };
     let Some(inf) = p.inf_bucket else {
-        return Some(format!(
-            "{kind} {name}: a metric point must have a bucket with le=\"+Inf\""
-        ));
+        return Some(format!("{kind} {name}: a metric point must have a bucket with le=\"+Inf\""));
     };
     if let Some(count) = p.count {
         if count != inf {
-            return Some(format!(
-                "{kind} {name}: {name}{count_name} {count} must equal the +Inf bucket {inf}"
-            ));
+            return Some(format!("{kind} {name}: {name}{count_name} {count} must equal the +Inf bucket {inf}"));
         }
     }
     match (p.count.is_some(), p.sum) {
-        (true, None) => {
-            return Some(format!(
-                "{kind} {name}: {name}{count_name} requires {name}{sum_name}"
-            ))
-        }
-        (false, Some(_)) => {
-            return Some(format!(
-                "{kind} {name}: {name}{sum_name} requires {name}{count_name}"
-            ))
-        }
+        (true, None) => return Some(format!("{kind} {name}: {name}{count_name} requires {name}{sum_name}")),
+        (false, Some(_)) => return Some(format!("{kind} {name}: {name}{sum_name} requires {name}{count_name}")),
         _ => {}
     }
     let sum = p.sum?;
     if !gauge && p.negative_bucket {
-        return Some(format!(
-            "histogram {name}: a point with negative buckets must not have {name}_sum"
-        ));
+        return Some(format!("histogram {name}: a point with negative buckets must not have {name}_sum"));
     }
     if gauge && sum < 0.0 && !p.negative_bucket {
-        return Some(format!(
-            "gaugehistogram {name}: {name}_gsum may be negative only with negative buckets"
-        ));
+        return Some(format!("gaugehistogram {name}: {name}_gsum may be negative only with negative buckets"));
     }
     None
 }

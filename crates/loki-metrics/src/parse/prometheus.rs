@@ -44,10 +44,7 @@ fn kind_from_type(s: &str) -> Option<MetricKind> {
 
 impl<'a> PrometheusAssembler<'a> {
     pub(crate) fn new() -> Self {
-        PrometheusAssembler {
-            current: None,
-            names: HashMap::new(),
-        }
+        PrometheusAssembler { current: None, names: HashMap::new() }
     }
 
     /// Reads one line (without its `\n`).
@@ -59,16 +56,12 @@ impl<'a> PrometheusAssembler<'a> {
         out: &mut Vec<MetricFamily<'a>>,
     ) -> Result<(), ParseError> {
         let b = line.as_bytes();
-        let start = b
-            .iter()
-            .position(|&c| c != b' ' && c != b'\t')
-            .unwrap_or(b.len());
+        let start = b.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(b.len());
         match b.get(start) {
             None => Ok(()),
             Some(b'#') => self.comment(line, start, line_no, out),
             Some(_) => {
-                let scanned =
-                    scan_prometheus(line, start).map_err(|(at, m)| err(line_no, line, at, m))?;
+                let scanned = scan_prometheus(line, start).map_err(|(at, m)| err(line_no, line, at, m))?;
                 if let Some(family) = self.family_of(&scanned.sample.name) {
                     let family = family.to_owned();
                     self.start_family(&family, out);
@@ -79,10 +72,7 @@ impl<'a> PrometheusAssembler<'a> {
                         match self.names.get_mut(cur.name.as_ref()) {
                             Some(info) => info.has_samples = true,
                             None => {
-                                let info = NameInfo {
-                                    has_samples: true,
-                                    ..NameInfo::default()
-                                };
+                                let info = NameInfo { has_samples: true, ..NameInfo::default() };
                                 self.names.insert(cur.name.as_ref().into(), info);
                             }
                         }
@@ -115,10 +105,7 @@ impl<'a> PrometheusAssembler<'a> {
         for suffix in ["_bucket", "_count", "_sum"] {
             if let Some(base) = sample.strip_suffix(suffix) {
                 if let Some(info) = self.names.get(base) {
-                    if info
-                        .kind
-                        .is_some_and(|k| k.prometheus_suffixes().contains(&suffix))
-                    {
+                    if info.kind.is_some_and(|k| k.prometheus_suffixes().contains(&suffix)) {
                         return Some(base);
                     }
                 }
@@ -134,11 +121,7 @@ impl<'a> PrometheusAssembler<'a> {
             capacity = cur.samples.len().min(4096);
             out.push(cur);
         }
-        let kind = self
-            .names
-            .get(name)
-            .and_then(|i| i.kind)
-            .unwrap_or(MetricKind::Unknown);
+        let kind = self.names.get(name).and_then(|i| i.kind).unwrap_or(MetricKind::Unknown);
         self.current = Some(MetricFamily {
             name: Cow::Owned(name.to_owned()),
             metric_type: kind,
@@ -157,13 +140,8 @@ impl<'a> PrometheusAssembler<'a> {
         out: &mut Vec<MetricFamily<'a>>,
     ) -> Result<(), ParseError> {
         let b = line.as_bytes();
-        let blanks = |from: usize| {
-            b.get(from..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|&&c| c == b' ' || c == b'\t')
-                .count()
-        };
+        let blanks =
+            |from: usize| b.get(from..).unwrap_or(&[]).iter().take_while(|&&c| c == b' ' || c == b'\t').count();
         let gap = blanks(hash + 1);
         if gap == 0 {
             return Ok(());
@@ -182,12 +160,7 @@ impl<'a> PrometheusAssembler<'a> {
         let name_at = kw_at + 4 + gap2;
         let n = metric_name_len(b.get(name_at..).unwrap_or(&[]));
         if n == 0 {
-            return Err(err(
-                line_no,
-                line,
-                name_at,
-                format!("expected a metric name after {keyword}"),
-            ));
+            return Err(err(line_no, line, name_at, format!("expected a metric name after {keyword}")));
         }
         let name = line.get(name_at..name_at + n).unwrap_or("");
         let after = name_at + n;
@@ -201,11 +174,7 @@ impl<'a> PrometheusAssembler<'a> {
                     after,
                     format!(
                         "expected a space and the {} after the metric name",
-                        if keyword == "HELP" {
-                            "help text"
-                        } else {
-                            "type"
-                        }
+                        if keyword == "HELP" { "help text" } else { "type" }
                     ),
                 ))
             }
@@ -221,12 +190,7 @@ impl<'a> PrometheusAssembler<'a> {
                 )
             })?;
             if info.kind.is_some() {
-                return Err(err(
-                    line_no,
-                    line,
-                    hash,
-                    format!("second TYPE line for metric name {name:?}"),
-                ));
+                return Err(err(line_no, line, hash, format!("second TYPE line for metric name {name:?}")));
             }
             if info.has_samples {
                 return Err(err(
@@ -245,12 +209,7 @@ impl<'a> PrometheusAssembler<'a> {
             }
         } else {
             if info.has_help {
-                return Err(err(
-                    line_no,
-                    line,
-                    hash,
-                    format!("second HELP line for metric name {name:?}"),
-                ));
+                return Err(err(line_no, line, hash, format!("second HELP line for metric name {name:?}")));
             }
             let help = unescape_help(text, Escapes::PrometheusHelp).unwrap_or(Cow::Borrowed(text));
             self.names.entry(name.into()).or_default().has_help = true;

@@ -72,11 +72,7 @@ impl<R: BufRead> FamilyReader<R> {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(ParseError {
-                        line: self.line_no + 1,
-                        column: 1,
-                        message: format!("read error: {e}"),
-                    })
+                    return Err(ParseError { line: self.line_no + 1, column: 1, message: format!("read error: {e}") })
                 }
             };
             if buf.is_empty() {
@@ -107,11 +103,7 @@ impl<R: BufRead> FamilyReader<R> {
         let mut all = Vec::new();
         let limit = AUTO_DETECT_LIMIT as u64 + 1;
         if let Err(e) = self.reader.by_ref().take(limit).read_to_end(&mut all) {
-            return Err(ParseError {
-                line: 1,
-                column: 1,
-                message: format!("read error: {e}"),
-            });
+            return Err(ParseError { line: 1, column: 1, message: format!("read error: {e}") });
         }
         if all.len() > AUTO_DETECT_LIMIT {
             return Err(ParseError {
@@ -127,11 +119,7 @@ impl<R: BufRead> FamilyReader<R> {
             Err(e) => return Err(utf8_error(&all, e.valid_up_to(), 0)),
         };
         let families = parse(text, self.format)?;
-        self.detected = families
-            .into_iter()
-            .rev()
-            .map(MetricFamily::into_owned)
-            .collect();
+        self.detected = families.into_iter().rev().map(MetricFamily::into_owned).collect();
         Ok(())
     }
 
@@ -155,23 +143,14 @@ impl<R: BufRead> FamilyReader<R> {
                 assembler.finish(self.line_no + 1, &mut self.ready)?;
                 self.assembler = None;
                 self.line_no = usize::MAX;
-                return Ok(if self.ready.is_empty() {
-                    None
-                } else {
-                    Some(self.ready.remove(0))
-                });
+                return Ok(if self.ready.is_empty() { None } else { Some(self.ready.remove(0)) });
             }
             self.line_no += 1;
             let text = match std::str::from_utf8(&self.line) {
                 Ok(t) => t,
                 Err(e) => return Err(utf8_error(&self.line, e.valid_up_to(), self.line_no - 1)),
             };
-            assembler.feed(
-                text,
-                self.line_no,
-                ParsedSample::into_owned,
-                &mut self.ready,
-            )?;
+            assembler.feed(text, self.line_no, ParsedSample::into_owned, &mut self.ready)?;
         }
     }
 }

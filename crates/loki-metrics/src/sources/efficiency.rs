@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::value::RawValue;
 
@@ -97,11 +98,37 @@ fn parse_decimal(text: &str) -> Option<f64> {
 /// Most per-file warnings kept from one collection; the rest are summarised.
 const MAX_FILE_WARNINGS: usize = 20;
 
+/// A folder unchanged since its last listing is listed again after this long
+/// anyway, to catch a record rewritten in place (which leaves the folder's
+/// own mtime alone).
+const FULL_LISTING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Records modified this recently (or unusable) are re-checked on every
+/// collection: a writer may still be filling them in.
+const HOT_WINDOW_NS: i128 = 10_000_000_000;
+
+/// What one `*.json` entry of the folder holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Entry {
+    /// A record read from a regular file with this identity.
+    Record(FileKey, Record),
+    /// An entry that could not be read as a record.
+    Unusable(String),
+}
+
 /// The efficiency folder's records, re-read only when a file's
 /// (inode, size, mtime) changes.
+///
+/// While the folder itself is unchanged (same inode, size and mtime: no file
+/// added, removed or renamed), a collection does not list it: it re-checks
+/// only the "hot" records (recently modified or unusable ones) and reuses the
+/// rest, so it costs O(change) rather than O(files). A full listing still
+/// happens every [`FULL_LISTING_INTERVAL`].
 #[derive(Debug, Default)]
 pub(crate) struct EfficiencyState {
-    files: BTreeMap<OsString, (FileKey, Record)>,
+    entries: BTreeMap<OsString, Entry>,
+    hot: BTreeSet<OsString>,
+    listed: Option<(FileKey, Instant)>,
 }
 
 /// The folder's total and what went wrong on the way.
@@ -113,76 +140,149 @@ pub(crate) struct EfficiencyTotal {
     pub failed: bool,
 }
 
+fn now_ns() -> i128 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
+}
+
 impl EfficiencyState {
     pub(crate) fn total(&mut self, dir: &Path, prices: &PriceTable, cap: u64) -> EfficiencyTotal {
         let mut out = EfficiencyTotal::default();
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.files.clear();
+        let dir_meta = match file::stat(dir) {
+            Ok(meta) if meta.is_dir() => meta,
+            Ok(meta) => {
+                *self = EfficiencyState::default();
+                out.failed = true;
+                out.warnings.push(format!("is {}, not a directory; cost 0", file::describe_type(&meta)));
                 return out;
             }
-            Err(e) => {
-                self.files.clear();
+            Err(OpenError::Missing) => {
+                *self = EfficiencyState::default();
+                return out;
+            }
+            Err(OpenError::Unusable(why)) => {
+                *self = EfficiencyState::default();
                 out.failed = true;
-                out.warnings.push(format!("cannot be listed: {}", file::io_message(&e)));
+                out.warnings.push(format!("cannot be read: {why}; cost 0"));
                 return out;
             }
         };
+        let dir_key = FileKey::of(&dir_meta);
+        let unchanged =
+            matches!(self.listed, Some((key, at)) if key == dir_key && at.elapsed() < FULL_LISTING_INTERVAL);
+        if unchanged {
+            let hot: Vec<OsString> = self.hot.iter().cloned().collect();
+            for name in hot {
+                self.refresh(&name, &dir.join(&name), false, cap);
+            }
+        } else {
+            // The key is taken before listing: a change during the listing
+            // moves the folder's mtime past it, so the next collection lists again.
+            let listed_at = Instant::now();
+            if let Err(why) = self.list(dir, cap) {
+                *self = EfficiencyState::default();
+                out.failed = true;
+                out.warnings.push(format!("cannot be listed: {why}; cost 0"));
+                return out;
+            }
+            self.listed = Some((dir_key, listed_at));
+        }
+        self.sum(prices, out)
+    }
+
+    /// Lists the folder and brings every `*.json` entry up to date.
+    fn list(&mut self, dir: &Path, cap: u64) -> Result<(), String> {
+        let listing = std::fs::read_dir(dir).map_err(|e| file::io_message(&e))?;
         let mut present = BTreeSet::new();
-        let mut problems: Vec<String> = Vec::new();
-        for entry in entries.flatten() {
+        for entry in listing.flatten() {
             let name = entry.file_name();
             let Some(text) = name.to_str() else { continue };
             if !text.ends_with(".json") || text.starts_with('.') {
                 continue;
             }
-            let path = entry.path();
-            let cached = self.files.get(&name).map(|(key, _)| *key);
-            // A new regular file (by its directory entry) is opened directly: the
-            // open is non-blocking and re-checked on the handle, so no stat is needed.
-            let fresh = cached.is_none() && entry.file_type().is_ok_and(|t| t.is_file());
-            if !fresh {
-                let meta = match file::stat(&path) {
-                    Ok(meta) => meta,
-                    Err(OpenError::Missing) => continue,
-                    Err(OpenError::Unusable(why)) => {
-                        problems.push(format!("{text}: {why}"));
-                        continue;
-                    }
-                };
-                if !meta.file_type().is_file() {
-                    problems.push(format!("{text}: is {}, not a regular file", file::describe_type(&meta)));
-                    continue;
-                }
-                if cached == Some(FileKey::of(&meta)) {
-                    present.insert(name);
-                    continue;
-                }
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if self.refresh(&name, &entry.path(), is_file, cap) {
+                present.insert(name);
             }
-            match read_record(&path, cap) {
-                Ok((key, record)) => {
-                    self.files.insert(name.clone(), (key, record));
-                }
-                Err(OpenError::Missing) => continue,
-                Err(OpenError::Unusable(why)) => {
-                    self.files.remove(&name);
-                    problems.push(format!("{text}: {why}"));
-                    continue;
-                }
-            }
-            present.insert(name);
         }
-        self.files.retain(|name, _| present.contains(name));
+        self.entries.retain(|name, _| present.contains(name));
+        self.hot.retain(|name| present.contains(name));
+        Ok(())
+    }
 
+    /// Brings one entry up to date; false if it no longer exists.
+    /// `listed_as_file`: the directory entry says it is a regular file.
+    fn refresh(&mut self, name: &OsString, path: &Path, listed_as_file: bool, cap: u64) -> bool {
+        let cached = match self.entries.get(name) {
+            Some(Entry::Record(key, _)) => Some(*key),
+            _ => None,
+        };
+        // A new regular file is opened directly: the open is non-blocking and
+        // re-checked on the handle, so the stat can be skipped.
+        if !(cached.is_none() && listed_as_file) {
+            let meta = match file::stat(path) {
+                Ok(meta) => meta,
+                Err(OpenError::Missing) => return self.forget(name),
+                Err(OpenError::Unusable(why)) => return self.unusable(name, why),
+            };
+            if !meta.file_type().is_file() {
+                // Becoming a file again takes a rename or a new entry, which
+                // changes the folder: no need to keep checking it.
+                self.entries.insert(
+                    name.clone(),
+                    Entry::Unusable(format!("is {}, not a regular file", file::describe_type(&meta))),
+                );
+                self.hot.remove(name);
+                return true;
+            }
+            let key = FileKey::of(&meta);
+            if cached == Some(key) {
+                self.mark(name, key, false);
+                return true;
+            }
+        }
+        match read_record(path, cap) {
+            Ok((key, record)) => {
+                let invalid = matches!(record, Record::Invalid(_));
+                self.entries.insert(name.clone(), Entry::Record(key, record));
+                self.mark(name, key, invalid);
+                true
+            }
+            Err(OpenError::Missing) => self.forget(name),
+            Err(OpenError::Unusable(why)) => self.unusable(name, why),
+        }
+    }
+
+    fn forget(&mut self, name: &OsString) -> bool {
+        self.entries.remove(name);
+        self.hot.remove(name);
+        false
+    }
+
+    fn unusable(&mut self, name: &OsString, why: String) -> bool {
+        self.entries.insert(name.clone(), Entry::Unusable(why));
+        self.hot.insert(name.clone());
+        true
+    }
+
+    /// Keeps `name` hot while it is invalid or was modified recently.
+    fn mark(&mut self, name: &OsString, key: FileKey, invalid: bool) {
+        if invalid || now_ns() - key.mtime_ns() < HOT_WINDOW_NS {
+            self.hot.insert(name.clone());
+        } else {
+            self.hot.remove(name);
+        }
+    }
+
+    fn sum(&self, prices: &PriceTable, mut out: EfficiencyTotal) -> EfficiencyTotal {
         let fallback = prices.fallback();
         let mut unknown_models = BTreeSet::new();
+        let mut problems: Vec<String> = Vec::new();
         let mut sum = 0.0f64;
         // A fixed (name) order makes the floating-point sum reproducible.
-        for (name, (_, record)) in &self.files {
-            let cost = match record {
-                Record::Cost(c) => *c,
-                Record::Tokens { input, output, model } => {
+        for (name, entry) in &self.entries {
+            let cost = match entry {
+                Entry::Record(_, Record::Cost(c)) => *c,
+                Entry::Record(_, Record::Tokens { input, output, model }) => {
                     let price = match model.as_deref() {
                         None => fallback,
                         Some(m) => prices.get(m).unwrap_or_else(|| {
@@ -192,7 +292,7 @@ impl EfficiencyState {
                     };
                     input / 1e6 * price.input + output / 1e6 * price.output
                 }
-                Record::Invalid(why) => {
+                Entry::Record(_, Record::Invalid(why)) | Entry::Unusable(why) => {
                     problems.push(format!("{}: {why}", name.to_string_lossy()));
                     continue;
                 }
@@ -208,7 +308,6 @@ impl EfficiencyState {
             out.cost_usd = sum;
         }
         out.failed = !problems.is_empty();
-        problems.sort();
         let extra = problems.len().saturating_sub(MAX_FILE_WARNINGS);
         problems.truncate(MAX_FILE_WARNINGS);
         out.warnings = problems;

@@ -51,12 +51,22 @@ impl LineCount {
     }
 }
 
+/// Bytes before the resume offset remembered to detect a rewrite in place.
+const FINGERPRINT: usize = 64;
+
 /// Counts `events.jsonl`, reading only what was appended since the last call.
+///
+/// A new inode or a size below the last offset means the file was replaced
+/// or truncated: it is counted again from the start. A file truncated and
+/// rewritten in place past the old offset is caught by comparing the bytes
+/// just before the offset with the ones seen there last time.
 #[derive(Debug, Default)]
 pub(crate) struct EventsCounter {
     /// The file counted so far, and how far.
     seen: Option<(FileKey, u64)>,
     lines: LineCount,
+    /// The last bytes before `seen`'s offset.
+    fingerprint: Vec<u8>,
 }
 
 impl EventsCounter {
@@ -75,9 +85,13 @@ impl EventsCounter {
         };
         let key = FileKey::of(&meta);
         let resume_at = match self.seen {
-            // Same file, not shorter than what we counted: only the rest is new.
-            Some((old, offset)) if old.same_file(&key) && key.size() >= offset => offset,
-            // New, replaced or truncated: count from the start.
+            // Same file, not shorter, same bytes before the offset: only the rest is new.
+            Some((old, offset))
+                if old.same_file(&key) && key.size() >= offset && self.unchanged_before(&handle, offset) =>
+            {
+                offset
+            }
+            // New, replaced, truncated or rewritten: count from the start.
             _ => {
                 self.lines = LineCount::default();
                 0
@@ -91,9 +105,16 @@ impl EventsCounter {
                 return Err(file::io_message(&e));
             }
         };
+        let offset = resume_at + read;
         self.lines = lines;
-        self.seen = Some((key, resume_at + read));
+        self.fingerprint = read_before(&handle, offset).unwrap_or_default();
+        self.seen = Some((key, offset));
         Ok(Some(lines.total()))
+    }
+
+    /// The bytes before `offset` are still the ones counted last time.
+    fn unchanged_before(&self, handle: &std::fs::File, offset: u64) -> bool {
+        read_before(handle, offset).is_ok_and(|bytes| bytes == self.fingerprint)
     }
 
     /// How many bytes the next [`EventsCounter::count`] would read (by `stat`).
@@ -112,7 +133,17 @@ impl EventsCounter {
     fn reset(&mut self) {
         self.seen = None;
         self.lines = LineCount::default();
+        self.fingerprint.clear();
     }
+}
+
+/// Up to [`FINGERPRINT`] bytes ending at `offset`.
+fn read_before(handle: &std::fs::File, offset: u64) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let len = offset.min(FINGERPRINT as u64) as usize;
+    let mut buf = vec![0u8; len];
+    handle.read_exact_at(&mut buf, offset - len as u64)?;
+    Ok(buf)
 }
 
 /// Feeds everything from `offset` to end of file into `lines`; returns bytes read.

@@ -33,6 +33,11 @@ impl FileKey {
     pub(crate) fn size(&self) -> u64 {
         self.size
     }
+
+    /// Modification time, in nanoseconds since the Unix epoch.
+    pub(crate) fn mtime_ns(&self) -> i128 {
+        self.mtime_ns
+    }
 }
 
 /// Why a source could not be opened as a regular file.

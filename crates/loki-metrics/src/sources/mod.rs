@@ -355,3 +355,28 @@ fn resolve_max_iterations(options: &Options, report: &mut Report) -> u64 {
         }
     }
 }
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_dashboard_state(bytes: &[u8], warnings: &mut Vec<String>) -> Result<(), String> {
+    dashboard_state::parse(bytes, warnings).map(drop)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_agents(bytes: &[u8], warnings: &mut Vec<String>) -> Result<(), String> {
+    agents::parse(bytes, warnings).map(drop)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_efficiency_record(bytes: &[u8]) {
+    let _ = efficiency::parse_record(bytes);
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_pricing(bytes: &[u8], warnings: &mut Vec<String>) -> Result<(), String> {
+    pricing::parse(bytes, warnings).map(drop)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_pid(bytes: &[u8]) -> Result<i32, String> {
+    pid::parse_pid(bytes)
+}

@@ -1,0 +1,157 @@
+//! `loki_options`: what to read and how, as plain C data, and the RFC 3339
+//! helper that fills its clock.
+
+use std::ffi::c_char;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use loki_metrics::Options;
+
+use crate::boundary::{guard, loki_status, str_arg, write_out, Failure};
+
+/// `loki_options.flags`: use `now_seconds` + `now_nanoseconds` as the clock
+/// instead of the system clock (for reproducible `loki_uptime_seconds`).
+pub const LOKI_OPTION_NOW: u32 = 1;
+/// `loki_options.flags`: also emit `loki_source_error`,
+/// `loki_scrape_duration_seconds` and `loki_exporter_build_info`.
+pub const LOKI_OPTION_EXPORTER_METRICS: u32 = 1 << 1;
+/// `loki_options.flags`: fail with `LOKI_STATUS_DIRECTORY_NOT_FOUND` when the
+/// directory does not exist, instead of returning fallback values and a warning.
+pub const LOKI_OPTION_REQUIRE_DIRECTORY: u32 = 1 << 2;
+
+const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW | LOKI_OPTION_EXPORTER_METRICS | LOKI_OPTION_REQUIRE_DIRECTORY;
+
+/// Options of a collection. All-zero (`loki_options o = {0};`) means every
+/// default, as does passing NULL.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct loki_options {
+    /// A bitwise OR of `LOKI_OPTION_*` values; other bits are refused.
+    pub flags: u32,
+    /// `loki_iteration_max`; 0 reads env `LOKI_MAX_ITERATIONS` at each
+    /// collection (an invalid value there is a warning and 1000).
+    pub max_iterations: u64,
+    /// JSON sources larger than this many bytes are skipped with a warning;
+    /// 0 means the default, 64 MiB.
+    pub json_size_cap: u64,
+    /// With `LOKI_OPTION_NOW`: the clock, in whole seconds since the Unix epoch
+    /// (negative before 1970). See `loki_parse_rfc3339`.
+    pub now_seconds: i64,
+    /// With `LOKI_OPTION_NOW`: nanoseconds added to `now_seconds`, below 1e9.
+    pub now_nanoseconds: u32,
+}
+
+/// The core options for `dir` (already validated) and `options` (NULL = defaults).
+pub(crate) fn core_options(dir: Option<&str>, options: Option<&loki_options>) -> Result<Options, Failure> {
+    let mut core = match dir {
+        Some(dir) => Options::new(dir),
+        None => Options::from_env(),
+    };
+    let Some(options) = options else { return Ok(core) };
+    let unknown = options.flags & !KNOWN_FLAGS;
+    if unknown != 0 {
+        return Err(invalid(format!("loki_options.flags: unknown bits {unknown:#x}")));
+    }
+    if options.max_iterations != 0 {
+        core.max_iterations = Some(options.max_iterations);
+    }
+    if options.json_size_cap != 0 {
+        core.json_size_cap = options.json_size_cap;
+    }
+    if options.flags & LOKI_OPTION_EXPORTER_METRICS != 0 {
+        core.exporter_metrics = true;
+    }
+    if options.flags & LOKI_OPTION_NOW != 0 {
+        core.now = Some(system_time(options.now_seconds, options.now_nanoseconds)?);
+    }
+    Ok(core)
+}
+
+/// Whether `flags` asks for `LOKI_STATUS_DIRECTORY_NOT_FOUND` on a missing directory.
+pub(crate) fn require_directory(options: Option<&loki_options>, core: &Options) -> Result<(), Failure> {
+    let required = options.is_some_and(|o| o.flags & LOKI_OPTION_REQUIRE_DIRECTORY != 0);
+    if required && !core.loki_dir.is_dir() {
+        return Err(Failure::new(
+            loki_status::DirectoryNotFound,
+            format!("{}: no such directory", core.loki_dir.display()),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(message: String) -> Failure {
+    Failure::new(loki_status::InvalidOption, message)
+}
+
+fn system_time(seconds: i64, nanoseconds: u32) -> Result<SystemTime, Failure> {
+    if nanoseconds >= 1_000_000_000 {
+        return Err(invalid(format!("loki_options.now_nanoseconds: {nanoseconds} is not below 1e9")));
+    }
+    let time = if seconds >= 0 {
+        UNIX_EPOCH.checked_add(Duration::new(seconds.unsigned_abs(), nanoseconds))
+    } else {
+        UNIX_EPOCH
+            .checked_sub(Duration::from_secs(seconds.unsigned_abs()))
+            .and_then(|t| t.checked_add(Duration::from_nanos(nanoseconds.into())))
+    };
+    time.ok_or_else(|| invalid(format!("loki_options.now_seconds: {seconds} is out of range")))
+}
+
+/// Seconds (floored) and nanoseconds since the Unix epoch.
+fn epoch_parts(time: SystemTime) -> (i64, u32) {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => (i64::try_from(after.as_secs()).unwrap_or(i64::MAX), after.subsec_nanos()),
+        Err(before) => {
+            let before = before.duration();
+            let seconds = i64::try_from(before.as_secs()).map(|s| -s).unwrap_or(i64::MIN);
+            match before.subsec_nanos() {
+                0 => (seconds, 0),
+                n => (seconds.saturating_sub(1), 1_000_000_000 - n),
+            }
+        }
+    }
+}
+
+/// Parses an RFC 3339 timestamp (`2026-01-05T10:00:00Z`, or with a numeric
+/// offset) into seconds since the Unix epoch (floored) and nanoseconds, as
+/// `loki_options.now_seconds` / `now_nanoseconds` take them.
+///
+/// Returns `LOKI_STATUS_INVALID_TIMESTAMP` for anything else.
+///
+/// # Safety
+/// `text` must point to `len` readable bytes (or be NULL with `len` 0);
+/// `seconds` and `nanoseconds` must be valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn loki_parse_rfc3339(
+    text: *const c_char,
+    len: usize,
+    seconds: *mut i64,
+    nanoseconds: *mut u32,
+) -> loki_status {
+    guard(|| {
+        if seconds.is_null() || nanoseconds.is_null() {
+            return Err(Failure::null("seconds or nanoseconds"));
+        }
+        // SAFETY: the caller guarantees `len` readable bytes.
+        let text = unsafe { str_arg(text, len, "text") }?;
+        let (s, n) = epoch_parts(loki_metrics::parse_rfc3339(text)?);
+        // SAFETY: both checked non-NULL above; the caller guarantees validity.
+        unsafe {
+            write_out(seconds, s, "seconds")?;
+            write_out(nanoseconds, n, "nanoseconds")
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_parts_round_trip_before_and_after_1970() {
+        for (s, n) in [(0, 0), (1_767_607_200, 500), (-1, 999_999_999), (-86_400, 0), (-5, 1)] {
+            let time = system_time(s, n).expect("in range");
+            assert_eq!(epoch_parts(time), (s, n));
+        }
+    }
+}

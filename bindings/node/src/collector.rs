@@ -1,0 +1,187 @@
+//! `new Collector(opts)`: the core's caching collector for one directory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use loki_metrics::Format;
+use napi::bindgen_prelude::*;
+use napi::Env;
+use napi_derive::napi;
+use std::result::Result;
+
+use crate::error::{NodeError, OrThrow};
+use crate::options::{core_options, format_arg, object_arg, string_arg, CollectOptions, Now};
+use crate::snapshot::Snapshot;
+use crate::task::{Offload, Work};
+
+/// Options of `new Collector(opts)`.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Default)]
+pub struct CollectorOptions {
+    /// The `.loki` directory (default: env `LOKI_DIR`, else `./.loki`).
+    pub dir: Option<String>,
+    /// How long a collection is served from cache, in milliseconds (default 2000; 0 disables).
+    pub cache_ttl_ms: Option<f64>,
+    /// As in `collect`.
+    pub max_iterations: Option<f64>,
+    /// As in `collect`.
+    #[napi(ts_type = "Date | number | string")]
+    pub now: Option<Now>,
+    /// As in `collect`.
+    pub json_size_cap: Option<f64>,
+    /// As in `collect`.
+    pub exporter_metrics: Option<bool>,
+}
+
+impl CollectorOptions {
+    pub fn collect_options(&self) -> CollectOptions {
+        CollectOptions {
+            max_iterations: self.max_iterations,
+            now: self.now.clone(),
+            json_size_cap: self.json_size_cap,
+            exporter_metrics: self.exporter_metrics,
+        }
+    }
+}
+
+/// A cache TTL in milliseconds.
+pub fn ttl_arg(value: Option<f64>) -> Result<Duration, NodeError> {
+    match value {
+        None => Ok(loki_metrics::DEFAULT_CACHE_TTL),
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Duration::from_secs_f64(ms / 1000.0)),
+        Some(ms) => Err(NodeError::arg_value("cacheTtlMs", format!("must be a finite number >= 0. Received {ms}"))),
+    }
+}
+
+/// Collects a directory at most once per cache TTL, however many callers ask
+/// (one collection at a time; concurrent callers share it). A warm `render`
+/// returns the cached text.
+#[napi]
+pub struct Collector {
+    inner: Arc<loki_metrics::Collector>,
+}
+
+#[napi]
+impl Collector {
+    #[napi(constructor, ts_args_type = "opts?: CollectorOptions | null")]
+    pub fn new(env: Env, opts: Option<Unknown>) -> napi::Result<Self> {
+        let build = || -> Result<Self, NodeError> {
+            let opts: CollectorOptions = object_arg("opts", opts)?;
+            let options = core_options(opts.dir.clone(), &opts.collect_options())?;
+            let ttl = ttl_arg(opts.cache_ttl_ms)?;
+            Ok(Collector { inner: Arc::new(loki_metrics::Collector::new(options, ttl)) })
+        };
+        build().or_throw(&env)
+    }
+
+    pub fn from_core(inner: Arc<loki_metrics::Collector>) -> Self {
+        Collector { inner }
+    }
+
+    /// The cached snapshot if fresh, else a new collection.
+    #[napi]
+    pub fn collect(&self) -> Snapshot {
+        Snapshot::from(&*self.inner.collect())
+    }
+
+    /// `collect` on the thread pool.
+    #[napi(ts_return_type = "Promise<Snapshot>")]
+    pub fn collect_async(&self) -> AsyncTask<Offload<CachedWork>> {
+        Offload::new(Ok(CachedWork { collector: Arc::clone(&self.inner), format: None }))
+    }
+
+    /// The cached snapshot's encoding (default Prometheus text 0.0.4).
+    #[napi(ts_args_type = "format?: Format | null")]
+    pub fn render(&self, env: Env, format: Option<Unknown>) -> napi::Result<String> {
+        let format = string_arg("format", format).and_then(|f| format_arg("format", f.as_deref())).or_throw(&env)?;
+        Ok(self.inner.render(format).to_string())
+    }
+
+    /// `render` on the thread pool.
+    #[napi(ts_args_type = "format?: Format | null", ts_return_type = "Promise<string>")]
+    pub fn render_async(&self, format: Option<Unknown>) -> AsyncTask<Offload<CachedWork>> {
+        let work = string_arg("format", format)
+            .and_then(|f| format_arg("format", f.as_deref()))
+            .map(|format| CachedWork { collector: Arc::clone(&self.inner), format: Some(format) });
+        Offload::new(work)
+    }
+
+    /// Drops the cached result: the next call reads the directory again.
+    #[napi]
+    pub fn invalidate(&self) {
+        self.inner.invalidate();
+    }
+
+    /// How many times this collector has read the directory.
+    #[napi(getter)]
+    pub fn collections(&self) -> f64 {
+        self.inner.collections() as f64
+    }
+
+    /// The cache TTL in milliseconds.
+    #[napi(getter)]
+    pub fn cache_ttl_ms(&self) -> f64 {
+        self.inner.cache_ttl().as_secs_f64() * 1000.0
+    }
+
+    /// The directory this collector reads.
+    #[napi(getter)]
+    pub fn dir(&self) -> String {
+        self.inner.options().loki_dir.to_string_lossy().into_owned()
+    }
+}
+
+/// A collector call off the JS thread: a snapshot, or a rendering when `format` is set.
+pub struct CachedWork {
+    collector: Arc<loki_metrics::Collector>,
+    format: Option<Format>,
+}
+
+pub enum CachedOutput {
+    Snapshot(Arc<loki_metrics::Snapshot>),
+    Text(Arc<str>),
+}
+
+/// A snapshot or a string, as the method promised.
+pub enum SnapshotOrText {
+    Snapshot(Snapshot),
+    Text(String),
+}
+
+impl TypeName for SnapshotOrText {
+    fn type_name() -> &'static str {
+        "Snapshot | string"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for SnapshotOrText {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> napi::Result<napi::sys::napi_value> {
+        // SAFETY: forwarded from napi with its env.
+        unsafe {
+            match val {
+                SnapshotOrText::Snapshot(s) => Snapshot::to_napi_value(env, s),
+                SnapshotOrText::Text(t) => String::to_napi_value(env, t),
+            }
+        }
+    }
+}
+
+impl Work for CachedWork {
+    type Output = CachedOutput;
+    type Js = SnapshotOrText;
+    fn run(self) -> Result<CachedOutput, NodeError> {
+        Ok(match self.format {
+            Some(format) => CachedOutput::Text(self.collector.render(format)),
+            None => CachedOutput::Snapshot(self.collector.collect()),
+        })
+    }
+    fn into_js(_env: &Env, output: CachedOutput) -> Result<SnapshotOrText, NodeError> {
+        Ok(match output {
+            CachedOutput::Snapshot(s) => SnapshotOrText::Snapshot(Snapshot::from(&*s)),
+            CachedOutput::Text(t) => SnapshotOrText::Text(t.to_string()),
+        })
+    }
+}

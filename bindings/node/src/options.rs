@@ -1,0 +1,199 @@
+//! Arguments from JavaScript: the directory, option objects, `now`, formats.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use loki_metrics::{Format, Options};
+use napi::bindgen_prelude::*;
+use napi::{JsDate, JsValue, ValueType};
+use napi_derive::napi;
+
+use crate::error::NodeError;
+
+/// `now` as JavaScript gives it: a `Date`, epoch milliseconds, or RFC 3339 text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Now {
+    Millis(f64),
+    Rfc3339(String),
+}
+
+impl TypeName for Now {
+    fn type_name() -> &'static str {
+        "Date | number | string"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ValidateNapiValue for Now {}
+
+impl FromNapiValue for Now {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: napi hands us a live value of this env.
+        let unknown = unsafe { Unknown::from_raw_unchecked(env, value) };
+        match unknown.get_type()? {
+            ValueType::Number => Ok(Now::Millis(unsafe { unknown.cast::<f64>() }?)),
+            ValueType::String => Ok(Now::Rfc3339(unsafe { unknown.cast::<String>() }?)),
+            ValueType::Object if unknown.is_date()? => {
+                let date: JsDate = unsafe { unknown.cast() }?;
+                Ok(Now::Millis(date.value_of()?))
+            }
+            _ => Err(napi::Error::new(
+                Status::InvalidArg,
+                "now must be a Date, epoch milliseconds or an RFC 3339 string",
+            )),
+        }
+    }
+}
+
+impl Now {
+    pub fn to_system_time(&self) -> std::result::Result<SystemTime, NodeError> {
+        match self {
+            Now::Rfc3339(text) => Ok(loki_metrics::parse_rfc3339(text)?),
+            Now::Millis(ms) if ms.is_finite() => {
+                let offset = Duration::from_secs_f64(ms.abs() / 1000.0);
+                let time = if *ms >= 0.0 {
+                    SystemTime::UNIX_EPOCH.checked_add(offset)
+                } else {
+                    SystemTime::UNIX_EPOCH.checked_sub(offset)
+                };
+                time.ok_or_else(|| NodeError::arg_value("now", format!("{ms} ms is out of range")))
+            }
+            Now::Millis(ms) => Err(NodeError::arg_value("now", format!("{ms} is not a finite time"))),
+        }
+    }
+}
+
+/// Options of `collect` and `collectAsync`.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Default)]
+pub struct CollectOptions {
+    /// `loki_iteration_max`; default: env `LOKI_MAX_ITERATIONS`, else 1000.
+    pub max_iterations: Option<f64>,
+    /// The clock for `loki_uptime_seconds`: a `Date`, epoch milliseconds, or RFC 3339 text.
+    #[napi(ts_type = "Date | number | string")]
+    pub now: Option<Now>,
+    /// JSON sources larger than this many bytes are skipped with a warning (default 64 MiB).
+    pub json_size_cap: Option<f64>,
+    /// Also report `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`.
+    pub exporter_metrics: Option<bool>,
+}
+
+/// Options of `render` and `renderAsync`: the collection options and the format.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Default)]
+pub struct RenderOptions {
+    /// `'prometheus'` (text 0.0.4, the default), `'openmetrics'` (1.0.0) or `'json'`.
+    #[napi(ts_type = "Format")]
+    pub format: Option<String>,
+    /// As in `collect`; used only when the source is a directory.
+    pub max_iterations: Option<f64>,
+    /// As in `collect`; used only when the source is a directory.
+    #[napi(ts_type = "Date | number | string")]
+    pub now: Option<Now>,
+    /// As in `collect`; used only when the source is a directory.
+    pub json_size_cap: Option<f64>,
+    /// As in `collect`; used only when the source is a directory.
+    pub exporter_metrics: Option<bool>,
+}
+
+impl RenderOptions {
+    pub fn collect_options(&self) -> CollectOptions {
+        CollectOptions {
+            max_iterations: self.max_iterations,
+            now: self.now.clone(),
+            json_size_cap: self.json_size_cap,
+            exporter_metrics: self.exporter_metrics,
+        }
+    }
+}
+
+/// Reads an optional options object, mapping napi's conversion errors to
+/// `ERR_INVALID_ARG_TYPE`.
+pub fn object_arg<T: FromNapiValue + Default>(name: &str, value: Option<Unknown>) -> std::result::Result<T, NodeError> {
+    let Some(value) = value else { return Ok(T::default()) };
+    match value.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(T::default()),
+        Ok(ValueType::Object) => {
+            // SAFETY: `value` is a live object of the current env.
+            unsafe { T::from_napi_value(value.value().env, value.raw()) }.map_err(|e| {
+                NodeError::new(
+                    crate::error::ERR_INVALID_ARG_TYPE,
+                    format!("The \"{name}\" argument is invalid: {}", e.reason),
+                )
+            })
+        }
+        Ok(other) => Err(NodeError::arg_type(name, "an object", other)),
+        Err(e) => Err(NodeError::arg_value(name, e.reason)),
+    }
+}
+
+/// An optional string argument (`undefined` and `null` are `None`).
+pub fn string_arg(name: &str, value: Option<Unknown>) -> std::result::Result<Option<String>, NodeError> {
+    let Some(value) = value else { return Ok(None) };
+    match value.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(None),
+        // SAFETY: the type was just checked.
+        Ok(ValueType::String) => {
+            unsafe { value.cast::<String>() }.map(Some).map_err(|e| NodeError::arg_value(name, e.reason))
+        }
+        Ok(other) => Err(NodeError::arg_type(name, "of type string", other)),
+        Err(e) => Err(NodeError::arg_value(name, e.reason)),
+    }
+}
+
+/// A required string argument.
+pub fn required_string_arg(name: &str, value: Unknown) -> std::result::Result<String, NodeError> {
+    match value.get_type() {
+        // SAFETY: the type was just checked.
+        Ok(ValueType::String) => unsafe { value.cast::<String>() }.map_err(|e| NodeError::arg_value(name, e.reason)),
+        Ok(other) => Err(NodeError::arg_type(name, "of type string", other)),
+        Err(e) => Err(NodeError::arg_value(name, e.reason)),
+    }
+}
+
+/// A format name (`undefined` is Prometheus text).
+pub fn format_arg(name: &str, value: Option<&str>) -> std::result::Result<Format, NodeError> {
+    match value {
+        None => Ok(Format::Prometheus),
+        Some(text) => text.parse().map_err(|e: loki_metrics::Error| NodeError::arg_value(name, e)),
+    }
+}
+
+/// A positive integer that a JS number can hold exactly.
+pub fn count_arg(name: &str, value: f64, min: f64) -> std::result::Result<u64, NodeError> {
+    if value.fract() != 0.0 || !(min..=9_007_199_254_740_991.0).contains(&value) {
+        return Err(NodeError::new(
+            crate::error::ERR_INVALID_ARG_VALUE,
+            format!("The \"{name}\" option must be an integer >= {min}. Received {value}"),
+        ));
+    }
+    // The range check above makes the cast exact.
+    Ok(value as u64)
+}
+
+/// Core options from a directory (else `LOKI_DIR`, else `./.loki`) and JS options.
+pub fn core_options(dir: Option<String>, opts: &CollectOptions) -> std::result::Result<Options, NodeError> {
+    let mut options = match dir {
+        Some(dir) => {
+            let mut options = Options::from_env();
+            options.loki_dir = PathBuf::from(dir);
+            options
+        }
+        None => Options::from_env(),
+    };
+    if let Some(max) = opts.max_iterations {
+        options.max_iterations = Some(count_arg("maxIterations", max, 1.0)?);
+    }
+    if let Some(now) = &opts.now {
+        options.now = Some(now.to_system_time()?);
+    }
+    if let Some(cap) = opts.json_size_cap {
+        options.json_size_cap = count_arg("jsonSizeCap", cap, 0.0)?;
+    }
+    if let Some(flag) = opts.exporter_metrics {
+        options.exporter_metrics = flag;
+    }
+    Ok(options)
+}

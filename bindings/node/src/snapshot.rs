@@ -1,0 +1,163 @@
+//! The snapshot as a plain JavaScript object (camelCase), both ways.
+
+use loki_metrics as core;
+use napi_derive::napi;
+
+use crate::error::NodeError;
+use crate::options::count_arg;
+
+/// Task counts by queue, as in `loki_tasks_total{status=...}`.
+#[napi(object)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskCounts {
+    pub pending: f64,
+    pub in_progress: f64,
+    pub completed: f64,
+    pub failed: f64,
+}
+
+/// A problem met while reading: the value fell back as the specification says.
+#[napi(object)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// The source's path relative to the `.loki` directory (`.` for the directory itself).
+    #[napi(ts_type = "SourcePath")]
+    pub source: String,
+    /// What was wrong and what was used instead.
+    pub message: String,
+}
+
+/// Values of the optional exporter families (`exporterMetrics: true`).
+#[napi(object)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExporterInfo {
+    /// How long the collection took, in seconds.
+    pub collect_seconds: f64,
+    /// The library version.
+    pub version: String,
+}
+
+/// The metric values of one collection of a `.loki` directory.
+#[napi(object)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// `loki_session_status`: 0 stopped, 1 running, 2 paused.
+    #[napi(ts_type = "'stopped' | 'running' | 'paused'")]
+    pub session_status: String,
+    /// `loki_iteration_current`.
+    pub iteration_current: f64,
+    /// `loki_iteration_max`.
+    pub iteration_max: f64,
+    /// `loki_tasks_total`.
+    pub tasks: TaskCounts,
+    /// `loki_agents_active`.
+    pub agents_active: f64,
+    /// `loki_agents_total`.
+    pub agents_total: f64,
+    /// `loki_cost_usd`, rounded to 6 decimals.
+    pub cost_usd: f64,
+    /// `loki_events_total`.
+    pub events_total: f64,
+    /// `loki_uptime_seconds`, rounded to 0.1.
+    pub uptime_seconds: f64,
+    /// Sources that exist but could not be used, sorted.
+    #[napi(ts_type = "SourcePath[]")]
+    pub failed_sources: Vec<String>,
+    /// Every problem met while reading, in the order met.
+    pub warnings: Vec<Warning>,
+    /// Exporter metrics, when enabled.
+    pub exporter: Option<ExporterInfo>,
+}
+
+// Counts above 2^53 lose precision in a JS number; no .loki directory gets there.
+fn num(v: u64) -> f64 {
+    v as f64
+}
+
+impl From<&core::Snapshot> for Snapshot {
+    fn from(s: &core::Snapshot) -> Self {
+        Snapshot {
+            session_status: status_name(s.session_status).to_owned(),
+            iteration_current: num(s.iteration_current),
+            iteration_max: num(s.iteration_max),
+            tasks: TaskCounts {
+                pending: num(s.tasks.pending),
+                in_progress: num(s.tasks.in_progress),
+                completed: num(s.tasks.completed),
+                failed: num(s.tasks.failed),
+            },
+            agents_active: num(s.agents_active),
+            agents_total: num(s.agents_total),
+            cost_usd: s.cost_usd,
+            events_total: num(s.events_total),
+            uptime_seconds: s.uptime_seconds,
+            failed_sources: s.failed_sources.iter().map(|src| src.path().to_owned()).collect(),
+            warnings: s
+                .warnings
+                .iter()
+                .map(|w| Warning { source: w.source.path().to_owned(), message: w.message.clone() })
+                .collect(),
+            exporter: s
+                .exporter
+                .as_ref()
+                .map(|e| ExporterInfo { collect_seconds: e.collect_seconds, version: e.version.clone() }),
+        }
+    }
+}
+
+fn status_name(status: core::SessionStatus) -> &'static str {
+    match status {
+        core::SessionStatus::Stopped => "stopped",
+        core::SessionStatus::Running => "running",
+        core::SessionStatus::Paused => "paused",
+    }
+}
+
+fn source(path: &str) -> Result<core::Source, NodeError> {
+    core::Source::ALL
+        .into_iter()
+        .find(|s| s.path() == path)
+        .ok_or_else(|| NodeError::arg_value("source", format!("{path:?} is not a .loki source path")))
+}
+
+impl TryFrom<Snapshot> for core::Snapshot {
+    type Error = NodeError;
+
+    /// A snapshot object back into the core's type (to render one built or edited in JS).
+    fn try_from(s: Snapshot) -> Result<Self, NodeError> {
+        let session_status = match s.session_status.as_str() {
+            "stopped" => core::SessionStatus::Stopped,
+            "running" => core::SessionStatus::Running,
+            "paused" => core::SessionStatus::Paused,
+            other => {
+                return Err(NodeError::arg_value(
+                    "source",
+                    format!("sessionStatus must be 'stopped', 'running' or 'paused', not {other:?}"),
+                ))
+            }
+        };
+        let mut out = core::Snapshot::empty(count_arg("iterationMax", s.iteration_max, 0.0)?);
+        out.session_status = session_status;
+        out.iteration_current = count_arg("iterationCurrent", s.iteration_current, 0.0)?;
+        out.tasks = core::TaskCounts {
+            pending: count_arg("tasks.pending", s.tasks.pending, 0.0)?,
+            in_progress: count_arg("tasks.inProgress", s.tasks.in_progress, 0.0)?,
+            completed: count_arg("tasks.completed", s.tasks.completed, 0.0)?,
+            failed: count_arg("tasks.failed", s.tasks.failed, 0.0)?,
+        };
+        out.agents_active = count_arg("agentsActive", s.agents_active, 0.0)?;
+        out.agents_total = count_arg("agentsTotal", s.agents_total, 0.0)?;
+        out.cost_usd = s.cost_usd;
+        out.events_total = count_arg("eventsTotal", s.events_total, 0.0)?;
+        out.uptime_seconds = s.uptime_seconds;
+        out.failed_sources = s.failed_sources.iter().map(|p| source(p)).collect::<Result<_, _>>()?;
+        out.warnings = s
+            .warnings
+            .into_iter()
+            .map(|w| Ok(core::Warning { source: source(&w.source)?, message: w.message }))
+            .collect::<Result<_, NodeError>>()?;
+        out.exporter =
+            s.exporter.map(|e| core::ExporterInfo { collect_seconds: e.collect_seconds, version: e.version });
+        Ok(out)
+    }
+}

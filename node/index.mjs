@@ -1,0 +1,27 @@
+// ESM entry: the same native binding as the CommonJS entry (one instance, so
+// `instanceof Collector` holds across `import` and `require`).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const native = require('./index.js');
+
+export const {
+  Collector,
+  Server,
+  collect,
+  collectAsync,
+  render,
+  renderAsync,
+  parse,
+  parseAsync,
+  scrape,
+  serve,
+  negotiate,
+  contentType,
+  PROMETHEUS_CONTENT_TYPE,
+  OPENMETRICS_CONTENT_TYPE,
+  JSON_CONTENT_TYPE,
+  VERSION,
+} = native;
+
+export default native;

@@ -1,0 +1,87 @@
+'use strict';
+// The prom-client bridge: adds the Loki families to an existing prom-client
+// Registry, so a dashboard's own /metrics carries them. prom-client is an
+// optional peer dependency, loaded only here.
+//
+// Nothing Loki-specific is written in this file: the families, their HELP
+// texts, types and labels come from the core (a Collector's cached
+// Prometheus text, read back by the core's parser).
+
+const { Collector, parse } = require('./index.js');
+
+function loadPromClient(explicit) {
+  if (explicit) return explicit;
+  try {
+    return require('prom-client');
+  } catch (cause) {
+    const error = new Error('registerLokiMetrics needs the prom-client package: npm install prom-client', { cause });
+    error.code = 'ERR_LOKI_PROM_CLIENT_MISSING';
+    throw error;
+  }
+}
+
+/**
+ * Registers the Loki metric families in `registry` (default: prom-client's
+ * global registry). Values are read from a Collector (cached, so a burst of
+ * scrapes reads the directory once per cache TTL).
+ */
+function registerLokiMetrics(registry, opts = {}) {
+  if (opts === null || typeof opts !== 'object') {
+    const error = new TypeError(`The "opts" argument must be an object. Received type ${typeof opts}`);
+    error.code = 'ERR_INVALID_ARG_TYPE';
+    throw error;
+  }
+  const promClient = loadPromClient(opts.promClient);
+  const target = registry ?? promClient.register;
+  if (!target || typeof target.registerMetric !== 'function') {
+    const error = new TypeError('The "registry" argument must be a prom-client Registry');
+    error.code = 'ERR_INVALID_ARG_TYPE';
+    throw error;
+  }
+  const { collector: given, promClient: _ignored, ...collectorOptions } = opts;
+  const collector = given ?? new Collector(collectorOptions);
+
+  // The latest text and its families by name; re-parsed only when the text changes.
+  let lastText = null;
+  let byName = new Map();
+  const familiesOf = (text) => {
+    if (text !== lastText) {
+      byName = new Map(parse(text, { format: 'prometheus' }).map((f) => [f.name, f]));
+      lastText = text;
+    }
+    return byName;
+  };
+
+  const metrics = [];
+  for (const family of familiesOf(collector.render('prometheus')).values()) {
+    const labelNames = [...new Set(family.samples.flatMap((s) => Object.keys(s.labels)))];
+    const isCounter = family.type === 'counter';
+    const Metric = isCounter ? promClient.Counter : promClient.Gauge;
+    const name = family.name;
+    const metric = new Metric({
+      name,
+      help: family.help ?? name,
+      labelNames,
+      registers: [target],
+      async collect() {
+        const current = familiesOf(await collector.renderAsync('prometheus')).get(name);
+        this.reset();
+        for (const sample of current ? current.samples : []) {
+          if (isCounter) this.inc(sample.labels, sample.value);
+          else this.set(sample.labels, sample.value);
+        }
+      },
+    });
+    metrics.push(metric);
+  }
+
+  return {
+    collector,
+    names: metrics.map((m) => m.name),
+    unregister() {
+      for (const m of metrics) target.removeSingleMetric(m.name);
+    },
+  };
+}
+
+module.exports = { registerLokiMetrics };

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Tests the C ABI (bindings/c) on a fresh Debian machine: installs what it
+# needs, builds libloki_metrics, checks the committed header against a pinned
+# cbindgen, installs into a temporary PREFIX, and builds and runs the C test
+# suite statically and dynamically linked, under valgrind and with
+# AddressSanitizer, the header as C++, and the examples.
+#
+# Usage: scripts/test-c.sh        Last line: "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CBINDGEN_VERSION=0.29.4
+TOOLS=$ROOT/target/tools
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/loki-metrics-c.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+PREFIX=$WORK/prefix
+BUILD=$WORK/build
+mkdir -p "$BUILD"
+
+PASSED=0
+FAILED=0
+step() { printf '\n==> %s\n' "$*"; }
+pass() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$1"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$1"; }
+
+# check NAME CMD...: one script-level check; its output is shown on failure.
+check() {
+  local name=$1 out
+  shift
+  if out=$("$@" 2>&1); then pass "$name"; else printf '%s\n' "$out" | tail -n 40; fail "$name"; fi
+}
+
+# suite NAME CMD...: runs a test binary and adds its "N passed, M failed".
+suite() {
+  local name=$1 out rc p f
+  shift
+  out=$("$@" 2>&1)
+  rc=$?
+  printf '%s\n' "$out" | grep -E '^(FAIL|  )|==[0-9]+==|ERROR' | head -n 60
+  read -r p f < <(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1)
+  if [ -z "${p:-}" ]; then
+    printf '%s\n' "$out" | tail -n 20
+    fail "$name (no summary line; exit $rc)"
+    return
+  fi
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail "$name (exit $rc)"; fi
+  printf '%s: %s passed, %s failed\n' "$name" "$p" "$f"
+}
+
+finish() {
+  printf '\n%d passed, %d failed\n' "$PASSED" "$FAILED"
+  [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+  exit $?
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "system packages (gcc, g++, make, valgrind, pkg-config, git)"
+missing=()
+for tool in gcc:gcc g++:g++ make:make valgrind:valgrind pkg-config:pkg-config git:git curl:curl; do
+  command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" ca-certificates libc6-dev >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null
+  export PATH=$HOME/.cargo/bin:$PATH
+fi
+gcc --version | head -n 1
+cargo --version
+
+step "cbindgen $CBINDGEN_VERSION (pinned)"
+if [ "$("$TOOLS/bin/cbindgen" --version 2>/dev/null)" != "cbindgen $CBINDGEN_VERSION" ]; then
+  cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --root "$TOOLS" -j 2 -q
+fi
+export PATH=$TOOLS/bin:$PATH
+cbindgen --version
+
+# The golden fixtures assume the default loki_iteration_max and no LOKI_DIR.
+unset LOKI_MAX_ITERATIONS LOKI_DIR LOKI_METRICS_EXPORTER_METRICS
+export RUST_BACKTRACE=0 CARGO_BUILD_JOBS=2
+
+step "build libloki_metrics (release)"
+check "cargo build -p loki-metrics-c" make -s -C bindings/c build || finish
+check "rust unit tests of the C crate" cargo test -q --release --locked -p loki-metrics-c
+
+step "header is what cbindgen $CBINDGEN_VERSION generates"
+check "committed loki_metrics.h is up to date" make -s -C bindings/c check-header
+
+step "install into a temporary PREFIX + pkg-config"
+check "make install PREFIX=..." make -s -C bindings/c install PREFIX="$PREFIX" || finish
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+check "pkg-config reports version $VERSION" test "$(pkg-config --modversion loki-metrics)" = "$VERSION"
+check "installed shared library has SONAME libloki_metrics.so.0" \
+  sh -c "readelf -d '$PREFIX/lib/libloki_metrics.so' | grep -q 'SONAME.*\[libloki_metrics.so.0\]'"
+check "header exports no test-only symbol" sh -c "! grep -q loki_internal '$PREFIX/include/loki_metrics.h'"
+
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -pthread -DEXPECTED_VERSION="\"$VERSION\"")
+read -r -a PC_CFLAGS < <(pkg-config --cflags loki-metrics)
+read -r -a PC_LIBS < <(pkg-config --libs loki-metrics)
+# Static: the archive explicitly, then the system libraries it needs (Libs.private).
+read -r -a PC_STATIC < <(pkg-config --static --libs loki-metrics | sed 's/-lloki_metrics/-Wl,-Bstatic -lloki_metrics -Wl,-Bdynamic/')
+RPATH=-Wl,-rpath,$PREFIX/lib
+T=tests/c/test_loki_metrics.c
+
+step "compile the C test suite (gcc ${CFLAGS[*]:0:6})"
+check "test suite compiles and links dynamically" \
+  gcc "${CFLAGS[@]}" "$T" -o "$BUILD/test_dynamic" "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
+check "test suite compiles and links statically" \
+  gcc "${CFLAGS[@]}" "$T" -o "$BUILD/test_static" "${PC_CFLAGS[@]}" "${PC_STATIC[@]}"
+check "static binary does not need libloki_metrics.so" \
+  sh -c "! readelf -d '$BUILD/test_static' | grep -q libloki_metrics"
+check "dynamic binary needs libloki_metrics.so.0" \
+  sh -c "readelf -d '$BUILD/test_dynamic' | grep -q 'NEEDED.*\[libloki_metrics.so.0\]'"
+check "test suite compiles with AddressSanitizer" \
+  gcc "${CFLAGS[@]}" -fsanitize=address -fno-omit-frame-pointer "$T" -o "$BUILD/test_asan" \
+  "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
+check "header compiles as C++ (g++ -Wall -Wextra -Werror -pedantic)" \
+  g++ -std=c++11 -Wall -Wextra -Werror -pedantic tests/c/header_cxx.cpp -o "$BUILD/header_cxx" \
+  "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
+
+step "run the C test suite"
+suite "dynamic" "$BUILD/test_dynamic" tests/fixtures
+suite "static" "$BUILD/test_static" tests/fixtures
+suite "valgrind (dynamic)" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+  --error-exitcode=1 "$BUILD/test_dynamic" tests/fixtures
+suite "valgrind (static)" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+  --error-exitcode=1 "$BUILD/test_static" tests/fixtures
+suite "AddressSanitizer" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 "$BUILD/test_asan" tests/fixtures
+suite "C++" "$BUILD/header_cxx" tests/fixtures
+
+step "examples (cc \$(pkg-config --cflags --libs loki-metrics))"
+for example in print_metrics parse_scrape; do
+  # shellcheck disable=SC2046 # word splitting of pkg-config output is intended
+  check "examples/c/$example.c builds" \
+    sh -c "cc -std=c99 -Wall -Wextra -Werror -pedantic examples/c/$example.c -o '$BUILD/$example' \$(pkg-config --cflags --libs loki-metrics)"
+done
+export LD_LIBRARY_PATH=$PREFIX/lib
+for format in prometheus:prom openmetrics:om json:json; do
+  check "print_metrics --format ${format%%:*} matches the golden file" sh -c \
+    "'$BUILD/print_metrics' --format ${format%%:*} --now 2026-01-05T12:00:00Z tests/fixtures/running/.loki | cmp - tests/fixtures/running/expected.${format#*:}"
+done
+check "print_metrics reports a directory's warnings on stderr" sh -c \
+  "'$BUILD/print_metrics' tests/fixtures/state-truncated/.loki 2>&1 >/dev/null | grep -q '^warning: dashboard-state.json: '"
+check "parse_scrape lists the families of a scrape" sh -c \
+  "'$BUILD/parse_scrape' tests/fixtures/running/expected.om | grep -qx '  loki_tasks_total{status=\"completed\"} 7'"
+check "parse_scrape reports line:column of invalid text and exits 1" sh -c \
+  "printf '# TYPE a gauge\na 0x1p3\n# EOF\n' > '$WORK/bad.om'; '$BUILD/parse_scrape' '$WORK/bad.om' 2>'$WORK/err'; [ \$? -eq 1 ] && grep -q 'bad.om:2:' '$WORK/err'"
+
+finish

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds and tests the Node package (`loki-metrics` on npm) on a fresh Debian
+# machine with Node 20 + npm: installs Rust if missing, `npm ci`, builds the
+# napi addon, checks the committed generated files did not change, runs
+# `node --test` (fixtures, parser corpus vs the Rust CLI, serve/scrape, the
+# prom-client bridge, `npm pack` installed into a separate project) and the
+# `tsc --strict` consumer check. Usage: scripts/test-node.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "toolchains"
+if ! command -v cc >/dev/null; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends build-essential curl ca-certificates >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+command -v node >/dev/null && command -v npm >/dev/null || { echo "Node 20 and npm are required" >&2; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 18 ] || { echo "Node >= 18 is required (found $(node --version))" >&2; exit 1; }
+cargo --version; node --version; echo "npm $(npm --version 2>/dev/null)"
+
+step "npm ci"
+npm ci --no-audit --no-fund
+
+step "napi build (release, stripped) -> node/"
+generated=$(mktemp -d)
+trap 'rm -rf "$generated"' EXIT
+cp node/index.js node/index.d.ts "$generated"/
+npm run --silent build
+
+step "generated node/index.js and node/index.d.ts are unchanged"
+stale=0
+for f in index.js index.d.ts; do
+  if ! cmp -s "$generated/$f" "node/$f"; then
+    echo "node/$f changed when rebuilt: commit the regenerated file" >&2
+    diff -u "$generated/$f" "node/$f" | head -n 40 >&2 || true
+    stale=1
+  fi
+done
+[ "$stale" = 0 ]
+
+step "Rust CLI (same target, profile and flags as the addon, so dependencies are shared)"
+RUSTFLAGS=" -C link-arg=-s" cargo build --release --locked --target x86_64-unknown-linux-gnu -p loki-metrics-cli
+export LOKI_METRICS_CLI="$ROOT/target/x86_64-unknown-linux-gnu/release/loki-metrics"
+export LOKI_NODE_REQUIRE_CLI=1
+
+step "cargo fmt --check (bindings/node)"
+cargo fmt -p loki-metrics-node -- --check
+
+# The golden fixtures assume the default loki_iteration_max.
+unset LOKI_MAX_ITERATIONS LOKI_DIR LOKI_METRICS_EXPORTER_METRICS
+
+step "node --test tests/node/"
+node --test tests/node/
+
+step "tsc --strict consumer check"
+npx --no-install tsc -p tests/node/types/tsconfig.json
+
+step "Node package: all checks passed"

@@ -1,0 +1,102 @@
+"""Long soak (hardening): `simulate` at a high rate for SOAK_SECONDS (default
+1800) while one client scrapes every 10 ms. Requires: zero failed scrapes
+(non-200, unparsable body, counter going down), `loki_events_total` exact
+against a line count at the end, and the exporter's RSS at the end within 10%
+of its RSS after the first minute. Prints the figures.
+
+    LOKI_METRICS_BIN=target/release/loki-metrics python3 tests/integration/long_soak.py
+"""
+
+import http.client
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import PROMETHEUS_ACCEPT, binary, free_port, http_get, ok, parse_exposition, spawn, wait_until  # noqa: E402
+
+DURATION = float(os.environ.get("SOAK_SECONDS", "1800"))
+RATE = float(os.environ.get("SOAK_RATE", "200"))
+INTERVAL = 0.010
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def count_events(path: Path) -> int:
+    """Non-blank lines, as SPEC §3 defines them (ASCII whitespace is blank)."""
+    n = 0
+    with path.open("rb") as f:
+        for line in f:
+            if line.strip(b" \t\r\n\x0b\x0c"):
+                n += 1
+    return n
+
+
+def main() -> None:
+    bin_ = binary()
+    work = Path(tempfile.mkdtemp(prefix="loki-long-soak-"))
+    loki = work / ".loki"
+    port = free_port()
+    sim = spawn([bin_, "simulate", "--loki-dir", str(loki), "--seed", "7", "--rate", str(RATE),
+                 "--duration", str(DURATION)], work / "simulate.log")
+    wait_until("the first dashboard-state.json", lambda: (loki / "dashboard-state.json").exists(), 10, sim, work / "simulate.log")
+    exporter = spawn([bin_, "serve", "--loki-dir", str(loki), "--port", str(port)], work / "exporter.log")
+    wait_until("the exporter", lambda: http_get(f"http://127.0.0.1:{port}/health")[0] == 200, 10, exporter, work / "exporter.log")
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.monotonic()
+    scrapes = failures = 0
+    last_events = -1.0
+    rss_first_minute = None
+    latencies = []
+    while time.monotonic() - started < DURATION:
+        openmetrics = scrapes % 2 == 0
+        t0 = time.monotonic()
+        try:
+            conn.request("GET", "/metrics", headers={"Accept": PROMETHEUS_ACCEPT} if openmetrics else {})
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status != 200:
+                raise ValueError(f"status {resp.status}")
+            events = parse_exposition(body.decode(), openmetrics)["loki_events_total"]
+            if events < last_events:
+                raise ValueError(f"loki_events_total went down: {last_events} -> {events}")
+            last_events = events
+        except Exception as e:  # every failure counts, whatever its kind
+            failures += 1
+            print(f"FAIL scrape {scrapes}: {e}", flush=True)
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        latencies.append(time.monotonic() - t0)
+        scrapes += 1
+        if rss_first_minute is None and time.monotonic() - started >= 60:
+            rss_first_minute = rss_kb(exporter.pid)
+        time.sleep(max(0.0, INTERVAL - (time.monotonic() - t0)))
+
+    sim.wait(timeout=30)
+    time.sleep(2.5)  # past the exporter's 2 s cache
+    _, _, body = http_get(f"http://127.0.0.1:{port}/metrics")
+    final = parse_exposition(body.decode(), False)["loki_events_total"]
+    lines = count_events(loki / "events.jsonl")
+    rss_end = rss_kb(exporter.pid)
+    rss_first_minute = rss_first_minute or rss_end
+    latencies.sort()
+    print(f"scrapes: {scrapes}, failed: {failures}")
+    print(f"latency p50 {latencies[len(latencies) // 2] * 1e3:.2f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1e3:.2f} ms")
+    print(f"events: exporter {int(final)}, line count {lines}")
+    print(f"exporter RSS: after 1 min {rss_first_minute} kB, at end {rss_end} kB ({(rss_end / rss_first_minute - 1) * 100:+.1f}%)")
+    assert failures == 0, f"{failures} failed scrapes"
+    assert int(final) == lines, f"loki_events_total {final} != {lines} lines"
+    assert rss_end <= rss_first_minute * 1.10, "exporter RSS grew by more than 10%"
+    ok("long soak")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The operations kit under deploy/ is checked by the real tools."""
+
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+DEPLOY = ROOT / "deploy"
+PROMETHEUS = DEPLOY / "prometheus"
+
+
+def run(*args, **kw):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=120, **kw)
+
+
+@pytest.mark.parametrize("name", ["prometheus-basic.yml", "prometheus-tls.yml"])
+def test_scrape_config_passes_promtool_check_config(name):
+    proc = run("promtool", "check", "config", PROMETHEUS / name)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_bearer_token_config_passes_promtool_syntax_check():
+    # The token and CA files it names exist only on the Prometheus host, so
+    # promtool checks the syntax and leaves out the referenced files.
+    proc = run("promtool", "check", "config", "--syntax-only", PROMETHEUS / "prometheus-bearer.yml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_kubernetes_config_passes_promtool_apart_from_the_discovery_debian_leaves_out(tmp_path):
+    source = (PROMETHEUS / "prometheus-kubernetes.yml").read_text()
+    proc = run("promtool", "check", "config", PROMETHEUS / "prometheus-kubernetes.yml")
+    if proc.returncode == 0:
+        return  # a promtool with Kubernetes discovery checked the whole file
+    # Debian's prometheus 2.42 is built without Kubernetes service discovery.
+    assert "field kubernetes_sd_configs not found" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    # Everything else (relabel rules, regexes, structure) is still checked, with the
+    # discovery block swapped for a static target.
+    block = "    kubernetes_sd_configs:\n      - role: pod\n        namespaces:\n          names:\n            - loki\n"
+    assert block in source
+    swapped = tmp_path / "k8s.yml"
+    swapped.write_text(source.replace(block, '    static_configs:\n      - targets: ["10.0.0.1:57374"]\n'))
+    proc = run("promtool", "check", "config", swapped)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_alert_rules_pass_promtool_check_rules():
+    proc = run("promtool", "check", "rules", PROMETHEUS / "loki_alerts.yml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS: 6 rules found" in proc.stdout
+
+
+def test_every_alert_fires_when_it_should_and_stays_silent_when_it_should_not():
+    proc = run("promtool", "test", "rules", "loki_alerts_test.yml", cwd=PROMETHEUS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    tested = (PROMETHEUS / "loki_alerts_test.yml").read_text()
+    for alert in ["LokiSessionDown", "LokiBudgetWarning", "LokiBudgetCritical", "LokiStagnation", "LokiHighFailureRate", "LokiTooManyAgents"]:
+        assert f"alertname: {alert}\n" in tested, f"{alert} has no promtool test"
+
+
+def test_the_guides_failure_ratio_would_have_failed_the_rule_tests(tmp_path):
+    """The rule tests can fail: with the guide's expression, LokiHighFailureRate never fires."""
+    rules = (PROMETHEUS / "loki_alerts.yml").read_text()
+    fixed = 'sum without (status) (loki_tasks_total{status="failed"})\n            / sum without (status) (loki_tasks_total)\n          > 0.1'
+    assert fixed in rules
+    (tmp_path / "loki_alerts.yml").write_text(rules.replace(fixed, 'loki_tasks_total{status="failed"} / sum(loki_tasks_total) > 0.1'))
+    shutil.copy(PROMETHEUS / "loki_alerts_test.yml", tmp_path)
+    proc = run("promtool", "test", "rules", "loki_alerts_test.yml", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "LokiHighFailureRate" in proc.stdout + proc.stderr
+
+
+def test_yaml_files_pass_yamllint():
+    proc = run(sys.executable, "-m", "yamllint", "-c", ROOT / ".yamllint.yml", DEPLOY)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_grafana_dashboard_json_is_generated_from_the_sdk_and_fresh():
+    proc = run(sys.executable, DEPLOY / "grafana" / "generate_dashboard.py", "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_grafana_dashboard_has_the_guides_seven_panels_and_both_variables():
+    import json
+
+    board = json.loads((DEPLOY / "grafana" / "loki-mode-dashboard.json").read_text())
+    panels = {p["title"]: p for p in board["panels"]}
+    assert set(panels) == {"Session Status", "Iteration Progress", "Task Distribution", "Active Agents", "Cost", "Event Rate", "Uptime"}
+    assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "project"]
+    status = panels["Session Status"]
+    assert status["type"] == "stat"
+    mapping = status["fieldConfig"]["defaults"]["mappings"][0]["options"]
+    assert {k: (v["text"], v["color"]) for k, v in mapping.items()} == {"0": ("Stopped", "red"), "1": ("Running", "green"), "2": ("Paused", "yellow")}
+    assert panels["Iteration Progress"]["type"] == "gauge"
+    assert panels["Iteration Progress"]["fieldConfig"]["defaults"]["unit"] == "percent"
+    assert panels["Task Distribution"]["type"] == "piechart"
+    assert panels["Task Distribution"]["targets"][0]["legendFormat"] == "{{status}}"
+    assert panels["Cost"]["fieldConfig"]["defaults"]["unit"] == "currencyUSD"
+    assert panels["Cost"]["fieldConfig"]["defaults"]["decimals"] == 2
+    assert panels["Uptime"]["fieldConfig"]["defaults"]["unit"] == "s"
+    assert panels["Event Rate"]["type"] == "timeseries"
+    assert "rate(loki_events_total" in panels["Event Rate"]["targets"][0]["expr"]
+    for p in board["panels"]:
+        assert p["datasource"]["uid"] == "${datasource}", p["title"]
+        assert 'project=~"$project"' in p["targets"][0]["expr"], p["title"]
