@@ -36,6 +36,9 @@ cargo test --workspace --locked
 step "C ABI: header, static + dynamic, valgrind, ASan, C++, pkg-config install"
 bash scripts/test-c.sh
 
+step "Python package: pip install . and a wheel outside the repo, pytest, stubtest"
+bash scripts/test-python.sh
+
 step "Node package: addon, generated files, node --test, tsc --strict, npm pack"
 bash scripts/test-node.sh
 
