@@ -18,7 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::config::{Limits, ServerConfig};
-use crate::connections::ConnectionTable;
+use crate::connections::{Admit, ConnectionTable};
 use crate::routes::{router, AppState, Peer};
 use crate::{tls, ServeError};
 
@@ -38,6 +38,23 @@ impl std::fmt::Debug for BoundServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BoundServer").field("url", &self.url).finish_non_exhaustive()
     }
+}
+
+/// The kernel's accept queue length we ask for (Linux caps it at
+/// `net.core.somaxconn`, 4096 by default). std's `TcpListener::bind` asks for
+/// 128, which a burst of connections overflows; an overflowed queue drops
+/// SYNs, and a scraper caught in that waits for SYN retransmits (1 s, 3 s,
+/// 7 s). Go's net package asks for somaxconn for the same reason.
+const LISTEN_BACKLOG: i32 = 4096;
+
+/// Binds `addr` like `std::net::TcpListener::bind` (SO_REUSEADDR), with a
+/// longer accept queue.
+fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 fn metrics_url(addr: SocketAddr, tls: bool, path: &str) -> String {
@@ -62,7 +79,7 @@ impl BoundServer {
         let mut last_error = None;
         let mut bound = None;
         for addr in wanted.to_socket_addrs().map_err(bind_error)? {
-            match std::net::TcpListener::bind(addr) {
+            match listen(addr) {
                 Ok(listener) => {
                     bound = Some(listener);
                     break;
@@ -137,7 +154,21 @@ impl BoundServer {
                     }
                 },
             };
-            let Some(admission) = connections.admit() else {
+            let mut made_room = false;
+            let admission = loop {
+                match connections.admit() {
+                    Admit::In(admission) => break Some(admission),
+                    Admit::Refused => break None,
+                    Admit::Wait => {
+                        made_room = true;
+                        tokio::select! {
+                            () = &mut shutdown => break None,
+                            () = connections.left() => {}
+                        }
+                    }
+                }
+            };
+            let Some(admission) = admission else {
                 tracing::debug!(%peer, "every open connection is answering a request: closing the new one");
                 continue;
             };
@@ -192,6 +223,14 @@ impl BoundServer {
                     }
                 }
             });
+            if made_room {
+                // At the limit, pace admissions by the connections' progress:
+                // let every runnable connection task (the one just spawned,
+                // the one just closed) run before admitting another, so a
+                // flood in the accept queue cannot push out a new connection
+                // before its task has read the request it already sent.
+                tokio::task::yield_now().await;
+            }
         }
         drop(listener);
         tracing::info!("shutting down: letting in-flight requests finish");
