@@ -575,3 +575,29 @@ fn idle_half_open_connections_do_not_delay_a_scrape() {
     );
     drop(idle);
 }
+
+#[test]
+fn the_exporter_never_holds_more_than_max_connections() {
+    let dir = fixture();
+    let mut config = config(dir.path());
+    config.limits.max_connections = 4;
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut idle: Vec<TcpStream> = (0..40).map(|_| TcpStream::connect(addr).expect("connect")).collect();
+    // Served, so every earlier connection has been admitted or closed.
+    assert_eq!(get(addr, "/metrics").status, 200);
+    let mut still_open = 0;
+    for stream in &mut idle {
+        stream.set_read_timeout(Some(Duration::from_millis(20))).expect("timeout");
+        let mut buf = [0u8; 16];
+        match stream.read(&mut buf) {
+            Ok(0) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                still_open += 1
+            }
+            Err(_) => {}
+            Ok(n) => panic!("an idle connection got {n} bytes"),
+        }
+    }
+    assert!(still_open <= 4, "{still_open} of 40 idle connections still held with max_connections = 4");
+}
