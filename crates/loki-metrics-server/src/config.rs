@@ -29,7 +29,10 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// Longest a request may take to answer (503 after).
     pub request_timeout: Duration,
-    /// Most connections open at once; further ones wait in the accept queue.
+    /// Most connections open at once. The server keeps accepting: at the
+    /// limit, a new connection closes the one waiting longest for a request
+    /// (idle, half-sent or between keep-alive requests), or is itself closed
+    /// if every open connection is answering a request.
     pub max_connections: usize,
     /// How long graceful shutdown lets in-flight requests finish.
     pub shutdown_timeout: Duration,

@@ -10,6 +10,7 @@
 
 pub mod client;
 mod config;
+mod connections;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -13,11 +13,12 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use loki_metrics::Collector;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::config::{Limits, ServerConfig};
+use crate::connections::{Admit, ConnectionTable};
 use crate::routes::{router, AppState, Peer};
 use crate::{tls, ServeError};
 
@@ -37,6 +38,23 @@ impl std::fmt::Debug for BoundServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BoundServer").field("url", &self.url).finish_non_exhaustive()
     }
+}
+
+/// The kernel's accept queue length we ask for (Linux caps it at
+/// `net.core.somaxconn`, 4096 by default). std's `TcpListener::bind` asks for
+/// 128, which a burst of connections overflows; an overflowed queue drops
+/// SYNs, and a scraper caught in that waits for SYN retransmits (1 s, 3 s,
+/// 7 s). Go's net package asks for somaxconn for the same reason.
+const LISTEN_BACKLOG: i32 = 4096;
+
+/// Binds `addr` like `std::net::TcpListener::bind` (SO_REUSEADDR), with a
+/// longer accept queue.
+fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 fn metrics_url(addr: SocketAddr, tls: bool, path: &str) -> String {
@@ -61,7 +79,7 @@ impl BoundServer {
         let mut last_error = None;
         let mut bound = None;
         for addr in wanted.to_socket_addrs().map_err(bind_error)? {
-            match std::net::TcpListener::bind(addr) {
+            match listen(addr) {
                 Ok(listener) => {
                     bound = Some(listener);
                     break;
@@ -119,18 +137,11 @@ impl BoundServer {
             .max_buf_size(limits.max_header_bytes.max(8192))
             .max_headers(limits.max_headers.max(1))
             .keep_alive(true);
-        let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+        let connections = ConnectionTable::new(limits.max_connections);
         let graceful = GracefulShutdown::new();
         tokio::pin!(shutdown);
 
         loop {
-            let permit = tokio::select! {
-                () = &mut shutdown => break,
-                permit = Arc::clone(&permits).acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-            };
             let (stream, peer) = tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
@@ -143,46 +154,82 @@ impl BoundServer {
                     }
                 },
             };
+            let mut made_room = false;
+            let admission = loop {
+                match connections.admit() {
+                    Admit::In(admission) => break Some(admission),
+                    Admit::Refused => break None,
+                    Admit::Wait => {
+                        made_room = true;
+                        tokio::select! {
+                            () = &mut shutdown => break None,
+                            () = connections.left() => {}
+                        }
+                    }
+                }
+            };
+            let Some(admission) = admission else {
+                tracing::debug!(%peer, "every open connection is answering a request: closing the new one");
+                continue;
+            };
+            let admission = Arc::new(admission);
             let _ = stream.set_nodelay(true);
             let router = router.clone();
+            let requests = Arc::clone(&admission);
             let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(Peer(peer));
                 let router = router.clone();
-                async move { Ok::<_, Infallible>(router.oneshot(request).await.unwrap_or_else(|e| match e {})) }
+                let answering = requests.answering();
+                async move {
+                    let response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
+                    Ok::<_, Infallible>(response.map(|body| answering.hold_until_sent(body)))
+                }
             });
             let http = http.clone();
             let watcher = graceful.watcher();
-            match tls.clone() {
-                None => {
-                    tokio::spawn(async move {
-                        let connection = http.serve_connection(TokioIo::new(stream), service);
-                        if let Err(e) = watcher.watch(connection).await {
-                            tracing::trace!(%peer, error = %e, "connection ended with an error");
-                        }
-                        drop(permit);
-                    });
-                }
-                Some(acceptor) => {
-                    let handshake_limit = limits.header_read_timeout;
-                    tokio::spawn(async move {
-                        let stream = match tokio::time::timeout(handshake_limit, acceptor.accept(stream)).await {
-                            Ok(Ok(stream)) => stream,
-                            Ok(Err(e)) => {
-                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                                return;
+            let handshake = tls.clone().map(|acceptor| (acceptor, limits.header_read_timeout));
+            tokio::spawn(async move {
+                let serve = async move {
+                    match handshake {
+                        None => {
+                            let connection = http.serve_connection(TokioIo::new(stream), service);
+                            if let Err(e) = watcher.watch(connection).await {
+                                tracing::trace!(%peer, error = %e, "connection ended with an error");
                             }
-                            Err(_) => {
-                                tracing::debug!(%peer, "TLS handshake timed out");
-                                return;
-                            }
-                        };
-                        let connection = http.serve_connection(TokioIo::new(stream), service);
-                        if let Err(e) = watcher.watch(connection).await {
-                            tracing::trace!(%peer, error = %e, "connection ended with an error");
                         }
-                        drop(permit);
-                    });
+                        Some((acceptor, limit)) => {
+                            let stream = match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%peer, "TLS handshake timed out");
+                                    return;
+                                }
+                            };
+                            let connection = http.serve_connection(TokioIo::new(stream), service);
+                            if let Err(e) = watcher.watch(connection).await {
+                                tracing::trace!(%peer, error = %e, "connection ended with an error");
+                            }
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = serve => {}
+                    () = admission.closed_to_make_room() => {
+                        tracing::debug!(%peer, "closed while waiting for a request, to admit a new connection");
+                    }
                 }
+            });
+            if made_room {
+                // At the limit, pace admissions by the connections' progress:
+                // let every runnable connection task (the one just spawned,
+                // the one just closed) run before admitting another, so a
+                // flood in the accept queue cannot push out a new connection
+                // before its task has read the request it already sent.
+                tokio::task::yield_now().await;
             }
         }
         drop(listener);

@@ -456,35 +456,87 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
+/// Sends `GET /nope` on `stream` and reads the whole 404: the connection is
+/// then certainly admitted and idle between keep-alive requests.
+fn answered_keep_alive(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.write_all(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !seen.ends_with(b"not found\n") {
+        let n = stream.read(&mut buf).expect("read");
+        assert!(n > 0, "closed early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    stream
+}
+
+/// Whether the server has closed `stream` (EOF or reset) within 5 s.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let mut buf = [0u8; 64];
+    match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+    }
+}
+
 #[test]
-fn connections_beyond_the_limit_wait_until_one_closes() {
+fn at_the_connection_limit_a_new_connection_closes_the_idle_one() {
     let dir = fixture();
     let mut config = config(dir.path());
     config.limits.max_connections = 1;
     let server = start(config);
     let addr = server.local_addr();
-    // A kept-alive connection that has had its answer: certainly accepted,
-    // and holding the only permit.
-    let mut idle = TcpStream::connect(addr).expect("connect");
-    idle.write_all(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 256];
-    while !seen.ends_with(b"not found\n") {
-        let n = idle.read(&mut buf).expect("read");
-        assert!(n > 0, "closed early");
-        seen.extend_from_slice(&buf[..n]);
-    }
-    let blocked =
-        fetch_blocking(server.url(), &FetchOptions { timeout: Duration::from_millis(500), ..FetchOptions::default() });
-    assert!(matches!(blocked, Err(FetchError::Timeout { .. })), "{blocked:?}");
+    let mut idle = answered_keep_alive(addr);
+    let fetched =
+        fetch_blocking(server.url(), &FetchOptions { timeout: Duration::from_secs(5), ..FetchOptions::default() });
+    assert!(fetched.is_ok_and(|f| f.body.contains("loki_events_total 3\n")), "the newcomer is served at once");
+    assert!(closed_by_server(&mut idle), "the idle keep-alive connection made room");
+}
+
+#[test]
+fn at_the_connection_limit_the_longest_waiting_connection_is_closed_first() {
+    let dir = fixture();
+    let mut config = config(dir.path());
+    config.limits.max_connections = 2;
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut half_sent = TcpStream::connect(addr).expect("connect");
+    half_sent.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").expect("partial head");
+    // Answered after `half_sent` was admitted, so it has waited less.
+    let mut recent = answered_keep_alive(addr);
+    assert_eq!(get(addr, "/metrics").status, 200);
+    assert!(closed_by_server(&mut half_sent), "the half-sent head, waiting longest, made room");
+    recent.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").expect("the recent one still works");
+    let mut buf = [0u8; 12];
+    recent.read_exact(&mut buf).expect("an answer on the kept connection");
+    assert_eq!(&buf, b"HTTP/1.1 200");
+}
+
+#[test]
+fn ten_times_the_connection_limit_in_idle_connections_does_not_delay_a_scrape() {
+    let dir = fixture();
+    let mut config = config(dir.path());
+    config.limits.max_connections = 16;
+    let server = start(config);
+    let addr = server.local_addr();
+    let idle: Vec<TcpStream> = (0..160)
+        .map(|i| {
+            let mut s = TcpStream::connect(addr).expect("connect");
+            if i % 2 == 0 {
+                s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").expect("partial");
+            }
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    assert_eq!(get(addr, "/metrics").status, 200);
+    // The old design queued this behind the 10 s header-read timeout.
+    assert!(started.elapsed() < Duration::from_secs(2), "scrape took {:?}", started.elapsed());
     drop(idle);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match fetch_blocking(server.url(), &FetchOptions::default()) {
-            Ok(_) => break,
-            Err(e) => assert!(Instant::now() < deadline, "never served: {e}"),
-        }
-    }
 }
 
 #[test]
@@ -522,4 +574,30 @@ fn idle_half_open_connections_do_not_delay_a_scrape() {
         "median scrape {with_idle:?} with 200 idle connections, {usual:?} without"
     );
     drop(idle);
+}
+
+#[test]
+fn the_exporter_never_holds_more_than_max_connections() {
+    let dir = fixture();
+    let mut config = config(dir.path());
+    config.limits.max_connections = 4;
+    let server = start(config);
+    let addr = server.local_addr();
+    let mut idle: Vec<TcpStream> = (0..40).map(|_| TcpStream::connect(addr).expect("connect")).collect();
+    // Served, so every earlier connection has been admitted or closed.
+    assert_eq!(get(addr, "/metrics").status, 200);
+    let mut still_open = 0;
+    for stream in &mut idle {
+        stream.set_read_timeout(Some(Duration::from_millis(20))).expect("timeout");
+        let mut buf = [0u8; 16];
+        match stream.read(&mut buf) {
+            Ok(0) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                still_open += 1
+            }
+            Err(_) => {}
+            Ok(n) => panic!("an idle connection got {n} bytes"),
+        }
+    }
+    assert!(still_open <= 4, "{still_open} of 40 idle connections still held with max_connections = 4");
 }
