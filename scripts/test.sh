@@ -52,5 +52,8 @@ step "integration: soak (simulate + 16 concurrent scrapers)"
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/soak.py
 
 step "integration: hostile clients (10,000 connections, slow loris, 1 MB headers, bad tokens, bad TLS)"
-command -v openssl >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+if ! command -v openssl >/dev/null; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+fi
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/hostile_clients.py
