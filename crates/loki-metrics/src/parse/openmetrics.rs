@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::lexer::{metric_name_len, scan_openmetrics, unescape_help, Escapes, ScannedSample};
+use super::lexer::{metric_name_len, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample};
 use super::number::parse_number;
 use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
 
@@ -228,7 +228,11 @@ impl<'a> OpenMetricsAssembler<'a> {
         if line.as_bytes().first() == Some(&b'#') {
             return self.metadata(line, line_no, out);
         }
-        let scanned = scan_openmetrics(line).map_err(|(at, m)| err(line_no, line, at, m))?;
+        let hint = match &self.current {
+            Some(c) => ScanHint { name: &c.family.name, labels: c.family.samples.last().map_or(0, |s| s.labels.len()) },
+            None => ScanHint::default(),
+        };
+        let scanned = scan_openmetrics(line, hint).map_err(|(at, m)| err(line_no, line, at, m))?;
         self.sample(scanned, line, line_no, keep, out)
     }
 

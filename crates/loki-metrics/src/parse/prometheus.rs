@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::lexer::{metric_name_len, scan_prometheus, unescape_help, Escapes};
+use super::lexer::{metric_name_len, scan_prometheus, unescape_help, Escapes, ScanHint};
 use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
 
 /// What is known about one metric name.
@@ -61,7 +61,11 @@ impl<'a> PrometheusAssembler<'a> {
             None => Ok(()),
             Some(b'#') => self.comment(line, start, line_no, out),
             Some(_) => {
-                let scanned = scan_prometheus(line, start).map_err(|(at, m)| err(line_no, line, at, m))?;
+                let hint = match &self.current {
+                    Some(c) => ScanHint { name: &c.name, labels: c.samples.last().map_or(0, |s| s.labels.len()) },
+                    None => ScanHint::default(),
+                };
+                let scanned = scan_prometheus(line, start, hint).map_err(|(at, m)| err(line_no, line, at, m))?;
                 if let Some(family) = self.family_of(&scanned.sample.name) {
                     let family = family.to_owned();
                     self.start_family(&family, out);
