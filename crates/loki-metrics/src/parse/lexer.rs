@@ -28,6 +28,9 @@ pub(crate) struct ScannedSample<'l> {
     pub timestamp_at: usize,
     /// Byte offset of the exemplar's `#`, if any.
     pub exemplar_at: usize,
+    /// Whether the sample name starts with the [`ScanHint::name`] (never
+    /// when that is empty).
+    pub starts_with_hint: bool,
 }
 
 /// What the previous sample suggests about the next, to scan it faster.
@@ -88,15 +91,17 @@ pub(crate) fn metric_name_len(b: &[u8]) -> usize {
 
 /// [`metric_name_len`], knowing that names usually start with the valid
 /// metric name `hint`: its bytes need no class check.
+/// Returns the length and whether the name starts with `hint`.
 #[inline]
-fn metric_name_len_hinted(b: &[u8], hint: &str) -> usize {
+fn metric_name_len_hinted(b: &[u8], hint: &str) -> (usize, bool) {
     let h = hint.as_bytes();
     if h.is_empty() || !b.starts_with(h) {
-        return metric_name_len(b);
+        return (metric_name_len(b), false);
     }
     // `hint` is a metric name: its first byte is a NAME_START and the rest
     // NAME_CHARs, so the run continues past it.
-    h.len() + b.get(h.len()..).unwrap_or(&[]).iter().take_while(|&&c| CLASSES[c as usize] & NAME_CHAR != 0).count()
+    let more = b.get(h.len()..).unwrap_or(&[]).iter().take_while(|&&c| CLASSES[c as usize] & NAME_CHAR != 0).count();
+    (h.len() + more, true)
 }
 
 /// Length of the label name at the start of `b` (0 when there is none).
@@ -234,7 +239,10 @@ fn quoted_value_escaped(line: &str, start: usize, found: Option<usize>) -> Resul
 /// Rejects a label name that already occurs in `labels`.
 #[inline]
 fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
-    if labels.iter().any(|(k, _)| k == name) {
+    // Names differ mostly in length or first byte: test those before calling
+    // memcmp.
+    let first = name.as_bytes().first();
+    if labels.iter().any(|(k, _)| k.len() == name.len() && k.as_bytes().first() == first && k == name) {
         return Err((at, format!("label name {name:?} is repeated in the label set")));
     }
     Ok(())
@@ -308,7 +316,7 @@ fn number_token(
 /// Scans an OpenMetrics sample line (the caller has handled `#` lines).
 pub(crate) fn scan_openmetrics<'l>(line: &'l str, hint: ScanHint<'_>) -> Result<ScannedSample<'l>, ScanError> {
     let b = line.as_bytes();
-    let n = metric_name_len_hinted(b, hint.name);
+    let (n, starts_with_hint) = metric_name_len_hinted(b, hint.name);
     if n == 0 {
         return Err((
             0,
@@ -368,6 +376,7 @@ pub(crate) fn scan_openmetrics<'l>(line: &'l str, hint: ScanHint<'_>) -> Result<
         value_at,
         timestamp_at,
         exemplar_at,
+        starts_with_hint,
     })
 }
 
@@ -421,7 +430,7 @@ pub(crate) fn scan_prometheus<'l>(
     hint: ScanHint<'_>,
 ) -> Result<ScannedSample<'l>, ScanError> {
     let b = line.as_bytes();
-    let n = metric_name_len_hinted(b.get(start..).unwrap_or(&[]), hint.name);
+    let (n, starts_with_hint) = metric_name_len_hinted(b.get(start..).unwrap_or(&[]), hint.name);
     if n == 0 {
         return Err((start, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or '#'".into()));
     }
@@ -503,5 +512,6 @@ pub(crate) fn scan_prometheus<'l>(
         value_at,
         timestamp_at,
         exemplar_at: 0,
+        starts_with_hint,
     })
 }

@@ -151,27 +151,13 @@ pub(crate) fn scan_decimal(s: &str) -> Option<(f64, usize)> {
     };
     let mut mantissa: u64 = 0;
     let int_start = i;
-    while let Some(&c) = b.get(i) {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
+    i = digit_run(b, i, &mut mantissa);
     let mut digits = i - int_start;
     let mut frac = 0usize;
     if b.get(i) == Some(&b'.') {
         i += 1;
         let frac_start = i;
-        while let Some(&c) = b.get(i) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            i += 1;
-        }
+        i = digit_run(b, i, &mut mantissa);
         frac = i - frac_start;
         digits += frac;
     }
@@ -220,6 +206,54 @@ pub(crate) fn scan_decimal(s: &str) -> Option<(f64, usize)> {
     // The bytes read are ASCII, so `i` is a char boundary.
     let v: f64 = s.get(..i)?.parse().ok()?;
     v.is_finite().then_some((v, i))
+}
+
+/// Reads the ASCII digits of `b` from `i` into `mantissa` (wrapping: callers
+/// use it only for at most 19 digits); returns the offset after them.
+#[inline(always)]
+fn digit_run(b: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    // Eight digits at a time, then one at a time.
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else { break };
+        let w = u64::from_le_bytes(bytes);
+        if !is_eight_digits(w) {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(eight_digits(w));
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    i
+}
+
+/// Whether all eight bytes of `w` are ASCII digits.
+#[inline(always)]
+fn is_eight_digits(w: u64) -> bool {
+    // A byte below '0' borrows into its top bit; one above '9' carries into it.
+    let below = w.wrapping_sub(0x3030_3030_3030_3030);
+    let above = w.wrapping_add(0x4646_4646_4646_4646);
+    (below | above) & 0x8080_8080_8080_8080 == 0
+}
+
+/// The value of eight ASCII digits, first digit in the low byte of `w`.
+#[inline(always)]
+fn eight_digits(w: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 0x000F_4240_0000_0064; // 100 + (1_000_000 << 32)
+    const MUL2: u64 = 0x0000_2710_0000_0001; // 1 + (10_000 << 32)
+    let d = w.wrapping_sub(0x3030_3030_3030_3030);
+    // Pairs of digits: each 16-bit lane holds 10 * first + second.
+    let pairs = d.wrapping_mul(10).wrapping_add(d >> 8);
+    let lo = (pairs & MASK).wrapping_mul(MUL1);
+    let hi = ((pairs >> 16) & MASK).wrapping_mul(MUL2);
+    u64::from((lo.wrapping_add(hi) >> 32) as u32)
 }
 
 /// [`scan_decimal`] of a whole token.
@@ -348,6 +382,28 @@ mod tests {
             let got = fast_decimal(&s);
             assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
             assert_eq!(parse_real(&s).ok().map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_a_time() {
+        for s in ["00000000", "12345678", "99999999", "10000001", "87654321"] {
+            let w = u64::from_le_bytes(s.as_bytes().try_into().unwrap_or([0; 8]));
+            assert!(is_eight_digits(w), "{s}");
+            assert_eq!(eight_digits(w), s.parse::<u64>().unwrap_or(u64::MAX), "{s}");
+        }
+        for s in [
+            "1234567a",
+            "/2345678",
+            ":2345678",
+            "1234 678",
+            "123456.8",
+            "\u{0}1234567",
+            "123456\u{e9}",
+            "\u{7f}1234567",
+        ] {
+            let w = u64::from_le_bytes(s.as_bytes().get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8]));
+            assert!(!is_eight_digits(w), "{s:?}");
         }
     }
 
