@@ -6,6 +6,18 @@
 //! bench-parse                 # everything, human-readable, then one JSON line
 //! bench-parse --emit FILE     # write the 25 MB Prometheus text and exit
 //! bench-parse --stream-gb N   # (child) stream N GiB and print peak RSS
+//! bench-parse --callgrind FORMAT [FAMILIES]
+//!                             # parse a FAMILIES-family text (default 200,
+//!                             # ~2.5 MB) once, for instruction counts
+//! ```
+//!
+//! `--callgrind` takes `prometheus`, `openmetrics` or `stream` (the
+//! streaming reader on OpenMetrics text). Only `measured` does the parsing,
+//! so count just it:
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!     target/release/bench-parse --callgrind openmetrics
 //! ```
 
 use std::io::{BufReader, Read};
@@ -58,9 +70,14 @@ fn push_family(out: &mut String, i: usize, rng: &mut Rng, openmetrics: bool) {
 
 /// The benchmark text: 2,000 families, 200,000 samples.
 fn bench_text(openmetrics: bool) -> String {
-    let mut out = String::with_capacity(27 << 20);
+    bench_text_of(FAMILIES, openmetrics)
+}
+
+/// The benchmark text with `families` families (100 samples each).
+fn bench_text_of(families: usize, openmetrics: bool) -> String {
+    let mut out = String::with_capacity(families * (14 << 10));
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
-    for i in 0..FAMILIES {
+    for i in 0..families {
         push_family(&mut out, i, &mut rng, openmetrics);
     }
     if openmetrics {
@@ -106,6 +123,41 @@ impl Read for Synthetic {
 
 fn mb_per_s(bytes: usize, t: Duration) -> f64 {
     bytes as f64 / 1e6 / t.as_secs_f64()
+}
+
+/// The parse under `--callgrind`: never inlined, so that callgrind's
+/// `--toggle-collect='*measured*'` counts it alone. Returns the sample count.
+#[inline(never)]
+fn measured(text: &str, mode: &str) -> usize {
+    let samples = |families: &[loki_metrics::parse::MetricFamily<'_>]| -> usize {
+        families.iter().map(|f| f.samples.len()).sum()
+    };
+    match mode {
+        "stream" => FamilyReader::new(BufReader::new(text.as_bytes()), ParseFormat::OpenMetrics)
+            .map(|f| f.map_or(0, |f| f.samples.len()))
+            .sum(),
+        "openmetrics" => parse(text, ParseFormat::OpenMetrics).map_or(0, |f| samples(&f)),
+        _ => parse(text, ParseFormat::Prometheus).map_or(0, |f| samples(&f)),
+    }
+}
+
+/// `--callgrind MODE [FAMILIES]`: one parse of a small text, for callgrind.
+fn callgrind_mode(args: &[String]) -> ExitCode {
+    let mode = args.first().map_or("prometheus", String::as_str);
+    if !matches!(mode, "prometheus" | "openmetrics" | "stream") {
+        eprintln!("usage: bench-parse --callgrind prometheus|openmetrics|stream [FAMILIES]");
+        return ExitCode::from(2);
+    }
+    let families: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200).max(1);
+    let text = bench_text_of(families, mode != "prometheus");
+    let samples = measured(std::hint::black_box(&text), mode);
+    let expected = families * SAMPLES_PER_FAMILY;
+    println!("{mode}: {} bytes, {samples} samples", text.len());
+    if samples != expected {
+        eprintln!("expected {expected} samples");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 /// Child mode: stream `gib` GiB and report samples and peak RSS.
@@ -162,6 +214,7 @@ fn main() -> ExitCode {
             println!("{format}: {:.1} MB/s", mb_per_s(text.len(), t));
             return ExitCode::SUCCESS;
         }
+        Some("--callgrind") => return callgrind_mode(&args[1..]),
         Some("--stream-gb") => {
             let gib = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
             return stream_child(gib);

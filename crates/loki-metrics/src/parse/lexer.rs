@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::number::{parse_number, parse_prometheus_timestamp_ms, parse_real};
+use super::number::{parse_number, parse_prometheus_timestamp_ms, parse_real, scan_decimal};
 use super::{Exemplar, Label, ParsedSample};
 
 /// The longest combined length of an exemplar's label names and values, in
@@ -28,6 +28,20 @@ pub(crate) struct ScannedSample<'l> {
     pub timestamp_at: usize,
     /// Byte offset of the exemplar's `#`, if any.
     pub exemplar_at: usize,
+    /// Whether the sample name starts with the [`ScanHint::name`] (never
+    /// when that is empty).
+    pub starts_with_hint: bool,
+}
+
+/// What the previous sample suggests about the next, to scan it faster.
+/// Hints change only speed, never results.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ScanHint<'h> {
+    /// A valid metric name the sample name probably starts with (the
+    /// current family's name).
+    pub name: &'h str,
+    /// How many labels the sample probably has (the previous sample's).
+    pub labels: usize,
 }
 
 /// Character classes of names, one table lookup per byte.
@@ -73,6 +87,21 @@ fn run_len(b: &[u8], start: u8, rest: u8) -> usize {
 #[inline]
 pub(crate) fn metric_name_len(b: &[u8]) -> usize {
     run_len(b, NAME_START, NAME_CHAR)
+}
+
+/// [`metric_name_len`], knowing that names usually start with the valid
+/// metric name `hint`: its bytes need no class check.
+/// Returns the length and whether the name starts with `hint`.
+#[inline]
+fn metric_name_len_hinted(b: &[u8], hint: &str) -> (usize, bool) {
+    let h = hint.as_bytes();
+    if h.is_empty() || !b.starts_with(h) {
+        return (metric_name_len(b), false);
+    }
+    // `hint` is a metric name: its first byte is a NAME_START and the rest
+    // NAME_CHARs, so the run continues past it.
+    let more = b.get(h.len()..).unwrap_or(&[]).iter().take_while(|&&c| CLASSES[c as usize] & NAME_CHAR != 0).count();
+    (h.len() + more, true)
 }
 
 /// Length of the label name at the start of `b` (0 when there is none).
@@ -130,22 +159,52 @@ pub(crate) fn unescape_help(s: &str, escapes: Escapes) -> Result<Cow<'_, str>, u
     Ok(Cow::Owned(out))
 }
 
+/// The first `"` or `\\` in `b` at or after `from`, eight bytes at a time.
+#[inline]
+fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = LO * b'"' as u64;
+    const BACKSLASHES: u64 = LO * b'\\' as u64;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else { break };
+        let w = u64::from_le_bytes(bytes);
+        let q = w ^ QUOTES;
+        let s = w ^ BACKSLASHES;
+        // A byte of `q` or `s` is zero where `w` has a quote or backslash;
+        // the lowest flagged byte is exact (borrows only flag higher ones).
+        let found = (q.wrapping_sub(LO) & !q | s.wrapping_sub(LO) & !s) & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\').map(|p| i + p)
+}
+
 /// Scans a quoted label value starting after its opening `"` at `start`;
 /// returns the value and the offset just past the closing quote.
-#[inline]
+#[inline(always)]
 fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanError> {
     let b = line.as_bytes();
-    let rest = b.get(start..).unwrap_or(&[]);
-    // Label values are short: a plain loop beats a vectorised search here.
-    match rest.iter().position(|&c| c == b'"' || c == b'\\') {
-        Some(i) if rest[i] == b'"' => {
-            let end = start + i;
-            Ok((Cow::Borrowed(line.get(start..end).unwrap_or("")), end + 1))
-        }
-        Some(i) => {
-            let mut out = String::with_capacity(rest.len());
-            out.push_str(line.get(start..start + i).unwrap_or(""));
-            let mut j = start + i;
+    // Label values are short: a word-at-a-time loop beats memchr's setup.
+    match find_quote_or_backslash(b, start) {
+        Some(end) if b.get(end) == Some(&b'"') => Ok((Cow::Borrowed(line.get(start..end).unwrap_or("")), end + 1)),
+        found => quoted_value_escaped(line, start, found),
+    }
+}
+
+/// [`quoted_value`] when the value has a backslash at `found` or no end.
+#[cold]
+#[inline(never)]
+fn quoted_value_escaped(line: &str, start: usize, found: Option<usize>) -> Result<(Cow<'_, str>, usize), ScanError> {
+    let b = line.as_bytes();
+    match found {
+        Some(first) => {
+            let mut out = String::with_capacity(b.len() - start);
+            out.push_str(line.get(start..first).unwrap_or(""));
+            let mut j = first;
             loop {
                 match b.get(j) {
                     None => break,
@@ -180,7 +239,10 @@ fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanE
 /// Rejects a label name that already occurs in `labels`.
 #[inline]
 fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
-    if labels.iter().any(|(k, _)| k == name) {
+    // Names differ mostly in length or first byte: test those before calling
+    // memcmp.
+    let first = name.as_bytes().first();
+    if labels.iter().any(|(k, _)| k.len() == name.len() && k.as_bytes().first() == first && k == name) {
         return Err((at, format!("label name {name:?} is repeated in the label set")));
     }
     Ok(())
@@ -188,9 +250,9 @@ fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), Sca
 
 /// Scans an OpenMetrics label set starting at the `{` at `open`; returns the
 /// labels and the offset past `}`.
-fn om_labels(line: &str, open: usize) -> Result<(Vec<Label<'_>>, usize), ScanError> {
+fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>, usize), ScanError> {
     let b = line.as_bytes();
-    let mut labels: Vec<Label<'_>> = Vec::new();
+    let mut labels: Vec<Label<'_>> = Vec::with_capacity(capacity);
     let mut i = open + 1;
     if b.get(i) == Some(&b'}') {
         return Ok((labels, i + 1));
@@ -228,10 +290,33 @@ fn token(b: &[u8], start: usize) -> usize {
     memchr::memchr(b' ', rest).map_or(b.len(), |i| start + i)
 }
 
-/// Scans an OpenMetrics sample line (the caller has handled `#` lines).
-pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanError> {
+/// The number token at `start` of `line`, ending at the end of the line or
+/// at a byte for which `ends` holds: its value by `parse` and its end.
+/// Plain decimals take a one-pass fast path with the same result.
+#[inline]
+fn number_token(
+    line: &str,
+    start: usize,
+    ends: impl Fn(u8) -> bool,
+    parse: fn(&str) -> Result<f64, super::number::NumberError>,
+) -> (Result<f64, super::number::NumberError>, usize) {
     let b = line.as_bytes();
-    let n = metric_name_len(b);
+    let rest = b.get(start..).unwrap_or(&[]);
+    if let Some((v, n)) = scan_decimal(line.get(start..).unwrap_or("")) {
+        // The decimal grammar has no byte that ends a token, so when the
+        // number ends where the token does, the token is exactly the number.
+        if rest.get(n).map_or(true, |&c| ends(c)) {
+            return (Ok(v), start + n);
+        }
+    }
+    let end = rest.iter().position(|&c| ends(c)).map_or(b.len(), |p| start + p);
+    (parse(line.get(start..end).unwrap_or("")), end)
+}
+
+/// Scans an OpenMetrics sample line (the caller has handled `#` lines).
+pub(crate) fn scan_openmetrics<'l>(line: &'l str, hint: ScanHint<'_>) -> Result<ScannedSample<'l>, ScanError> {
+    let b = line.as_bytes();
+    let (n, starts_with_hint) = metric_name_len_hinted(b, hint.name);
     if n == 0 {
         return Err((
             0,
@@ -243,7 +328,7 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
     let mut labels = Vec::new();
     let labels_at = i;
     if b.get(i) == Some(&b'{') {
-        let (l, after) = om_labels(line, i)?;
+        let (l, after) = om_labels(line, i, hint.labels)?;
         labels = l;
         i = after;
     }
@@ -252,8 +337,8 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
     }
     i += 1;
     let value_at = i;
-    let end = token(b, i);
-    let value = parse_number(line.get(i..end).unwrap_or("")).map_err(|e| (i, e.describe("the sample value")))?;
+    let (value, end) = number_token(line, i, |c| c == b' ', parse_number);
+    let value = value.map_err(|e| (i, e.describe("the sample value")))?;
     i = end;
     let mut timestamp = None;
     let mut timestamp_at = 0;
@@ -265,8 +350,8 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
         let mut exemplar_follows = true;
         if b.get(i) != Some(&b'#') {
             timestamp_at = i;
-            let end = token(b, i);
-            timestamp = Some(parse_real(line.get(i..end).unwrap_or("")).map_err(|e| {
+            let (ts, end) = number_token(line, i, |c| c == b' ', parse_real);
+            timestamp = Some(ts.map_err(|e| {
                 (i, e.describe("a timestamp (a real number of seconds), '# ' and an exemplar, or the end of the line"))
             })?);
             i = end;
@@ -291,6 +376,7 @@ pub(crate) fn scan_openmetrics(line: &str) -> Result<ScannedSample<'_>, ScanErro
         value_at,
         timestamp_at,
         exemplar_at,
+        starts_with_hint,
     })
 }
 
@@ -300,7 +386,7 @@ fn om_exemplar(line: &str, at: usize) -> Result<(Exemplar<'_>, usize), ScanError
     if b.get(at..at + 3) != Some(b"# {") {
         return Err((at, "expected '# {' to start an exemplar".into()));
     }
-    let (labels, mut i) = om_labels(line, at + 2)?;
+    let (labels, mut i) = om_labels(line, at + 2, 0)?;
     let chars: usize = labels.iter().map(|(k, v)| k.chars().count() + v.chars().count()).sum();
     if chars > EXEMPLAR_LABELS_MAX_CHARS {
         return Err((
@@ -338,9 +424,13 @@ fn skip_blanks(b: &[u8], mut i: usize) -> usize {
 
 /// Scans a Prometheus 0.0.4 sample line (the caller has handled blank and `#`
 /// lines and passes the offset of the first non-blank character).
-pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<'_>, ScanError> {
+pub(crate) fn scan_prometheus<'l>(
+    line: &'l str,
+    start: usize,
+    hint: ScanHint<'_>,
+) -> Result<ScannedSample<'l>, ScanError> {
     let b = line.as_bytes();
-    let n = metric_name_len(b.get(start..).unwrap_or(&[]));
+    let (n, starts_with_hint) = metric_name_len_hinted(b.get(start..).unwrap_or(&[]), hint.name);
     if n == 0 {
         return Err((start, "expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or '#'".into()));
     }
@@ -349,7 +439,10 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
     let labels_at = i;
     let mut labels: Vec<Label<'_>> = Vec::new();
     if b.get(i) == Some(&b'{') {
+        labels = Vec::with_capacity(hint.labels);
         i = skip_blanks(b, i + 1);
+        // Blanks between tokens are rare: each step first checks the byte it
+        // expects and skips blanks only when that byte is not there.
         loop {
             if b.get(i) == Some(&b'}') {
                 i += 1;
@@ -361,32 +454,44 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
             }
             let lname = line.get(i..i + n).unwrap_or("");
             check_repeated(&labels, lname, i)?;
-            i = skip_blanks(b, i + n);
+            i += n;
             if b.get(i) != Some(&b'=') {
-                return Err((i, "expected '=' after the label name".into()));
+                i = skip_blanks(b, i);
+                if b.get(i) != Some(&b'=') {
+                    return Err((i, "expected '=' after the label name".into()));
+                }
             }
-            i = skip_blanks(b, i + 1);
+            i += 1;
             if b.get(i) != Some(&b'"') {
-                return Err((i, "expected '\"' to open the label value".into()));
+                i = skip_blanks(b, i);
+                if b.get(i) != Some(&b'"') {
+                    return Err((i, "expected '\"' to open the label value".into()));
+                }
             }
             let (value, after) = quoted_value(line, i + 1)?;
             labels.push((Cow::Borrowed(lname), value));
-            i = skip_blanks(b, after);
+            i = after;
             match b.get(i) {
                 Some(b',') => i = skip_blanks(b, i + 1),
                 Some(b'}') => {}
-                _ => return Err((i, "expected ',' or '}' after the label value".into())),
+                _ => {
+                    i = skip_blanks(b, i);
+                    match b.get(i) {
+                        Some(b',') => i = skip_blanks(b, i + 1),
+                        Some(b'}') => {}
+                        _ => return Err((i, "expected ',' or '}' after the label value".into())),
+                    }
+                }
             }
         }
         i = skip_blanks(b, i);
     }
     let value_at = i;
-    let end =
-        b.get(i..).unwrap_or(&[]).iter().position(|&c| matches!(c, b' ' | b'\t' | b'{')).map_or(b.len(), |p| i + p);
+    let (value, end) = number_token(line, i, |c| matches!(c, b' ' | b'\t' | b'{'), parse_number);
     if end == i {
         return Err((i, "expected the sample value".into()));
     }
-    let value = parse_number(line.get(i..end).unwrap_or("")).map_err(|e| (i, e.describe("the sample value")))?;
+    let value = value.map_err(|e| (i, e.describe("the sample value")))?;
     i = skip_blanks(b, end);
     let mut timestamp = None;
     let mut timestamp_at = 0;
@@ -407,5 +512,6 @@ pub(crate) fn scan_prometheus(line: &str, start: usize) -> Result<ScannedSample<
         value_at,
         timestamp_at,
         exemplar_at: 0,
+        starts_with_hint,
     })
 }

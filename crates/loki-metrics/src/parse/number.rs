@@ -42,7 +42,7 @@ pub(crate) fn parse_number(s: &str) -> Result<f64, NumberError> {
     if b.is_empty() {
         return Err(NumberError::Empty);
     }
-    if let Some(v) = fast_decimal(b) {
+    if let Some(v) = fast_decimal(s) {
         return Ok(v);
     }
     let (neg, body) = match b.first() {
@@ -66,7 +66,7 @@ pub(crate) fn parse_real(s: &str) -> Result<f64, NumberError> {
     if b.is_empty() {
         return Err(NumberError::Empty);
     }
-    if let Some(v) = fast_decimal(b) {
+    if let Some(v) = fast_decimal(s) {
         return Ok(v);
     }
     parse_real_str(s)
@@ -123,42 +123,146 @@ fn is_real_syntax(s: &[u8]) -> bool {
     i == s.len()
 }
 
-/// Exact conversion of short plain decimals (`-12`, `3.25`): at most 15
-/// significant digits and 22 fraction digits, where `int / 10^k` is correctly
-/// rounded. Anything else returns `None` for the general path.
+/// Reads the decimal number at the start of `b`, greedily, as a tokenizer
+/// would: `[sign] (1*DIGIT ["." *DIGIT] / "." 1*DIGIT) ["e" [sign] 1*DIGIT]`.
+/// Returns the value and the number of bytes read, or `None` when `b` does not
+/// start with that form (or has an `e` without exponent digits) or the value
+/// is outside the range of an `f64`: the general path then says why.
+///
+/// The caller must check that the number ends where its token ends. Values of
+/// at most 19 digits with a mantissa up to 2^53 and a power of ten up to 10^22
+/// are converted exactly here (one correctly rounded operation on exact
+/// operands, as the standard library's own fast path does); others by
+/// `str::parse`, so every result equals `str::parse`'s.
 #[inline]
-fn fast_decimal(s: &[u8]) -> Option<f64> {
-    let (neg, body) = match s.first()? {
-        b'-' => (true, s.get(1..)?),
-        b'+' => (false, s.get(1..)?),
-        _ => (false, s),
+pub(crate) fn scan_decimal(s: &str) -> Option<(f64, usize)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let neg = match b.first() {
+        Some(b'-') => {
+            i = 1;
+            true
+        }
+        Some(b'+') => {
+            i = 1;
+            false
+        }
+        _ => false,
     };
-    if body.is_empty() || body.len() > 16 {
+    let mut mantissa: u64 = 0;
+    let int_start = i;
+    i = digit_run(b, i, &mut mantissa);
+    let mut digits = i - int_start;
+    let mut frac = 0usize;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        i = digit_run(b, i, &mut mantissa);
+        frac = i - frac_start;
+        digits += frac;
+    }
+    if digits == 0 {
         return None;
     }
-    let mut mantissa: u64 = 0;
-    let mut digits = 0usize;
-    let mut frac: Option<usize> = None;
-    for (i, &c) in body.iter().enumerate() {
-        match c {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                digits += 1;
+    let mut exp: i64 = 0;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let exp_neg = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
             }
-            b'.' if frac.is_none() => frac = Some(i),
-            _ => return None,
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let exp_start = i;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            // Saturates far beyond any f64 exponent.
+            exp = (exp * 10 + i64::from(d)).min(1 << 40);
+            i += 1;
+        }
+        if i == exp_start {
+            return None;
+        }
+        if exp_neg {
+            exp = -exp;
         }
     }
-    if digits == 0 || digits > 15 {
-        return None;
+    // At most 19 digits cannot have wrapped: 10^19 - 1 < 2^64.
+    let exp10 = exp - frac as i64;
+    if digits <= 19 && mantissa <= 1 << 53 && (-22..=22).contains(&exp10) {
+        let m = mantissa as f64;
+        let p = *POW10.get(exp10.unsigned_abs() as usize)?;
+        let v = if exp10 < 0 { m / p } else { m * p };
+        return Some((if neg { -v } else { v }, i));
     }
-    let scale = match frac {
-        Some(p) => body.len() - p - 1,
-        None => 0,
-    };
-    // Exact: mantissa < 10^15 < 2^53.
-    let v = mantissa as f64 / *POW10.get(scale)?;
-    Some(if neg { -v } else { v })
+    // The bytes read are ASCII, so `i` is a char boundary.
+    let v: f64 = s.get(..i)?.parse().ok()?;
+    v.is_finite().then_some((v, i))
+}
+
+/// Reads the ASCII digits of `b` from `i` into `mantissa` (wrapping: callers
+/// use it only for at most 19 digits); returns the offset after them.
+#[inline(always)]
+fn digit_run(b: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    // Eight digits at a time, then one at a time.
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else { break };
+        let w = u64::from_le_bytes(bytes);
+        if !is_eight_digits(w) {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(eight_digits(w));
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    i
+}
+
+/// Whether all eight bytes of `w` are ASCII digits.
+#[inline(always)]
+fn is_eight_digits(w: u64) -> bool {
+    // A byte below '0' borrows into its top bit; one above '9' carries into it.
+    let below = w.wrapping_sub(0x3030_3030_3030_3030);
+    let above = w.wrapping_add(0x4646_4646_4646_4646);
+    (below | above) & 0x8080_8080_8080_8080 == 0
+}
+
+/// The value of eight ASCII digits, first digit in the low byte of `w`.
+#[inline(always)]
+fn eight_digits(w: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 0x000F_4240_0000_0064; // 100 + (1_000_000 << 32)
+    const MUL2: u64 = 0x0000_2710_0000_0001; // 1 + (10_000 << 32)
+    let d = w.wrapping_sub(0x3030_3030_3030_3030);
+    // Pairs of digits: each 16-bit lane holds 10 * first + second.
+    let pairs = d.wrapping_mul(10).wrapping_add(d >> 8);
+    let lo = (pairs & MASK).wrapping_mul(MUL1);
+    let hi = ((pairs >> 16) & MASK).wrapping_mul(MUL2);
+    u64::from((lo.wrapping_add(hi) >> 32) as u32)
+}
+
+/// [`scan_decimal`] of a whole token.
+#[inline]
+fn fast_decimal(s: &str) -> Option<f64> {
+    match scan_decimal(s) {
+        Some((v, n)) if n == s.len() => Some(v),
+        _ => None,
+    }
 }
 
 /// Parses a Prometheus 0.0.4 timestamp: decimal digits only (milliseconds),
@@ -233,6 +337,87 @@ mod tests {
             assert!(parse_number(s).is_err(), "{s:?}");
         }
         assert_eq!(parse_number("1e400"), Err(NumberError::Range));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_str_parse() {
+        // Deterministic xorshift over digit strings, points and exponents.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let r = next();
+            let mut s = String::new();
+            match r % 3 {
+                0 => s.push('-'),
+                1 => s.push('+'),
+                _ => {}
+            }
+            let int_digits = (r >> 2) % 21;
+            let frac_digits = (r >> 8) % 21;
+            for k in 0..int_digits {
+                s.push(char::from(b'0' + ((next() >> (k % 7)) % 10) as u8));
+            }
+            if (r >> 14) % 2 == 0 {
+                s.push('.');
+                for k in 0..frac_digits {
+                    s.push(char::from(b'0' + ((next() >> (k % 5)) % 10) as u8));
+                }
+            }
+            if (r >> 16) % 4 == 0 {
+                s.push(if (r >> 18) % 2 == 0 { 'e' } else { 'E' });
+                match (r >> 19) % 3 {
+                    0 => s.push('-'),
+                    1 => s.push('+'),
+                    _ => {}
+                }
+                s.push_str(&((r >> 21) % 40).to_string());
+            }
+            let expected =
+                if is_real_syntax(s.as_bytes()) { s.parse::<f64>().ok().filter(|v| v.is_finite()) } else { None };
+            let got = fast_decimal(&s);
+            assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
+            assert_eq!(parse_real(&s).ok().map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_a_time() {
+        for s in ["00000000", "12345678", "99999999", "10000001", "87654321"] {
+            let w = u64::from_le_bytes(s.as_bytes().try_into().unwrap_or([0; 8]));
+            assert!(is_eight_digits(w), "{s}");
+            assert_eq!(eight_digits(w), s.parse::<u64>().unwrap_or(u64::MAX), "{s}");
+        }
+        for s in [
+            "1234567a",
+            "/2345678",
+            ":2345678",
+            "1234 678",
+            "123456.8",
+            "\u{0}1234567",
+            "123456\u{e9}",
+            "\u{7f}1234567",
+        ] {
+            let w = u64::from_le_bytes(s.as_bytes().get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8]));
+            assert!(!is_eight_digits(w), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn scan_decimal_stops_where_the_number_does() {
+        assert_eq!(scan_decimal("12.5 7"), Some((12.5, 4)));
+        assert_eq!(scan_decimal("-3{"), Some((-3.0, 2)));
+        assert_eq!(scan_decimal("1e3x"), Some((1000.0, 3)));
+        assert_eq!(scan_decimal("1e x"), None);
+        assert_eq!(scan_decimal(". 1"), None);
+        assert_eq!(scan_decimal("+Inf"), None);
+        assert_eq!(scan_decimal("1e400"), None);
+        assert_eq!(scan_decimal("1.5.2"), Some((1.5, 3)));
+        assert!(scan_decimal("-0").is_some_and(|(v, n)| v == 0.0 && v.is_sign_negative() && n == 2));
     }
 
     #[test]

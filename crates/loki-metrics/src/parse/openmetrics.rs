@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::lexer::{metric_name_len, scan_openmetrics, unescape_help, Escapes, ScannedSample};
+use super::lexer::{metric_name_len, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample};
 use super::number::parse_number;
 use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
 
@@ -102,15 +102,34 @@ fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
     let mut h = seed ^ (b.len() as u64).wrapping_mul(K);
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+        h = (h ^ word(c)).wrapping_mul(K).rotate_left(29);
     }
-    let mut w = [0u8; 8];
-    let rem = chunks.remainder();
-    w[..rem.len()].copy_from_slice(rem);
-    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    h = (h ^ tail_word(chunks.remainder())).wrapping_mul(K);
     h ^ (h >> 32)
+}
+
+/// The little-endian `u64` of the first eight bytes of `b` (0 if shorter).
+#[inline(always)]
+fn word(b: &[u8]) -> u64 {
+    b.get(..8).and_then(|c| <[u8; 8]>::try_from(c).ok()).map_or(0, u64::from_le_bytes)
+}
+
+/// Up to seven bytes as one word, without a copy loop: every byte lands in
+/// the result (the two 4-byte halves, or first, middle and last, overlap).
+#[inline(always)]
+fn tail_word(r: &[u8]) -> u64 {
+    let n = r.len();
+    let u32_at = |at: usize| {
+        r.get(at..at + 4).and_then(|c| <[u8; 4]>::try_from(c).ok()).map_or(0, |c| u64::from(u32::from_le_bytes(c)))
+    };
+    if n >= 4 {
+        u32_at(0) | (u32_at(n - 4) << 32)
+    } else if n > 0 {
+        let byte = |at: usize| u64::from(r.get(at).copied().unwrap_or(0));
+        byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16)
+    } else {
+        0
+    }
 }
 
 /// Order-independent hash of a label set without the `excluded` label.
@@ -228,7 +247,11 @@ impl<'a> OpenMetricsAssembler<'a> {
         if line.as_bytes().first() == Some(&b'#') {
             return self.metadata(line, line_no, out);
         }
-        let scanned = scan_openmetrics(line).map_err(|(at, m)| err(line_no, line, at, m))?;
+        let hint = match &self.current {
+            Some(c) => ScanHint { name: &c.family.name, labels: c.family.samples.last().map_or(0, |s| s.labels.len()) },
+            None => ScanHint::default(),
+        };
+        let scanned = scan_openmetrics(line, hint).map_err(|(at, m)| err(line_no, line, at, m))?;
         self.sample(scanned, line, line_no, keep, out)
     }
 
@@ -442,7 +465,11 @@ impl<'a> OpenMetricsAssembler<'a> {
     ) -> Result<(), ParseError> {
         let sample_name: &str = &scanned.sample.name;
         let belongs = self.current.as_ref().and_then(|c| {
-            let rest = sample_name.strip_prefix(c.family.name.as_ref())?;
+            // The scan already compared the name with the family's (its hint).
+            if !scanned.starts_with_hint {
+                return None;
+            }
+            let rest = sample_name.get(c.family.name.len()..)?;
             c.family.metric_type.openmetrics_suffixes().iter().find(|s| **s == rest).copied()
         });
         let suffix = match belongs {
@@ -647,14 +674,22 @@ fn track_groups(
             })
         };
         let same = matches!(cur.group, Some((h, first)) if h == hash && matches(first));
-        let known = groups.first.get(&hash).copied();
-        let interleaved = if same {
+        // A new metric's hash is recorded now (one probe of the map); on an
+        // error below, the parse stops, so recording early changes nothing.
+        let known = if same {
             None
         } else {
-            known
-                .filter(|&first| matches(first) || groups.collided.iter().any(|&c| matches(c)))
-                .map(|_| label_text(&s.sample, excl))
+            match groups.first.entry(hash) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(index);
+                    None
+                }
+            }
         };
+        let interleaved = known
+            .filter(|&first| matches(first) || groups.collided.iter().any(|&c| matches(c)))
+            .map(|_| label_text(&s.sample, excl));
         (hash, same, known, interleaved)
     };
 
@@ -698,8 +733,6 @@ fn track_groups(
         end_point(cur)?;
         if known.is_some() {
             groups.collided.push(index);
-        } else {
-            groups.first.insert(hash, index);
         }
         cur.group = Some((hash, index));
     }

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::lexer::{metric_name_len, scan_prometheus, unescape_help, Escapes};
+use super::lexer::{metric_name_len, scan_prometheus, unescape_help, Escapes, ScanHint};
 use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
 
 /// What is known about one metric name.
@@ -61,8 +61,12 @@ impl<'a> PrometheusAssembler<'a> {
             None => Ok(()),
             Some(b'#') => self.comment(line, start, line_no, out),
             Some(_) => {
-                let scanned = scan_prometheus(line, start).map_err(|(at, m)| err(line_no, line, at, m))?;
-                if let Some(family) = self.family_of(&scanned.sample.name) {
+                let hint = match &self.current {
+                    Some(c) => ScanHint { name: &c.name, labels: c.samples.last().map_or(0, |s| s.labels.len()) },
+                    None => ScanHint::default(),
+                };
+                let scanned = scan_prometheus(line, start, hint).map_err(|(at, m)| err(line_no, line, at, m))?;
+                if let Some(family) = self.family_of(&scanned.sample.name, scanned.starts_with_hint) {
                     let family = family.to_owned();
                     self.start_family(&family, out);
                 }
@@ -94,9 +98,11 @@ impl<'a> PrometheusAssembler<'a> {
     /// The family a sample name belongs to: `None` for the current family if
     /// its type allows the name, else a declared histogram or summary the
     /// name is a `_bucket`/`_count`/`_sum` of, else the name itself.
-    fn family_of<'n>(&'n self, sample: &'n str) -> Option<&'n str> {
-        if let Some(cur) = &self.current {
-            if let Some(rest) = sample.strip_prefix(cur.name.as_ref()) {
+    /// `starts_with_current` says whether `sample` starts with the current
+    /// family's name (the scan's hint).
+    fn family_of<'n>(&'n self, sample: &'n str, starts_with_current: bool) -> Option<&'n str> {
+        if let Some(cur) = self.current.as_ref().filter(|_| starts_with_current) {
+            if let Some(rest) = sample.get(cur.name.len()..) {
                 if cur.metric_type.prometheus_suffixes().contains(&rest) {
                     return None;
                 }
