@@ -11,7 +11,7 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const loki = require(path.join(root, 'node', 'index.js'));
+const loki = require(path.join(root, 'node', 'main.js'));
 const ppt = require('parse-prometheus-text-format');
 
 /** The benchmark text: `families` families of `perFamily` samples with 4 labels. */
