@@ -58,6 +58,15 @@ export declare class Server {
   close(): Promise<void>
 }
 
+/** `parse` up to the columns (the package's `parse` builds the objects). */
+export declare function __parseColumns(text: string, opts?: ParseOptions | null): ColumnsJs
+
+/** `parseAsync` up to the columns, on the thread pool. */
+export declare function __parseColumnsAsync(text: string, opts?: ParseOptions | null): Promise<ColumnsJs>
+
+/** `scrape` up to the columns: the request and the parse, off the JS thread. */
+export declare function __scrapeColumns(url: string, opts?: ScrapeOptions | null): Promise<ColumnsJs>
+
 /**
  * Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`).
  * Never fails on bad data: problems are `warnings` on the snapshot.
@@ -93,6 +102,23 @@ export interface CollectorOptions {
   jsonSizeCap?: number
   /** As in `collect`. */
   exporterMetrics?: boolean
+}
+
+/**
+ * Parsed families in columns (see `Columns`); internal to the package, whose
+ * `parse`, `parseAsync` and `scrape` turn them into `MetricFamily[]`.
+ */
+export interface ColumnsJs {
+  strings: string
+  offsets: Uint32Array
+  families: Uint32Array
+  types: Array<string>
+  shapes: Uint32Array
+  samples: Uint32Array
+  numbers: Float64Array
+  labelValues: Uint32Array
+  exemplars: Uint32Array
+  exemplarNumbers: Float64Array
 }
 
 /** The `Content-Type` of a format. */
@@ -145,15 +171,6 @@ export declare function negotiate(accept?: string | null): 'prometheus' | 'openm
 /** `Content-Type` of OpenMetrics 1.0.0. */
 export declare const OPENMETRICS_CONTENT_TYPE: string
 
-/**
- * Parses Prometheus text 0.0.4 or OpenMetrics 1.0 into metric families.
- * Invalid text throws an `Error` with `code: 'ERR_LOKI_PARSE'`, `line` and `column`.
- */
-export declare function parse(text: string, opts?: ParseOptions | null): MetricFamily[]
-
-/** `parse` on the thread pool (the objects are built on the JS thread). */
-export declare function parseAsync(text: string, opts?: ParseOptions | null): Promise<MetricFamily[]>
-
 /** Options of `parse` and `parseAsync`. */
 export interface ParseOptions {
   /**
@@ -202,14 +219,6 @@ export interface Sample {
   /** The OpenMetrics exemplar, or null. */
   exemplar: Exemplar | null
 }
-
-/**
- * GETs an exposition endpoint and parses it (the request and the parse run
- * off the JS thread). Rejects with `ERR_LOKI_IO` when nothing answers,
- * `ERR_LOKI_HTTP_STATUS` (with `status`) on a non-200 answer, `ERR_LOKI_PARSE`
- * on an invalid body.
- */
-export declare function scrape(url: string, opts?: ScrapeOptions | null): Promise<MetricFamily[]>
 
 /** Options of `scrape`. */
 export interface ScrapeOptions {

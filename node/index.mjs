@@ -1,9 +1,9 @@
-// ESM entry: the same native binding as the CommonJS entry (one instance, so
-// `instanceof Collector` holds across `import` and `require`).
+// ESM entry: the CommonJS entry re-exported (one instance of the native
+// binding, so `instanceof Collector` holds across `import` and `require`).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const native = require('./index.js');
+const native = require('./main.js');
 
 export const {
   Collector,

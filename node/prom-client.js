@@ -7,7 +7,7 @@
 // texts, types and labels come from the core (a Collector's cached
 // Prometheus text, read back by the core's parser).
 
-const { Collector, parse } = require('./index.js');
+const { Collector, parse } = require('./main.js');
 
 function loadPromClient(explicit) {
   if (explicit) return explicit;

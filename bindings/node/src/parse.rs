@@ -1,14 +1,14 @@
 //! `parse`, `parseAsync` and `scrape`: exposition text into plain JS objects,
 //! by the core's parser (and, for `scrape`, the exporter crate's client).
 
-use std::ptr;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use loki_metrics::parse::{parse as core_parse, MetricFamily, ParseError, ParseFormat};
+use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, MetricKind, ParseError, ParseFormat};
 use loki_metrics_server::client::{fetch_blocking, FetchOptions};
 use loki_metrics_server::ClientTrust;
 use napi::bindgen_prelude::*;
-use napi::{sys, Env};
+use napi::Env;
 use napi_derive::napi;
 use std::result::Result;
 
@@ -112,135 +112,206 @@ pub struct ParsedFamily {
     pub samples: (),
 }
 
-/// Parsed families on their way to JavaScript: the core's JSON encoding (made
-/// off the JS thread in the async forms) plus the non-finite numbers JSON
-/// cannot carry. V8's `JSON.parse` builds the objects several times faster
-/// than one napi call per property would.
-pub struct Families {
-    json: String,
-    patches: Vec<Patch>,
+/// Parsed families on their way to JavaScript, in columns: each distinct
+/// string once in one table, everything else as indices and numbers in typed
+/// arrays. `node/main.js` builds the `MetricFamily[]` objects from them (in
+/// chunks, for the async forms); one napi call per property, or V8's
+/// `JSON.parse` of the core's JSON, builds them several times slower.
+///
+/// Layout (all indices `u32`, [`NONE`] for an absent string):
+/// * `strings`/`offsets`: string `i` is `strings.slice(offsets[i], offsets[i + 1])` (UTF-16 offsets);
+/// * `families`: 5 per family: name, type (index into [`TYPES`]), help, unit, sample count;
+/// * `shapes`: label-name sequences, each `[count, name...]`, referred to by position;
+/// * `samples`: 4 per sample: name, shape, first label value in `labelValues`, flags
+///   (bit 0: has a timestamp, bit 1: has an exemplar); `numbers`: value, timestamp;
+/// * `exemplars`: 3 per exemplar (in sample order): shape, first label value, flags;
+///   `exemplarNumbers`: value, timestamp.
+pub struct Columns {
+    strings: String,
+    offsets: Vec<u32>,
+    families: Vec<u32>,
+    shapes: Vec<u32>,
+    samples: Vec<u32>,
+    numbers: Vec<f64>,
+    label_values: Vec<u32>,
+    exemplars: Vec<u32>,
+    exemplar_numbers: Vec<f64>,
 }
 
-/// A non-finite number to put back where the JSON has `"NaN"`, `"+Inf"` or `"-Inf"`.
-struct Patch {
-    family: u32,
-    sample: u32,
-    in_exemplar: bool,
-    field: &'static str,
-    number: f64,
+/// An absent string (help, unit).
+const NONE: u32 = u32::MAX;
+/// Family types by their code in `families`.
+const TYPES: [MetricKind; 8] = [
+    MetricKind::Counter,
+    MetricKind::Gauge,
+    MetricKind::Histogram,
+    MetricKind::GaugeHistogram,
+    MetricKind::Summary,
+    MetricKind::StateSet,
+    MetricKind::Info,
+    MetricKind::Unknown,
+];
+
+fn index(i: usize) -> Result<u32, NodeError> {
+    u32::try_from(i)
+        .ok()
+        .filter(|&i| i != NONE)
+        .ok_or_else(|| NodeError::new(ERR_LOKI_PARSE, "too many families, samples or labels"))
 }
 
-impl Families {
+/// Each distinct string once, with its UTF-16 end offset.
+struct Interner<'a> {
+    ids: HashMap<&'a str, u32>,
+    strings: String,
+    offsets: Vec<u32>,
+    utf16_len: usize,
+}
+
+impl<'a> Interner<'a> {
+    fn id(&mut self, s: &'a str) -> Result<u32, NodeError> {
+        if let Some(&id) = self.ids.get(s) {
+            return Ok(id);
+        }
+        let id = index(self.offsets.len() - 1)?;
+        self.strings.push_str(s);
+        self.utf16_len += if s.is_ascii() { s.len() } else { s.encode_utf16().count() };
+        self.offsets.push(index(self.utf16_len)?);
+        self.ids.insert(s, id);
+        Ok(id)
+    }
+}
+
+/// Label-name sequences, each stored once; consecutive samples usually share one.
+struct Shapes<'a> {
+    ids: HashMap<Vec<u32>, u32>,
+    table: Vec<u32>,
+    last: Option<(Vec<&'a str>, u32)>,
+    keys: Vec<u32>,
+}
+
+impl<'a> Shapes<'a> {
+    fn id(&mut self, labels: &'a [Label<'a>], strings: &mut Interner<'a>) -> Result<u32, NodeError> {
+        if let Some((names, id)) = &self.last {
+            if names.len() == labels.len() && names.iter().zip(labels).all(|(n, (k, _))| *n == k.as_ref()) {
+                return Ok(*id);
+            }
+        }
+        self.keys.clear();
+        for (k, _) in labels {
+            self.keys.push(strings.id(k)?);
+        }
+        let id = match self.ids.get(&self.keys) {
+            Some(&id) => id,
+            None => {
+                let id = index(self.table.len())?;
+                self.table.push(index(self.keys.len())?);
+                self.table.extend_from_slice(&self.keys);
+                self.ids.insert(self.keys.clone(), id);
+                id
+            }
+        };
+        self.last = Some((labels.iter().map(|(k, _)| k.as_ref()).collect(), id));
+        Ok(id)
+    }
+}
+
+impl Columns {
     pub fn encode(families: &[MetricFamily<'_>]) -> Result<Self, NodeError> {
-        let index =
-            |i: usize| u32::try_from(i).map_err(|_| NodeError::new(ERR_LOKI_PARSE, "too many families or samples"));
-        let mut patches = Vec::new();
-        for (fi, f) in families.iter().enumerate() {
-            for (si, s) in f.samples.iter().enumerate() {
-                let exemplar = s.exemplar.as_ref().map(|e| (true, e.value, e.timestamp));
-                for (in_exemplar, value, timestamp) in std::iter::once((false, s.value, s.timestamp)).chain(exemplar) {
-                    for (field, number) in [("value", Some(value)), ("timestamp", timestamp)] {
-                        if let Some(number) = number.filter(|n| !n.is_finite()) {
-                            patches.push(Patch { family: index(fi)?, sample: index(si)?, in_exemplar, field, number });
-                        }
+        let total: usize = families.iter().map(|f| f.samples.len()).sum();
+        let mut strings = Interner { ids: HashMap::new(), strings: String::new(), offsets: vec![0], utf16_len: 0 };
+        let mut shapes = Shapes { ids: HashMap::new(), table: Vec::new(), last: None, keys: Vec::new() };
+        let mut out = Columns {
+            strings: String::new(),
+            offsets: Vec::new(),
+            families: Vec::with_capacity(families.len() * 5),
+            shapes: Vec::new(),
+            samples: Vec::with_capacity(total * 4),
+            numbers: Vec::with_capacity(total * 2),
+            label_values: Vec::new(),
+            exemplars: Vec::new(),
+            exemplar_numbers: Vec::new(),
+        };
+        for f in families {
+            let kind = TYPES.iter().position(|&t| t == f.metric_type).unwrap_or(TYPES.len() - 1);
+            let help = f.help.as_deref().map(|h| strings.id(h)).transpose()?.unwrap_or(NONE);
+            let unit = f.unit.as_deref().map(|u| strings.id(u)).transpose()?.unwrap_or(NONE);
+            out.families.extend([strings.id(&f.name)?, index(kind)?, help, unit, index(f.samples.len())?]);
+            let mut last_name: Option<(&str, u32)> = None;
+            for s in &f.samples {
+                let name = match last_name {
+                    Some((n, id)) if n == s.name.as_ref() => id,
+                    _ => strings.id(&s.name)?,
+                };
+                last_name = Some((&s.name, name));
+                let shape = shapes.id(&s.labels, &mut strings)?;
+                let values_at = index(out.label_values.len())?;
+                for (_, v) in &s.labels {
+                    out.label_values.push(strings.id(v)?);
+                }
+                let flags = u32::from(s.timestamp.is_some()) | (u32::from(s.exemplar.is_some()) << 1);
+                out.samples.extend([name, shape, values_at, flags]);
+                out.numbers.extend([s.value, s.timestamp.unwrap_or(0.0)]);
+                if let Some(e) = &s.exemplar {
+                    let shape = shapes.id(&e.labels, &mut strings)?;
+                    let values_at = index(out.label_values.len())?;
+                    for (_, v) in &e.labels {
+                        out.label_values.push(strings.id(v)?);
                     }
+                    out.exemplars.extend([shape, values_at, u32::from(e.timestamp.is_some())]);
+                    out.exemplar_numbers.extend([e.value, e.timestamp.unwrap_or(0.0)]);
                 }
             }
         }
-        Ok(Families { json: loki_metrics::parse::to_json(families), patches })
+        out.strings = strings.strings;
+        out.offsets = strings.offsets;
+        out.shapes = shapes.table;
+        Ok(out)
     }
 
-    fn to_js(&self, env: sys::napi_env) -> napi::Result<sys::napi_value> {
-        let json = create_string(env, &self.json)?;
-        let mut global = ptr::null_mut();
-        let mut parsed = ptr::null_mut();
-        // SAFETY: a live env; every value used was created in it in this scope.
-        unsafe {
-            check(sys::napi_get_global(env, &mut global))?;
-            let json_object = get(env, global, c"JSON")?;
-            let parse = get(env, json_object, c"parse")?;
-            check(sys::napi_call_function(env, json_object, parse, 1, &json, &mut parsed))?;
-            for p in &self.patches {
-                let mut family = ptr::null_mut();
-                let mut sample = ptr::null_mut();
-                let mut number = ptr::null_mut();
-                check(sys::napi_get_element(env, parsed, p.family, &mut family))?;
-                let samples = get(env, family, c"samples")?;
-                check(sys::napi_get_element(env, samples, p.sample, &mut sample))?;
-                if p.in_exemplar {
-                    sample = get(env, sample, c"exemplar")?;
-                }
-                check(sys::napi_create_double(env, p.number, &mut number))?;
-                let field = if p.field == "value" { c"value" } else { c"timestamp" };
-                check(sys::napi_set_named_property(env, sample, field.as_ptr(), number))?;
-            }
+    fn into_js(self) -> ColumnsJs {
+        ColumnsJs {
+            strings: self.strings,
+            offsets: Uint32Array::new(self.offsets),
+            families: Uint32Array::new(self.families),
+            types: TYPES.iter().map(|t| t.as_str()).collect(),
+            shapes: Uint32Array::new(self.shapes),
+            samples: Uint32Array::new(self.samples),
+            numbers: Float64Array::new(self.numbers),
+            label_values: Uint32Array::new(self.label_values),
+            exemplars: Uint32Array::new(self.exemplars),
+            exemplar_numbers: Float64Array::new(self.exemplar_numbers),
         }
-        Ok(parsed)
     }
 }
 
-fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(Status::from(status), "building the parse result failed"))
-    }
+/// Parsed families in columns (see `Columns`); internal to the package, whose
+/// `parse`, `parseAsync` and `scrape` turn them into `MetricFamily[]`.
+#[napi(object, object_from_js = false)]
+pub struct ColumnsJs {
+    pub strings: String,
+    pub offsets: Uint32Array,
+    pub families: Uint32Array,
+    pub types: Vec<&'static str>,
+    pub shapes: Uint32Array,
+    pub samples: Uint32Array,
+    pub numbers: Float64Array,
+    pub label_values: Uint32Array,
+    pub exemplars: Uint32Array,
+    pub exemplar_numbers: Float64Array,
 }
 
-/// # Safety
-/// `env` must be live and `object` a value created in it.
-unsafe fn get(env: sys::napi_env, object: sys::napi_value, name: &std::ffi::CStr) -> napi::Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    // SAFETY: guaranteed by the caller; `name` is NUL-terminated.
-    check(unsafe { sys::napi_get_named_property(env, object, name.as_ptr(), &mut out) })?;
-    Ok(out)
-}
-
-fn create_string(env: sys::napi_env, s: &str) -> napi::Result<sys::napi_value> {
-    let mut out = ptr::null_mut();
-    let len = isize::try_from(s.len()).map_err(|_| napi::Error::from_reason("string too long"))?;
-    // SAFETY: `s` is valid for `len` bytes. Latin-1 is used only for ASCII,
-    // where it equals UTF-8 and spares V8 the decoding.
-    check(unsafe {
-        if s.is_ascii() {
-            sys::napi_create_string_latin1(env, s.as_ptr().cast(), len, &mut out)
-        } else {
-            sys::napi_create_string_utf8(env, s.as_ptr().cast(), len, &mut out)
-        }
-    })?;
-    Ok(out)
-}
-
-impl TypeName for Families {
-    fn type_name() -> &'static str {
-        "MetricFamily[]"
-    }
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Object
-    }
-}
-
-impl ToNapiValue for Families {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        val.to_js(env)
-    }
-}
-
-/// Parses Prometheus text 0.0.4 or OpenMetrics 1.0 into metric families.
-/// Invalid text throws an `Error` with `code: 'ERR_LOKI_PARSE'`, `line` and `column`.
-#[napi(ts_args_type = "text: string, opts?: ParseOptions | null", ts_return_type = "MetricFamily[]")]
-pub fn parse(env: Env, text: Unknown, opts: Option<Unknown>) -> napi::Result<Unknown<'static>> {
+/// `parse` up to the columns (the package's `parse` builds the objects).
+#[napi(js_name = "__parseColumns", ts_args_type = "text: string, opts?: ParseOptions | null")]
+pub fn parse_columns(env: Env, text: Unknown, opts: Option<Unknown>) -> napi::Result<ColumnsJs> {
     let args = || -> Result<(String, ParseFormat), NodeError> {
         let text = required_string_arg("text", text)?;
         let opts: ParseOptions = object_arg("opts", opts)?;
         Ok((text, parse_format("format", opts.format.as_deref())?))
     };
     let (text, format) = args().or_throw(&env)?;
-    let families =
-        core_parse(&text, format).map_err(NodeError::from).and_then(|f| Families::encode(&f)).or_throw(&env)?;
-    // SAFETY: the env of this call.
-    unsafe { Families::to_napi_value(env.raw(), families) }
-        .map(|raw| unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })
+    let columns =
+        core_parse(&text, format).map_err(NodeError::from).and_then(|f| Columns::encode(&f)).or_throw(&env)?;
+    Ok(columns.into_js())
 }
 
 pub struct ParseWork {
@@ -249,19 +320,23 @@ pub struct ParseWork {
 }
 
 impl Work for ParseWork {
-    type Output = Families;
-    type Js = Families;
+    type Output = Columns;
+    type Js = ColumnsJs;
     fn run(self) -> Result<Self::Output, NodeError> {
-        Families::encode(&core_parse(&self.text, self.format)?)
+        Columns::encode(&core_parse(&self.text, self.format)?)
     }
-    fn into_js(_env: &Env, output: Families) -> Result<Families, NodeError> {
-        Ok(output)
+    fn into_js(_env: &Env, output: Columns) -> Result<ColumnsJs, NodeError> {
+        Ok(output.into_js())
     }
 }
 
-/// `parse` on the thread pool (the objects are built on the JS thread).
-#[napi(ts_args_type = "text: string, opts?: ParseOptions | null", ts_return_type = "Promise<MetricFamily[]>")]
-pub fn parse_async(text: Unknown, opts: Option<Unknown>) -> AsyncTask<Offload<ParseWork>> {
+/// `parseAsync` up to the columns, on the thread pool.
+#[napi(
+    js_name = "__parseColumnsAsync",
+    ts_args_type = "text: string, opts?: ParseOptions | null",
+    ts_return_type = "Promise<ColumnsJs>"
+)]
+pub fn parse_columns_async(text: Unknown, opts: Option<Unknown>) -> AsyncTask<Offload<ParseWork>> {
     let args = || -> Result<ParseWork, NodeError> {
         let text = required_string_arg("text", text)?;
         let opts: ParseOptions = object_arg("opts", opts)?;
@@ -317,8 +392,8 @@ impl ScrapeWork {
 }
 
 impl Work for ScrapeWork {
-    type Output = Families;
-    type Js = Families;
+    type Output = Columns;
+    type Js = ColumnsJs;
     fn run(self) -> Result<Self::Output, NodeError> {
         let response = fetch_blocking(&self.url, &self.options)?;
         let format = self.format.unwrap_or_else(|| match response.content_type.as_deref() {
@@ -326,18 +401,19 @@ impl Work for ScrapeWork {
             Some(ct) if ct.starts_with("text/plain") => ParseFormat::Prometheus,
             _ => ParseFormat::Auto,
         });
-        Families::encode(&core_parse(&response.body, format)?)
+        Columns::encode(&core_parse(&response.body, format)?)
     }
-    fn into_js(_env: &Env, output: Families) -> Result<Families, NodeError> {
-        Ok(output)
+    fn into_js(_env: &Env, output: Columns) -> Result<ColumnsJs, NodeError> {
+        Ok(output.into_js())
     }
 }
 
-/// GETs an exposition endpoint and parses it (the request and the parse run
-/// off the JS thread). Rejects with `ERR_LOKI_IO` when nothing answers,
-/// `ERR_LOKI_HTTP_STATUS` (with `status`) on a non-200 answer, `ERR_LOKI_PARSE`
-/// on an invalid body.
-#[napi(ts_args_type = "url: string, opts?: ScrapeOptions | null", ts_return_type = "Promise<MetricFamily[]>")]
-pub fn scrape(url: Unknown, opts: Option<Unknown>) -> AsyncTask<Offload<ScrapeWork>> {
+/// `scrape` up to the columns: the request and the parse, off the JS thread.
+#[napi(
+    js_name = "__scrapeColumns",
+    ts_args_type = "url: string, opts?: ScrapeOptions | null",
+    ts_return_type = "Promise<ColumnsJs>"
+)]
+pub fn scrape_columns(url: Unknown, opts: Option<Unknown>) -> AsyncTask<Offload<ScrapeWork>> {
     Offload::new(ScrapeWork::args(url, opts))
 }

@@ -1,0 +1,166 @@
+'use strict';
+// The package's CommonJS entry (hand-written): the native binding from the
+// generated ./index.js, with `parse`, `parseAsync` and `scrape` building the
+// `MetricFamily[]` objects in JavaScript from the columns the addon hands over
+// (one table of distinct strings, typed arrays of indices and numbers; see
+// `Columns` in bindings/node/src/parse.rs). V8 builds plain object literals
+// far faster than napi calls or `JSON.parse` of the same data, and the async
+// forms build in slices so the event loop keeps running.
+
+const { performance } = require('node:perf_hooks');
+const native = require('./index.js');
+
+const NONE = 0xffffffff;
+/** `parseAsync` and `scrape` build for this long (ms) before the event loop gets a turn. */
+const SLICE_MS = 4;
+/** Samples built between two looks at the clock. */
+const STEP = 256;
+/** At most this many label-object builders are compiled per call; other shapes take the generic path. */
+const MAX_COMPILED_PER_CALL = 256;
+const compiled = new Map();
+
+/** A function `(strings, labelValues, at) => labels` for one label-name sequence. */
+function compileLabels(names) {
+  const key = JSON.stringify(names);
+  let make = compiled.get(key);
+  if (make === undefined) {
+    // Quoted names are plain data properties; `__proto__` only as a computed key, which defines
+    // an own property (as JSON.parse does) instead of setting the prototype.
+    const props = names.map((n, j) => `${n === '__proto__' ? '["__proto__"]' : JSON.stringify(n)}: s[v[i + ${j}]]`);
+    make = new Function('s', 'v', 'i', `return { ${props.join(', ')} };`);
+    if (compiled.size >= 4096) compiled.clear();
+    compiled.set(key, make);
+  }
+  return make;
+}
+
+function genericLabels(names) {
+  return (s, v, i) => {
+    const labels = {};
+    for (let j = 0; j < names.length; j++) {
+      if (names[j] === '__proto__') Object.defineProperty(labels, '__proto__', { value: s[v[i + j]], enumerable: true, writable: true, configurable: true });
+      else labels[names[j]] = s[v[i + j]];
+    }
+    return labels;
+  };
+}
+
+/** A builder over the columns: `step(budget)` builds about `budget` samples and says whether it is done. */
+function familyBuilder(c) {
+  const { strings, offsets, families, types, shapes, samples, numbers, labelValues, exemplars, exemplarNumbers } = c;
+  const stringCount = offsets.length - 1;
+  const strs = new Array(stringCount);
+  const labelMakers = [];
+  let compiledHere = 0;
+  const result = [];
+  let made = 0; // strings made
+  let fi = 0; // next family
+  let left = 0; // samples still to build in the current family
+  let current = null;
+  let sp = 0; // next sample
+  let ep = 0; // next exemplar
+  let lastShape = -1;
+  let lastMaker = null;
+
+  function makerFor(shape) {
+    let make = labelMakers[shape];
+    if (make === undefined) {
+      const names = [];
+      for (let j = 0; j < shapes[shape]; j++) names.push(strs[shapes[shape + 1 + j]]);
+      make = compiledHere < MAX_COMPILED_PER_CALL ? compileLabels(names) : genericLabels(names);
+      compiledHere++;
+      labelMakers[shape] = make;
+    }
+    return make;
+  }
+
+  function step(budget) {
+    if (made < stringCount) {
+      const end = Math.min(stringCount, made + budget * 4);
+      for (; made < end; made++) strs[made] = strings.slice(offsets[made], offsets[made + 1]);
+      if (made < stringCount) return false;
+    }
+    while (budget > 0) {
+      if (left === 0) {
+        if (fi * 5 >= families.length) return true;
+        const b = fi++ * 5;
+        left = families[b + 4];
+        current = [];
+        result.push({
+          name: strs[families[b]],
+          type: types[families[b + 1]],
+          help: families[b + 2] === NONE ? null : strs[families[b + 2]],
+          unit: families[b + 3] === NONE ? null : strs[families[b + 3]],
+          samples: current,
+        });
+        budget--;
+        continue;
+      }
+      const n = left < budget ? left : budget;
+      for (let k = 0; k < n; k++, sp++) {
+        const b = sp * 4;
+        const shape = samples[b + 1];
+        if (shape !== lastShape) {
+          lastShape = shape;
+          lastMaker = makerFor(shape);
+        }
+        const flags = samples[b + 3];
+        let exemplar = null;
+        if (flags & 2) {
+          const e = ep * 3;
+          exemplar = {
+            labels: makerFor(exemplars[e])(strs, labelValues, exemplars[e + 1]),
+            value: exemplarNumbers[ep * 2],
+            timestamp: exemplars[e + 2] & 1 ? exemplarNumbers[ep * 2 + 1] : null,
+          };
+          ep++;
+        }
+        current.push({
+          name: strs[samples[b]],
+          labels: lastMaker(strs, labelValues, samples[b + 2]),
+          value: numbers[sp * 2],
+          timestamp: flags & 1 ? numbers[sp * 2 + 1] : null,
+          exemplar,
+        });
+      }
+      left -= n;
+      budget -= n;
+    }
+    return left === 0 && fi * 5 >= families.length;
+  }
+
+  return { step, result };
+}
+
+function build(columns) {
+  const builder = familyBuilder(columns);
+  builder.step(Infinity);
+  return builder.result;
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function buildInSlices(columns) {
+  const builder = familyBuilder(columns);
+  for (;;) {
+    const end = performance.now() + SLICE_MS;
+    do {
+      if (builder.step(STEP)) return builder.result;
+    } while (performance.now() < end);
+    await turn();
+  }
+}
+
+function parse(text, opts) {
+  return build(native.__parseColumns(text, opts));
+}
+
+async function parseAsync(text, opts) {
+  return buildInSlices(await native.__parseColumnsAsync(text, opts));
+}
+
+async function scrape(url, opts) {
+  return buildInSlices(await native.__scrapeColumns(url, opts));
+}
+
+module.exports = { ...native, parse, parseAsync, scrape };
