@@ -31,8 +31,10 @@ printf '%s' 'text/plain;q=0.9, application/openmetrics-text;q=0.8' > fuzz/corpus
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd fuzz && cargo fuzz list)
+mkdir -p fuzz/logs
+(cd fuzz && cargo fuzz build "${targets[@]/#/}" >/dev/null 2>&1 || cargo fuzz build)
 for t in "${targets[@]}"; do
-  echo "== $t (${seconds}s)"
-  (cd fuzz && cargo fuzz run "$t" -- -max_total_time="$seconds" -print_final_stats=1 2>&1) \
-    | grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs|ERROR|panicked|SUMMARY' || true
+  echo "== $t (${seconds}s), log in fuzz/logs/$t.log"
+  (cd fuzz && cargo fuzz run "$t" -- -max_total_time="$seconds" -print_final_stats=1) > "fuzz/logs/$t.log" 2>&1 || true
+  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs|ERROR|panicked|SUMMARY' "fuzz/logs/$t.log" || true
 done
