@@ -47,6 +47,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         duration: None,
         start: SystemTime::now(),
         record: None,
+        keep: None,
     };
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {

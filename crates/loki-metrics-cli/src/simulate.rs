@@ -31,6 +31,11 @@ pub struct SimulateArgs {
     /// failed) to this file, before the state becomes visible (soak tests).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Keep at most N efficiency records and N completed (and N failed) tasks,
+    /// dropping the oldest: the files stop growing, apart from events.jsonl
+    /// (a steady session, for long soaks).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    keep: Option<u64>,
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
@@ -53,6 +58,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         duration,
         start: args.start.unwrap_or_else(SystemTime::now),
         record: args.record,
+        keep: args.keep.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     match simulate::run(&config, &AtomicBool::new(false)) {
         Ok(updates) => {

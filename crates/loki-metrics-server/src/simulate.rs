@@ -88,6 +88,7 @@ pub struct Simulator {
     events: File,
     events_written: u64,
     record: Option<File>,
+    keep: Option<usize>,
 }
 
 fn timestamp(t: SystemTime) -> String {
@@ -140,6 +141,7 @@ impl Simulator {
             events,
             events_written: 0,
             record,
+            keep: None,
         };
         for _ in 0..5 {
             sim.pending.push(sim.next_task);
@@ -151,6 +153,15 @@ impl Simulator {
         }
         sim.write_state("autonomous")?;
         Ok(sim)
+    }
+
+    /// Bounds the session's files: at most `n` efficiency records (the
+    /// oldest is removed when a new one is written) and at most `n`
+    /// completed and `n` failed tasks in `dashboard-state.json` (the oldest
+    /// are dropped). The files then stop growing, apart from `events.jsonl`:
+    /// a steady session for long soaks. `n` = 0 is treated as 1.
+    pub fn keep_at_most(&mut self, n: usize) {
+        self.keep = Some(n.max(1));
     }
 
     /// Updates made so far.
@@ -251,6 +262,13 @@ impl Simulator {
                 self.completed.push(task);
             }
         }
+        if let Some(n) = self.keep {
+            for list in [&mut self.completed, &mut self.failed] {
+                if list.len() > n {
+                    list.drain(..list.len() - n);
+                }
+            }
+        }
     }
 
     fn change_agents(&mut self) {
@@ -282,8 +300,17 @@ impl Simulator {
                 "output_tokens": 100 + self.rng.below(8_000),
             })
         };
-        let path = self.dir.join(format!("metrics/efficiency/iteration-{}.json", self.iteration));
-        write_atomically(&path, record.to_string().as_bytes())
+        let folder = self.dir.join("metrics/efficiency");
+        write_atomically(&folder.join(format!("iteration-{}.json", self.iteration)), record.to_string().as_bytes())?;
+        match self.keep {
+            Some(n) if self.iteration > n as u64 => {
+                match fs::remove_file(folder.join(format!("iteration-{}.json", self.iteration - n as u64))) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                    _ => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
     }
 
     fn write_state(&mut self, mode: &str) -> io::Result<()> {
@@ -344,12 +371,17 @@ pub struct SimulateConfig {
     pub start: SystemTime,
     /// Append each written state's task counts here (for soak tests).
     pub record: Option<PathBuf>,
+    /// Bound the session's files (see [`Simulator::keep_at_most`]).
+    pub keep: Option<usize>,
 }
 
 /// Runs a session at `config.rate` updates per second until the duration
 /// passes or `stop` is set, then writes the final state. Returns the updates made.
 pub fn run(config: &SimulateConfig, stop: &AtomicBool) -> io::Result<u64> {
     let mut sim = Simulator::new(&config.loki_dir, config.seed, config.start, config.record.as_deref())?;
+    if let Some(n) = config.keep {
+        sim.keep_at_most(n);
+    }
     let rate = if config.rate.is_finite() && config.rate > 0.0 { config.rate } else { 1.0 };
     let began = Instant::now();
     while !stop.load(Ordering::Relaxed) {
