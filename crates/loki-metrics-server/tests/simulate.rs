@@ -14,8 +14,8 @@ fn start() -> SystemTime {
 
 fn efficiency_names(loki: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(loki.join("metrics/efficiency"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .expect("the efficiency folder")
+        .map(|e| e.expect("an entry").file_name().into_string().expect("a UTF-8 name"))
         .collect();
     names.sort();
     names
@@ -23,11 +23,11 @@ fn efficiency_names(loki: &Path) -> Vec<String> {
 
 #[test]
 fn the_core_reads_back_what_the_simulator_wrote() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
     let loki = dir.path().join(".loki");
-    let mut sim = Simulator::new(&loki, 7, start(), None).unwrap();
+    let mut sim = Simulator::new(&loki, 7, start(), None).expect("a simulator");
     for _ in 0..2_000 {
-        sim.step().unwrap();
+        sim.step().expect("a step");
     }
     let snap = collect(&Options::new(&loki));
     assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
@@ -44,17 +44,17 @@ fn the_core_reads_back_what_the_simulator_wrote() {
 
 #[test]
 fn keep_at_most_bounds_records_and_finished_tasks() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
     let loki = dir.path().join(".loki");
-    let mut sim = Simulator::new(&loki, 7, start(), None).unwrap();
+    let mut sim = Simulator::new(&loki, 7, start(), None).expect("a simulator");
     sim.keep_at_most(25);
     let mut sizes = Vec::new();
     for step in 1..=5_000 {
-        sim.step().unwrap();
+        sim.step().expect("a step");
         let c = sim.counts();
         assert!(c.completed <= 25 && c.failed <= 25, "step {step}: {c:?}");
         if step % 1_000 == 0 {
-            sizes.push(fs::metadata(loki.join("dashboard-state.json")).unwrap().len());
+            sizes.push(fs::metadata(loki.join("dashboard-state.json")).expect("dashboard-state.json").len());
         }
     }
     // The newest 25 records (iterations 476..=500), nothing older.
@@ -66,7 +66,7 @@ fn keep_at_most_bounds_records_and_finished_tasks() {
     assert_eq!(efficiency_names(&loki), expected);
     assert_eq!(sim.counts().completed, 25, "the session finished more than 25 tasks");
     // The state stopped growing: the last four samples are within a small band.
-    let (lo, hi) = (sizes[1..].iter().min().unwrap(), sizes[1..].iter().max().unwrap());
+    let (lo, hi) = (sizes[1..].iter().min().expect("samples"), sizes[1..].iter().max().expect("samples"));
     assert!(hi - lo < 2_000, "dashboard-state.json sizes {sizes:?}");
     let snap = collect(&Options::new(&loki));
     assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
@@ -77,17 +77,17 @@ fn keep_at_most_bounds_records_and_finished_tasks() {
 #[test]
 fn a_seed_writes_the_same_session() {
     let read = |seed: u64| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a temp dir");
         let loki = dir.path().join(".loki");
-        let mut sim = Simulator::new(&loki, seed, start(), None).unwrap();
+        let mut sim = Simulator::new(&loki, seed, start(), None).expect("a simulator");
         for _ in 0..300 {
-            sim.step().unwrap();
+            sim.step().expect("a step");
         }
-        sim.finish().unwrap();
+        sim.finish().expect("the final state");
         (
-            fs::read(loki.join("dashboard-state.json")).unwrap(),
-            fs::read(loki.join("events.jsonl")).unwrap(),
-            fs::read(loki.join("metrics/efficiency/iteration-30.json")).unwrap(),
+            fs::read(loki.join("dashboard-state.json")).expect("dashboard-state.json"),
+            fs::read(loki.join("events.jsonl")).expect("events.jsonl"),
+            fs::read(loki.join("metrics/efficiency/iteration-30.json")).expect("a record"),
         )
     };
     assert_eq!(read(7), read(7));
