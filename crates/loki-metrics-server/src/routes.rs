@@ -1,7 +1,8 @@
 //! The exporter's routes: the metrics path, `/health`, 404 and 405.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Body;
@@ -29,7 +30,13 @@ pub(crate) struct AppState {
     /// SHA-256 of the expected token: comparing digests takes the same time
     /// whatever the length or content of the token offered.
     pub token_digest: Option<[u8; 32]>,
+    /// The last rendered text of each format and its gzip encoding: a text
+    /// is compressed once, not once per scrape (Prometheus always asks for gzip).
+    gzipped: [Mutex<Option<Gzipped>>; 3],
 }
+
+/// A rendered text and its gzip encoding.
+type Gzipped = (Arc<str>, Bytes);
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
@@ -40,8 +47,52 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 impl AppState {
     pub(crate) fn new(collector: Arc<Collector>, token: Option<&str>) -> Self {
-        AppState { collector, token_digest: token.map(|t| sha256(t.as_bytes())) }
+        AppState { collector, token_digest: token.map(|t| sha256(t.as_bytes())), gzipped: Default::default() }
     }
+
+    /// `text` (the collector's current render of `format`) gzip-encoded,
+    /// from the cache while the collector returns the same text.
+    fn gzip(&self, format: Format, text: &Arc<str>) -> Bytes {
+        let slot = &self.gzipped[format as usize];
+        let lock = || slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((cached, bytes)) = &*lock() {
+            if Arc::ptr_eq(cached, text) {
+                return bytes.clone();
+            }
+        }
+        // Compressed outside the lock; two scrapes racing here both compress, harmlessly.
+        let mut encoder =
+            flate2::write::GzEncoder::new(Vec::with_capacity(text.len() / 3), flate2::Compression::default());
+        let bytes = match encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()) {
+            Ok(gz) => Bytes::from(gz),
+            Err(e) => unreachable!("writing to a Vec cannot fail: {e}"),
+        };
+        *lock() = Some((Arc::clone(text), bytes.clone()));
+        bytes
+    }
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (RFC 9110 §12.5.3): a
+/// `gzip` (or `x-gzip`) entry with q > 0, or else a `*` entry with q > 0.
+fn accepts_gzip(accept_encoding: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(accept_encoding) else { return false };
+    let mut wildcard = None;
+    for entry in text.split(',') {
+        let mut parts = entry.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1.0), |(_, v)| v.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)));
+        let Some(q) = q else { continue };
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            return q > 0.0;
+        }
+        if coding == "*" {
+            wildcard = Some(q > 0.0);
+        }
+    }
+    wildcard.unwrap_or(false)
 }
 
 /// The router: metrics on `path` (GET, HEAD), `/health`, 404 elsewhere,
@@ -85,10 +136,16 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
             }
         }
     };
-    let mut response = Response::new(Body::from(Bytes::from_owner(SharedText(text))));
+    let gzip = headers.get(header::ACCEPT_ENCODING).is_some_and(|v| accepts_gzip(v.as_bytes()));
+    let body = if gzip { state.gzip(format, &text) } else { Bytes::from_owner(SharedText(text)) };
+    let mut response = Response::new(Body::from(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
+    if gzip {
+        // The compression layer leaves a response that has an encoding alone.
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     response
 }
 

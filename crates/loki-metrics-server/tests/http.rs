@@ -173,6 +173,71 @@ fn gzip_is_used_when_the_client_accepts_it() {
 }
 
 #[test]
+fn gzip_follows_the_accept_encoding_weights() {
+    let dir = fixture();
+    let server = start(config(dir.path()));
+    for (accept_encoding, gzip) in [
+        ("gzip", true),
+        ("GZIP", true),
+        ("x-gzip", true),
+        ("deflate, gzip;q=0.5", true),
+        ("gzip; q=1.0", true),
+        ("*", true),
+        ("br, *;q=0.1", true),
+        ("gzip;q=0", false),
+        ("gzip;q=0.000", false),
+        ("*;q=0", false),
+        ("gzip;q=0, *", false),
+        ("*, gzip;q=0", false),
+        ("identity", false),
+        ("br, zstd", false),
+        ("gzip;q=2", false),
+        ("gzip;q=abc", false),
+        ("", false),
+    ] {
+        let answer = request(server.local_addr(), "GET", "/metrics", &[("Accept-Encoding", accept_encoding)]);
+        assert_eq!(answer.status, 200, "{accept_encoding:?}");
+        assert_eq!(answer.header("content-encoding"), gzip.then_some("gzip"), "Accept-Encoding: {accept_encoding:?}");
+        assert_eq!(answer.header("vary"), Some("Accept, Accept-Encoding"));
+    }
+}
+
+#[test]
+fn a_gzipped_answer_has_a_length_and_follows_changes_in_the_data() {
+    let dir = fixture();
+    let mut cfg = config(dir.path());
+    cfg.cache_ttl = Duration::from_secs(3600);
+    let server = start(cfg);
+    let gz = |accept: &str| {
+        let answer =
+            request(server.local_addr(), "GET", "/metrics", &[("Accept-Encoding", "gzip"), ("Accept", accept)]);
+        assert_eq!(answer.header("content-length"), Some(answer.body.len().to_string().as_str()));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&answer.body[..]).read_to_string(&mut text).expect("valid gzip");
+        (answer.body, text)
+    };
+    let (first, text) = gz("text/plain");
+    assert!(text.contains("loki_events_total 3\n"), "{text}");
+    // Within the cache TTL the same compressed bytes are served; each format has its own.
+    assert_eq!(gz("text/plain").0, first);
+    let (_, om) = gz(PROMETHEUS_ACCEPT);
+    assert!(om.ends_with("# EOF\n"), "{om}");
+    drop(server);
+    // With every scrape a new collection, the compressed text follows the data.
+    let server = start(config(dir.path()));
+    let events = || {
+        let answer = request(server.local_addr(), "GET", "/metrics", &[("Accept-Encoding", "gzip")]);
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&answer.body[..]).read_to_string(&mut text).expect("valid gzip");
+        text
+    };
+    assert!(events().contains("loki_events_total 3\n"));
+    std::fs::write(dir.path().join("events.jsonl"), "{}\n{}\n{}\n{}\n").expect("append");
+    let text = events();
+    assert!(text.contains("loki_events_total 4\n"), "{text}");
+}
+
+#[test]
 fn no_gzip_without_accept_encoding() {
     let dir = fixture();
     let server = start(config(dir.path()));
