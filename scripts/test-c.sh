@@ -2,8 +2,9 @@
 # Tests the C ABI (bindings/c) on a fresh Debian machine: installs what it
 # needs, builds libloki_metrics, checks the committed header against a pinned
 # cbindgen, installs into a temporary PREFIX, and builds and runs the C test
-# suite statically and dynamically linked, under valgrind and with
-# AddressSanitizer, the header as C++, and the examples.
+# suites (tests/c/test_loki_metrics.c, and test_hostile.c: hostile input)
+# statically and dynamically linked, under valgrind and with AddressSanitizer
+# + UBSan, the header as C++, and the examples.
 #
 # Usage: scripts/test-c.sh        Last line: "N passed, M failed".
 set -uo pipefail
@@ -107,32 +108,38 @@ read -r -a PC_LIBS < <(pkg-config --libs loki-metrics)
 # Static: the archive explicitly, then the system libraries it needs (Libs.private).
 read -r -a PC_STATIC < <(pkg-config --static --libs loki-metrics | sed 's/-lloki_metrics/-Wl,-Bstatic -lloki_metrics -Wl,-Bdynamic/')
 RPATH=-Wl,-rpath,$PREFIX/lib
-T=tests/c/test_loki_metrics.c
+# Each suite is tests/c/test_<name>.c; test_hostile.c shrinks its huge inputs
+# under valgrind (RUNNING_ON_VALGRIND, from valgrind's own header).
+SUITES=(loki_metrics hostile)
+SANITIZE=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 
-step "compile the C test suite (gcc ${CFLAGS[*]:0:6})"
-check "test suite compiles and links dynamically" \
-  gcc "${CFLAGS[@]}" "$T" -o "$BUILD/test_dynamic" "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
-check "test suite compiles and links statically" \
-  gcc "${CFLAGS[@]}" "$T" -o "$BUILD/test_static" "${PC_CFLAGS[@]}" "${PC_STATIC[@]}"
+for s in "${SUITES[@]}"; do
+  T=tests/c/test_$s.c
+  step "compile test_$s (gcc ${CFLAGS[*]:0:6})"
+  check "test_$s compiles and links dynamically" \
+    gcc "${CFLAGS[@]}" "$T" -o "$BUILD/${s}_dynamic" "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
+  check "test_$s compiles and links statically" \
+    gcc "${CFLAGS[@]}" "$T" -o "$BUILD/${s}_static" "${PC_CFLAGS[@]}" "${PC_STATIC[@]}"
+  check "test_$s compiles with AddressSanitizer + UBSan" \
+    gcc "${CFLAGS[@]}" "${SANITIZE[@]}" "$T" -o "$BUILD/${s}_asan" "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
+done
 check "static binary does not need libloki_metrics.so" \
-  sh -c "! readelf -d '$BUILD/test_static' | grep -q libloki_metrics"
+  sh -c "! readelf -d '$BUILD/loki_metrics_static' | grep -q libloki_metrics"
 check "dynamic binary needs libloki_metrics.so.0" \
-  sh -c "readelf -d '$BUILD/test_dynamic' | grep -q 'NEEDED.*\[libloki_metrics.so.0\]'"
-check "test suite compiles with AddressSanitizer" \
-  gcc "${CFLAGS[@]}" -fsanitize=address -fno-omit-frame-pointer "$T" -o "$BUILD/test_asan" \
-  "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
+  sh -c "readelf -d '$BUILD/loki_metrics_dynamic' | grep -q 'NEEDED.*\[libloki_metrics.so.0\]'"
 check "header compiles as C++ (g++ -Wall -Wextra -Werror -pedantic)" \
   g++ -std=c++11 -Wall -Wextra -Werror -pedantic tests/c/header_cxx.cpp -o "$BUILD/header_cxx" \
   "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
 
-step "run the C test suite"
-suite "dynamic" "$BUILD/test_dynamic" tests/fixtures
-suite "static" "$BUILD/test_static" tests/fixtures
-suite "valgrind (dynamic)" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-  --error-exitcode=1 "$BUILD/test_dynamic" tests/fixtures
-suite "valgrind (static)" valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-  --error-exitcode=1 "$BUILD/test_static" tests/fixtures
-suite "AddressSanitizer" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 "$BUILD/test_asan" tests/fixtures
+VALGRIND=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
+for s in "${SUITES[@]}"; do
+  step "run test_$s"
+  suite "$s: dynamic" "$BUILD/${s}_dynamic" tests/fixtures
+  suite "$s: static" "$BUILD/${s}_static" tests/fixtures
+  suite "$s: valgrind (dynamic)" "${VALGRIND[@]}" "$BUILD/${s}_dynamic" tests/fixtures
+  suite "$s: valgrind (static)" "${VALGRIND[@]}" "$BUILD/${s}_static" tests/fixtures
+  suite "$s: AddressSanitizer + UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 "$BUILD/${s}_asan" tests/fixtures
+done
 suite "C++" "$BUILD/header_cxx" tests/fixtures
 
 step "examples (cc \$(pkg-config --cflags --libs loki-metrics))"

@@ -44,7 +44,8 @@
 #define LOKI_OPTION_EXPORTER_METRICS (1 << 1)
 
 // `loki_options.flags`: fail with `LOKI_STATUS_DIRECTORY_NOT_FOUND` when the
-// directory does not exist, instead of returning fallback values and a warning.
+// directory does not exist or is not a directory, instead of returning
+// fallback values and a warning. A collector checks once, when it is made.
 #define LOKI_OPTION_REQUIRE_DIRECTORY (1 << 2)
 
 // The result of every fallible `loki_` call. `LOKI_STATUS_OK` is 0; on any
@@ -63,8 +64,10 @@ typedef enum loki_status {
   LOKI_STATUS_INVALID_OPTION = 4,
   // A timestamp that is not RFC 3339.
   LOKI_STATUS_INVALID_TIMESTAMP = 5,
-  // The directory does not exist (only with `LOKI_OPTION_REQUIRE_DIRECTORY`;
-  // otherwise a missing directory is a snapshot warning).
+  // The directory does not exist or is not a directory (only with
+  // `LOKI_OPTION_REQUIRE_DIRECTORY`; otherwise either is a snapshot
+  // warning). The message says which: `no such directory`, `not a
+  // directory`, or `cannot be read: ` and the system's reason.
   LOKI_STATUS_DIRECTORY_NOT_FOUND = 6,
   // The text is not a valid exposition; the message starts with `line:column:`
   // and `loki_last_error_position()` gives both numbers.

@@ -26,8 +26,10 @@ pub enum loki_status {
     InvalidOption = 4,
     /// A timestamp that is not RFC 3339.
     InvalidTimestamp = 5,
-    /// The directory does not exist (only with `LOKI_OPTION_REQUIRE_DIRECTORY`;
-    /// otherwise a missing directory is a snapshot warning).
+    /// The directory does not exist or is not a directory (only with
+    /// `LOKI_OPTION_REQUIRE_DIRECTORY`; otherwise either is a snapshot
+    /// warning). The message says which: `no such directory`, `not a
+    /// directory`, or `cannot be read: ` and the system's reason.
     DirectoryNotFound = 6,
     /// The text is not a valid exposition; the message starts with `line:column:`
     /// and `loki_last_error_position()` gives both numbers.

@@ -15,7 +15,8 @@ pub const LOKI_OPTION_NOW: u32 = 1;
 /// `loki_scrape_duration_seconds` and `loki_exporter_build_info`.
 pub const LOKI_OPTION_EXPORTER_METRICS: u32 = 1 << 1;
 /// `loki_options.flags`: fail with `LOKI_STATUS_DIRECTORY_NOT_FOUND` when the
-/// directory does not exist, instead of returning fallback values and a warning.
+/// directory does not exist or is not a directory, instead of returning
+/// fallback values and a warning. A collector checks once, when it is made.
 pub const LOKI_OPTION_REQUIRE_DIRECTORY: u32 = 1 << 2;
 
 const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW | LOKI_OPTION_EXPORTER_METRICS | LOKI_OPTION_REQUIRE_DIRECTORY;
@@ -67,16 +68,21 @@ pub(crate) fn core_options(dir: Option<&str>, options: Option<&loki_options>) ->
     Ok(core)
 }
 
-/// Whether `flags` asks for `LOKI_STATUS_DIRECTORY_NOT_FOUND` on a missing directory.
+/// With `LOKI_OPTION_REQUIRE_DIRECTORY`: `LOKI_STATUS_DIRECTORY_NOT_FOUND`
+/// unless the directory exists, with a message that says what is there instead.
 pub(crate) fn require_directory(options: Option<&loki_options>, core: &Options) -> Result<(), Failure> {
     let required = options.is_some_and(|o| o.flags & LOKI_OPTION_REQUIRE_DIRECTORY != 0);
-    if required && !core.loki_dir.is_dir() {
-        return Err(Failure::new(
-            loki_status::DirectoryNotFound,
-            format!("{}: no such directory", core.loki_dir.display()),
-        ));
+    if !required {
+        return Ok(());
     }
-    Ok(())
+    let dir = core.loki_dir.display();
+    let why = match std::fs::metadata(&core.loki_dir) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => "not a directory".to_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "no such directory".to_owned(),
+        Err(e) => format!("cannot be read: {e}"),
+    };
+    Err(Failure::new(loki_status::DirectoryNotFound, format!("{dir}: {why}")))
 }
 
 fn invalid(message: String) -> Failure {

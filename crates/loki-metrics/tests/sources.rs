@@ -351,6 +351,15 @@ fn a_file_in_place_of_the_directory_is_a_warning() {
     fs::write(&path, "not a dir").expect("write");
     let s = loki_metrics::collect(&Options::new(&path));
     assert!(s.failed_sources.contains(&Source::Directory));
+    assert!(warned(&s, Source::Directory, "the directory is a regular file;"));
+}
+
+#[test]
+fn a_file_in_place_of_the_efficiency_folder_is_named_as_one() {
+    let l = Loki::new();
+    fs::remove_dir(l.dir.join("metrics/efficiency")).expect("rmdir");
+    l.write("metrics/efficiency", "{}");
+    assert!(warned(&l.collect(), Source::Efficiency, "is a regular file, not a directory; cost 0"));
 }
 
 fn append(path: &Path, bytes: &[u8]) {

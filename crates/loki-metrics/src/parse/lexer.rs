@@ -236,6 +236,38 @@ fn quoted_value_escaped(line: &str, start: usize, found: Option<usize>) -> Resul
     }
 }
 
+/// Label sets up to this size are checked for repeated names by a linear
+/// scan; larger ones by hash, so a hostile line of 100 000 labels is not
+/// quadratic (it took 10 s).
+const LINEAR_LABEL_CHECK: usize = 32;
+
+/// Rejects repeated label names in one label set: every name goes through
+/// `check` before it is pushed onto `labels`.
+#[derive(Default)]
+struct RepeatedNames {
+    /// Hashes of the names so far, once the set outgrows the linear scan.
+    hashes: Option<std::collections::HashSet<u64>>,
+    state: std::hash::RandomState,
+}
+
+impl RepeatedNames {
+    #[inline]
+    fn check(&mut self, labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
+        if labels.len() < LINEAR_LABEL_CHECK {
+            return check_repeated(labels, name, at);
+        }
+        use std::hash::BuildHasher;
+        let state = &self.state;
+        let hashes =
+            self.hashes.get_or_insert_with(|| labels.iter().map(|(k, _)| state.hash_one(k.as_ref())).collect());
+        if hashes.insert(state.hash_one(name)) {
+            return Ok(());
+        }
+        // The hash was seen: a repeat, or (rarely) another name's collision.
+        check_repeated(labels, name, at)
+    }
+}
+
 /// Rejects a label name that already occurs in `labels`.
 #[inline]
 fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
@@ -253,6 +285,7 @@ fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), Sca
 fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>, usize), ScanError> {
     let b = line.as_bytes();
     let mut labels: Vec<Label<'_>> = Vec::with_capacity(capacity);
+    let mut repeated = RepeatedNames::default();
     let mut i = open + 1;
     if b.get(i) == Some(&b'}') {
         return Ok((labels, i + 1));
@@ -263,7 +296,7 @@ fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>
             return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)".into()));
         }
         let name = line.get(i..i + n).unwrap_or("");
-        check_repeated(&labels, name, i)?;
+        repeated.check(&labels, name, i)?;
         i += n;
         if b.get(i) != Some(&b'=') {
             return Err((i, "expected '=' after the label name".into()));
@@ -440,6 +473,7 @@ pub(crate) fn scan_prometheus<'l>(
     let mut labels: Vec<Label<'_>> = Vec::new();
     if b.get(i) == Some(&b'{') {
         labels = Vec::with_capacity(hint.labels);
+        let mut repeated = RepeatedNames::default();
         i = skip_blanks(b, i + 1);
         // Blanks between tokens are rare: each step first checks the byte it
         // expects and skips blanks only when that byte is not there.
@@ -453,7 +487,7 @@ pub(crate) fn scan_prometheus<'l>(
                 return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'".into()));
             }
             let lname = line.get(i..i + n).unwrap_or("");
-            check_repeated(&labels, lname, i)?;
+            repeated.check(&labels, lname, i)?;
             i += n;
             if b.get(i) != Some(&b'=') {
                 i = skip_blanks(b, i);

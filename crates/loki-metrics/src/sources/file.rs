@@ -49,10 +49,13 @@ pub(crate) enum OpenError {
     Unusable(String),
 }
 
-/// Describes a non-regular file type for a warning.
+/// Describes a file's type for a warning (also a regular file where a
+/// directory was expected).
 pub(crate) fn describe_type(meta: &Metadata) -> &'static str {
     let t = meta.file_type();
-    if t.is_dir() {
+    if t.is_file() {
+        "a regular file"
+    } else if t.is_dir() {
         "a directory"
     } else if t.is_fifo() {
         "a FIFO"
