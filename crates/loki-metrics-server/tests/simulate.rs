@@ -26,7 +26,7 @@ fn the_core_reads_back_what_the_simulator_wrote() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let loki = dir.path().join(".loki");
     let mut sim = Simulator::new(&loki, 7, start(), None).expect("a simulator");
-    for _ in 0..2_000 {
+    for _ in 0..1_000 {
         sim.step().expect("a step");
     }
     let snap = collect(&Options::new(&loki));
@@ -37,8 +37,8 @@ fn the_core_reads_back_what_the_simulator_wrote() {
         (snap.tasks.pending, snap.tasks.in_progress, snap.tasks.completed, snap.tasks.failed),
         (c.pending, c.in_progress, c.completed, c.failed)
     );
-    assert_eq!(snap.iteration_current, 201);
-    assert_eq!(efficiency_names(&loki).len(), 200);
+    assert_eq!(snap.iteration_current, 101);
+    assert_eq!(efficiency_names(&loki).len(), 100);
     assert!(snap.cost_usd > 0.0);
 }
 
@@ -49,17 +49,17 @@ fn keep_at_most_bounds_records_and_finished_tasks() {
     let mut sim = Simulator::new(&loki, 7, start(), None).expect("a simulator");
     sim.keep_at_most(25);
     let mut sizes = Vec::new();
-    for step in 1..=5_000 {
+    for step in 1..=2_500 {
         sim.step().expect("a step");
         let c = sim.counts();
         assert!(c.completed <= 25 && c.failed <= 25, "step {step}: {c:?}");
-        if step % 1_000 == 0 {
+        if step % 500 == 0 {
             sizes.push(fs::metadata(loki.join("dashboard-state.json")).expect("dashboard-state.json").len());
         }
     }
-    // The newest 25 records (iterations 476..=500), nothing older.
+    // The newest 25 records (iterations 226..=250), nothing older.
     let expected: Vec<String> = {
-        let mut v: Vec<String> = (476..=500).map(|i| format!("iteration-{i}.json")).collect();
+        let mut v: Vec<String> = (226..=250).map(|i| format!("iteration-{i}.json")).collect();
         v.sort();
         v
     };

@@ -64,7 +64,7 @@ impl Options {
 
 /// Parses an RFC 3339 timestamp (with a `Z` or numeric offset).
 pub fn parse_rfc3339(text: &str) -> Result<SystemTime, Error> {
-    text.trim().parse::<jiff::Timestamp>().map(SystemTime::from).map_err(|_| Error::InvalidTimestamp(text.to_owned()))
+    text.trim().parse::<jiff::Timestamp>().map(SystemTime::from).map_err(|_| Error::invalid_timestamp(text))
 }
 
 /// True when the variable is set to `true`, `1` or `yes` (any case).

@@ -62,7 +62,7 @@ impl FromStr for Format {
             "prometheus" | "text" | "0.0.4" => Ok(Format::Prometheus),
             "openmetrics" | "om" => Ok(Format::OpenMetrics),
             "json" => Ok(Format::Json),
-            _ => Err(Error::UnknownFormat(s.to_owned())),
+            _ => Err(Error::unknown_format(s)),
         }
     }
 }

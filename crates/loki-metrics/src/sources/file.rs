@@ -125,7 +125,8 @@ pub(crate) fn read_capped(mut file: File, meta: &Metadata, cap: u64) -> Result<V
     }
     // One byte more than fstat said: a short read of a regular file means end
     // of file, so an unchanged file takes a single read() call.
-    let want = meta.len() as usize + 1;
+    let limit = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
+    let want = usize::try_from(meta.len()).unwrap_or(usize::MAX).saturating_add(1).min(limit);
     let mut buf = vec![0u8; want];
     let mut filled = 0;
     loop {
@@ -141,7 +142,7 @@ pub(crate) fn read_capped(mut file: File, meta: &Metadata, cap: u64) -> Result<V
                 if filled as u64 > cap {
                     return Err(format!("grew over the {cap}-byte limit while being read; skipped"));
                 }
-                let next = (buf.len() * 2).min(cap as usize + 1);
+                let next = buf.len().saturating_mul(2).min(limit);
                 buf.resize(next.max(filled + 1), 0);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -157,4 +158,32 @@ pub(crate) fn read_capped(mut file: File, meta: &Metadata, cap: u64) -> Result<V
 
 pub(crate) fn mtime(meta: &Metadata) -> Option<SystemTime> {
     meta.modified().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A file that grew after its fstat: the read goes on past the stale size.
+    fn grown_file(cap: u64) -> Result<Vec<u8>, String> {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("grows.json");
+        std::fs::write(&path, b"0123456789").expect("write");
+        let (file, meta) = open_regular(&path).expect("open");
+        let mut writer = std::fs::OpenOptions::new().append(true).open(&path).expect("append");
+        writer.write_all(&[b'x'; 100]).expect("grow");
+        read_capped(file, &meta, cap)
+    }
+
+    #[test]
+    fn a_file_that_grew_is_read_whole_even_with_the_largest_cap() {
+        assert_eq!(grown_file(u64::MAX).map(|b| b.len()), Ok(110));
+        assert_eq!(grown_file(110).map(|b| b.len()), Ok(110));
+    }
+
+    #[test]
+    fn a_file_that_grew_past_the_cap_is_refused() {
+        assert_eq!(grown_file(50), Err("grew over the 50-byte limit while being read; skipped".to_owned()));
+    }
 }
