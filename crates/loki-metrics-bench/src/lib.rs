@@ -1,5 +1,7 @@
 //! Shared helpers of the benchmark binaries in `src/bin/`.
 
+pub mod text;
+
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::Path;

@@ -25,66 +25,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use loki_metrics::parse::{parse, FamilyReader, ParseFormat};
+use loki_metrics_bench::text::{bench_text, bench_text_of, push_family, Rng, FAMILIES, SAMPLES_PER_FAMILY};
 use loki_metrics_bench::{median_time, peak_rss_bytes};
 
-const FAMILIES: usize = 2_000;
-const SAMPLES_PER_FAMILY: usize = 100;
 const RUNS: usize = 7;
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
-/// Appends family `i` (100 samples, 4 labels each) to `out`.
-fn push_family(out: &mut String, i: usize, rng: &mut Rng, openmetrics: bool) {
-    use std::fmt::Write;
-    const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
-    const STATUS: [&str; 5] = ["200", "201", "404", "500", "503"];
-    let name = format!("bench_family_{i:04}_seconds");
-    let _ = writeln!(out, "# HELP {name} Synthetic latency family number {i} of the parser benchmark.");
-    let _ = writeln!(out, "# TYPE {name} gauge");
-    if openmetrics {
-        let _ = writeln!(out, "# UNIT {name} seconds");
-    }
-    for j in 0..SAMPLES_PER_FAMILY {
-        let r = rng.next();
-        let value = (r >> 11) as f64 / (1u64 << 53) as f64 * 10_000.0;
-        let _ = writeln!(
-            out,
-            "{name}{{method=\"{}\",handler=\"/api/v1/r{j:03}\",status=\"{}\",instance=\"10.0.{}.{}:9100\"}} {value}",
-            METHODS[j % 4],
-            STATUS[(r % 5) as usize],
-            i % 256,
-            j,
-        );
-    }
-}
-
-/// The benchmark text: 2,000 families, 200,000 samples.
-fn bench_text(openmetrics: bool) -> String {
-    bench_text_of(FAMILIES, openmetrics)
-}
-
-/// The benchmark text with `families` families (100 samples each).
-fn bench_text_of(families: usize, openmetrics: bool) -> String {
-    let mut out = String::with_capacity(families * (14 << 10));
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
-    for i in 0..families {
-        push_family(&mut out, i, &mut rng, openmetrics);
-    }
-    if openmetrics {
-        out.push_str("# EOF\n");
-    }
-    out
-}
 
 /// A reader that synthesises OpenMetrics text of at least `limit` bytes.
 struct Synthetic {
