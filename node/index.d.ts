@@ -226,7 +226,7 @@ export interface ScrapeOptions {
   token?: string
   /** The `Accept` header (none by default: the server picks, usually 0.0.4). */
   accept?: string
-  /** Limit for the whole exchange in milliseconds (default 10000). */
+  /** Limit for the whole exchange in milliseconds (default 10000); past it, `ERR_LOKI_TIMEOUT`. */
   timeoutMs?: number
   /** How to parse the body (default: from its `Content-Type`, else `'auto'`). */
   format?: 'prometheus' | 'openmetrics' | 'auto'

@@ -19,7 +19,9 @@ export declare function parseAsync(text: string, opts?: ParseOptions | null): Pr
 /**
  * GETs an exposition endpoint and parses it (the request and the parse run
  * off the JS thread; the objects are built in slices as by `parseAsync`).
- * Rejects with `ERR_LOKI_IO` when nothing answers, `ERR_LOKI_HTTP_STATUS`
- * (with `status`) on a non-200 answer, `ERR_LOKI_PARSE` on an invalid body.
+ * Rejects with `ERR_LOKI_IO` when nothing answers (or the body is not UTF-8 or
+ * over 64 MiB), `ERR_LOKI_TIMEOUT` when no complete answer came within
+ * `timeoutMs`, `ERR_LOKI_HTTP_STATUS` (with `status`) on a non-200 answer,
+ * `ERR_LOKI_PARSE` on an invalid body.
  */
 export declare function scrape(url: string, opts?: ScrapeOptions | null): Promise<MetricFamily[]>

@@ -163,4 +163,27 @@ async function scrape(url, opts) {
   return buildInSlices(await native.__scrapeColumns(url, opts));
 }
 
+// napi-rs checks the receiver of methods (V8's "Illegal invocation" TypeError) but not of
+// getters, where a foreign `this` fails inside napi as a generic Error with code 'InvalidArg'.
+// The getters throw a TypeError with Node's code for a bad receiver instead.
+for (const Class of [native.Collector, native.Server]) {
+  for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(Class.prototype))) {
+    if (typeof d.get !== 'function') continue;
+    const get = d.get;
+    const guarded = {
+      get [name]() {
+        try {
+          return get.call(this);
+        } catch (e) {
+          if (e === null || typeof e !== 'object' || e.code !== 'InvalidArg') throw e;
+          const error = new TypeError(`Value of "this" must be of type ${Class.name}`);
+          error.code = 'ERR_INVALID_THIS';
+          throw error;
+        }
+      },
+    };
+    Object.defineProperty(Class.prototype, name, { ...d, get: Object.getOwnPropertyDescriptor(guarded, name).get });
+  }
+}
+
 module.exports = { ...native, parse, parseAsync, scrape };

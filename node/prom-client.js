@@ -9,8 +9,19 @@
 
 const { Collector, parse } = require('./main.js');
 
+function invalidArgType(message) {
+  const error = new TypeError(message);
+  error.code = 'ERR_INVALID_ARG_TYPE';
+  return error;
+}
+
 function loadPromClient(explicit) {
-  if (explicit) return explicit;
+  if (explicit !== undefined && explicit !== null) {
+    if (typeof explicit !== 'object' || typeof explicit.Gauge !== 'function' || typeof explicit.Counter !== 'function') {
+      throw invalidArgType('The "opts.promClient" option must be the prom-client module');
+    }
+    return explicit;
+  }
   try {
     return require('prom-client');
   } catch (cause) {
@@ -27,18 +38,17 @@ function loadPromClient(explicit) {
  */
 function registerLokiMetrics(registry, opts = {}) {
   if (opts === null || typeof opts !== 'object') {
-    const error = new TypeError(`The "opts" argument must be an object. Received type ${typeof opts}`);
-    error.code = 'ERR_INVALID_ARG_TYPE';
-    throw error;
+    throw invalidArgType(`The "opts" argument must be an object. Received type ${typeof opts}`);
   }
   const promClient = loadPromClient(opts.promClient);
   const target = registry ?? promClient.register;
   if (!target || typeof target.registerMetric !== 'function') {
-    const error = new TypeError('The "registry" argument must be a prom-client Registry');
-    error.code = 'ERR_INVALID_ARG_TYPE';
-    throw error;
+    throw invalidArgType('The "registry" argument must be a prom-client Registry');
   }
   const { collector: given, promClient: _ignored, ...collectorOptions } = opts;
+  if (given !== undefined && given !== null && !(given instanceof Collector)) {
+    throw invalidArgType('The "opts.collector" option must be a Collector');
+  }
   const collector = given ?? new Collector(collectorOptions);
 
   // The latest text and its families by name; re-parsed only when the text changes.

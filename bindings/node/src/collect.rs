@@ -9,7 +9,7 @@ use napi_derive::napi;
 use std::result::Result;
 
 use crate::error::{NodeError, OrThrow};
-use crate::options::{core_options, format_arg, object_arg, string_arg, CollectOptions, RenderOptions};
+use crate::options::{convert_arg, core_options, format_arg, object_arg, string_arg, CollectOptions, RenderOptions};
 use crate::snapshot::Snapshot;
 use crate::task::{Offload, Work};
 
@@ -21,13 +21,7 @@ fn collect_args(dir: Option<Unknown>, opts: Option<Unknown>) -> Result<Options, 
 
 /// A `Snapshot` object (as `collect` returns it, possibly edited).
 fn snapshot_arg(name: &str, value: Unknown) -> Result<Snapshot, NodeError> {
-    // SAFETY: a live value of the current env.
-    unsafe { Snapshot::from_napi_value(value.value().env, value.raw()) }.map_err(|e| {
-        NodeError::new(
-            crate::error::ERR_INVALID_ARG_TYPE,
-            format!("The \"{name}\" argument is not a Snapshot: {}", e.reason),
-        )
-    })
+    convert_arg(name, &value, "is not a Snapshot")
 }
 
 /// Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`).

@@ -9,8 +9,8 @@ use napi::Env;
 use napi_derive::napi;
 use std::result::Result;
 
-use crate::error::{NodeError, OrThrow};
-use crate::options::{core_options, format_arg, object_arg, string_arg, CollectOptions, Now};
+use crate::error::{NodeError, OrThrow, ERR_CONSTRUCT_CALL_REQUIRED};
+use crate::options::{core_options, format_arg, millis_arg, object_arg, string_arg, CollectOptions, Now};
 use crate::snapshot::Snapshot;
 use crate::task::{Offload, Work};
 
@@ -48,8 +48,7 @@ impl CollectorOptions {
 pub fn ttl_arg(value: Option<f64>) -> Result<Duration, NodeError> {
     match value {
         None => Ok(loki_metrics::DEFAULT_CACHE_TTL),
-        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Duration::from_secs_f64(ms / 1000.0)),
-        Some(ms) => Err(NodeError::arg_value("cacheTtlMs", format!("must be a finite number >= 0. Received {ms}"))),
+        Some(ms) => millis_arg("cacheTtlMs", ms, false),
     }
 }
 
@@ -64,7 +63,15 @@ pub struct Collector {
 #[napi]
 impl Collector {
     #[napi(constructor, ts_args_type = "opts?: CollectorOptions | null")]
-    pub fn new(env: Env, opts: Option<Unknown>) -> napi::Result<Self> {
+    pub fn new(env: Env, this: This<Unknown>, opts: Option<Unknown>) -> napi::Result<Self> {
+        // Without `new`, napi would wrap whatever `this` is (the module's exports, say).
+        if !Collector::instance_of(&env, &*this).unwrap_or(false) {
+            return Err(NodeError::new(
+                ERR_CONSTRUCT_CALL_REQUIRED,
+                "Class constructor Collector cannot be invoked without 'new'",
+            ))
+            .or_throw(&env);
+        }
         let build = || -> Result<Self, NodeError> {
             let opts: CollectorOptions = object_arg("opts", opts)?;
             let options = core_options(opts.dir.clone(), &opts.collect_options())?;

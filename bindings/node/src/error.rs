@@ -13,15 +13,19 @@ pub const ERR_INVALID_ARG_TYPE: &str = "ERR_INVALID_ARG_TYPE";
 pub const ERR_INVALID_ARG_VALUE: &str = "ERR_INVALID_ARG_VALUE";
 /// The `code` of text that is not a valid exposition (carries `line` and `column`).
 pub const ERR_LOKI_PARSE: &str = "ERR_LOKI_PARSE";
-/// The `code` of a network failure: nothing answered, TLS failed, timeout, not HTTP.
+/// The `code` of a network failure: nothing answered, TLS failed, not HTTP, body too large.
 pub const ERR_LOKI_IO: &str = "ERR_LOKI_IO";
+/// The `code` of a scrape with no complete answer within its `timeoutMs`.
+pub const ERR_LOKI_TIMEOUT: &str = "ERR_LOKI_TIMEOUT";
+/// The `code` of a class called without `new` (a `TypeError`, as in Node).
+pub const ERR_CONSTRUCT_CALL_REQUIRED: &str = "ERR_CONSTRUCT_CALL_REQUIRED";
 /// The `code` of an HTTP answer other than 200 (carries `status`).
 pub const ERR_LOKI_HTTP_STATUS: &str = "ERR_LOKI_HTTP_STATUS";
 /// The `code` of an exporter that could not start (bad config, port in use, TLS files).
 pub const ERR_LOKI_SERVE: &str = "ERR_LOKI_SERVE";
 
 /// A failure on its way to JavaScript.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct NodeError {
     /// The stable `code` property.
     pub code: &'static str,
@@ -29,11 +33,48 @@ pub struct NodeError {
     pub message: String,
     /// Extra numeric properties (`line`, `column`, `status`).
     pub fields: Vec<(&'static str, f64)>,
+    /// A value JavaScript code threw while its argument was read (a getter,
+    /// a Proxy trap): thrown again as it is instead of `code` and `message`.
+    thrown: Option<napi::Error>,
 }
 
 impl NodeError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        NodeError { code, message: message.into(), fields: Vec::new() }
+        NodeError { code, message: message.into(), fields: Vec::new(), thrown: None }
+    }
+
+    /// The exception JavaScript left pending in `env` (cleared) while argument
+    /// `name` was read, if any. An object is thrown again as it is; a primitive
+    /// (`throw 'text'`), which napi cannot hold a reference to, becomes an
+    /// `ERR_INVALID_ARG_VALUE` that quotes it.
+    pub fn rethrow_pending(env: sys::napi_env, name: &str) -> Option<Self> {
+        let mut pending = false;
+        // SAFETY: `env` is the live environment of the current call, on its thread.
+        let status = unsafe { sys::napi_is_exception_pending(env, &mut pending) };
+        if status != sys::Status::napi_ok || !pending {
+            return None;
+        }
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: as above; an exception is pending.
+        if unsafe { sys::napi_get_and_clear_last_exception(env, &mut raw) } != sys::Status::napi_ok {
+            return None;
+        }
+        // SAFETY: `raw` is a live value of `env`.
+        let value = unsafe { Unknown::from_raw_unchecked(env, raw) };
+        let is_object = matches!(value.get_type(), Ok(ValueType::Object | ValueType::Function));
+        let error = if is_object {
+            let thrown = napi::Error::from(value);
+            let message = thrown.reason.clone();
+            NodeError { code: "", message, fields: Vec::new(), thrown: Some(thrown) }
+        } else {
+            let text = value.coerce_to_string().and_then(|s| s.into_utf8()).and_then(|s| s.into_owned());
+            NodeError::arg_value(name, format!("reading it threw {}", text.unwrap_or_else(|_| "a value".to_owned())))
+        };
+        // Describing the value may run its own throwing `toString`; that one is dropped.
+        let mut ignored = std::ptr::null_mut();
+        // SAFETY: as above.
+        unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
+        Some(error)
     }
 
     /// `The "<name>" argument must be <expected>. Received <what>`, as Node words it.
@@ -55,6 +96,9 @@ impl NodeError {
 
     /// Builds the JavaScript error object (a `TypeError` for argument errors).
     pub fn into_napi(self, env: &Env) -> napi::Error {
+        if let Some(thrown) = self.thrown {
+            return thrown;
+        }
         match self.to_js(env) {
             Ok(object) => napi::Error::from(object.to_unknown()),
             // Only when the engine cannot allocate: a plain error keeps the code.
@@ -66,7 +110,8 @@ impl NodeError {
         let code = env.create_string(self.code)?;
         let message = env.create_string(&self.message)?;
         let mut raw = std::ptr::null_mut();
-        let is_type_error = self.code == ERR_INVALID_ARG_TYPE || self.code == ERR_INVALID_ARG_VALUE;
+        let is_type_error =
+            matches!(self.code, ERR_INVALID_ARG_TYPE | ERR_INVALID_ARG_VALUE | ERR_CONSTRUCT_CALL_REQUIRED);
         // SAFETY: `env` is the live environment of this call and `code` and
         // `message` are string values created in it just above.
         let status = unsafe {
@@ -95,6 +140,15 @@ pub trait OrThrow<T> {
 impl<T> OrThrow<T> for std::result::Result<T, NodeError> {
     fn or_throw(self, env: &Env) -> napi::Result<T> {
         self.map_err(|e| e.into_napi(env))
+    }
+}
+
+/// A number as JavaScript prints it: exponent form from 1e21 on, not 301 digits.
+pub fn js_number(value: f64) -> String {
+    if value.is_finite() && value != 0.0 && !(1e-7..1e21).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
     }
 }
 
@@ -134,6 +188,7 @@ impl From<loki_metrics_server::FetchError> for NodeError {
                 let status = f64::from(*status);
                 NodeError::new(ERR_LOKI_HTTP_STATUS, e.to_string()).with("status", status)
             }
+            FetchError::Timeout { .. } => NodeError::new(ERR_LOKI_TIMEOUT, e.to_string()),
             _ => NodeError::new(ERR_LOKI_IO, e.to_string()),
         }
     }

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::{JsDate, JsValue, ValueType};
 use napi_derive::napi;
 
-use crate::error::NodeError;
+use crate::error::{js_number, NodeError};
 
 /// `now` as JavaScript gives it: a `Date`, epoch milliseconds, or RFC 3339 text.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,17 +50,19 @@ impl FromNapiValue for Now {
 impl Now {
     pub fn to_system_time(&self) -> std::result::Result<SystemTime, NodeError> {
         match self {
-            Now::Rfc3339(text) => Ok(loki_metrics::parse_rfc3339(text)?),
+            Now::Rfc3339(text) => loki_metrics::parse_rfc3339(text).map_err(|e| NodeError::arg_value("now", e)),
             Now::Millis(ms) if ms.is_finite() => {
-                let offset = Duration::from_secs_f64(ms.abs() / 1000.0);
-                let time = if *ms >= 0.0 {
-                    SystemTime::UNIX_EPOCH.checked_add(offset)
-                } else {
-                    SystemTime::UNIX_EPOCH.checked_sub(offset)
-                };
-                time.ok_or_else(|| NodeError::arg_value("now", format!("{ms} ms is out of range")))
+                // `try_from`: `Duration::from_secs_f64` panics (and aborts the process) past u64 seconds.
+                let time = Duration::try_from_secs_f64(ms.abs() / 1000.0).ok().and_then(|offset| {
+                    if *ms >= 0.0 {
+                        SystemTime::UNIX_EPOCH.checked_add(offset)
+                    } else {
+                        SystemTime::UNIX_EPOCH.checked_sub(offset)
+                    }
+                });
+                time.ok_or_else(|| NodeError::arg_value("now", format!("{} ms is out of range", js_number(*ms))))
             }
-            Now::Millis(ms) => Err(NodeError::arg_value("now", format!("{ms} is not a finite time"))),
+            Now::Millis(ms) => Err(NodeError::arg_value("now", format!("{} is not a finite time", js_number(*ms)))),
         }
     }
 }
@@ -109,21 +111,29 @@ impl RenderOptions {
     }
 }
 
-/// Reads an optional options object, mapping napi's conversion errors to
-/// `ERR_INVALID_ARG_TYPE`.
+/// Converts argument `name` with napi's `FromNapiValue`. What a getter or
+/// Proxy trap of the object throws is rethrown as it is, as JavaScript
+/// functions do; any other failure is `ERR_INVALID_ARG_TYPE`, worded
+/// `The "<name>" argument <problem>: <napi's reason>`.
+pub fn convert_arg<T: FromNapiValue>(name: &str, value: &Unknown, problem: &str) -> std::result::Result<T, NodeError> {
+    let env = value.value().env;
+    // SAFETY: `value` is a live value of the current env.
+    unsafe { T::from_napi_value(env, value.raw()) }.map_err(|e| {
+        NodeError::rethrow_pending(env, name).unwrap_or_else(|| {
+            NodeError::new(
+                crate::error::ERR_INVALID_ARG_TYPE,
+                format!("The \"{name}\" argument {problem}: {}", e.reason),
+            )
+        })
+    })
+}
+
+/// Reads an optional options object (see [`convert_arg`]).
 pub fn object_arg<T: FromNapiValue + Default>(name: &str, value: Option<Unknown>) -> std::result::Result<T, NodeError> {
     let Some(value) = value else { return Ok(T::default()) };
     match value.get_type() {
         Ok(ValueType::Undefined | ValueType::Null) => Ok(T::default()),
-        Ok(ValueType::Object) => {
-            // SAFETY: `value` is a live object of the current env.
-            unsafe { T::from_napi_value(value.value().env, value.raw()) }.map_err(|e| {
-                NodeError::new(
-                    crate::error::ERR_INVALID_ARG_TYPE,
-                    format!("The \"{name}\" argument is invalid: {}", e.reason),
-                )
-            })
-        }
+        Ok(ValueType::Object) => convert_arg(name, &value, "is invalid"),
         Ok(other) => Err(NodeError::arg_type(name, "an object", other)),
         Err(e) => Err(NodeError::arg_value(name, e.reason)),
     }
@@ -166,11 +176,28 @@ pub fn count_arg(name: &str, value: f64, min: f64) -> std::result::Result<u64, N
     if value.fract() != 0.0 || !(min..=9_007_199_254_740_991.0).contains(&value) {
         return Err(NodeError::new(
             crate::error::ERR_INVALID_ARG_VALUE,
-            format!("The \"{name}\" option must be an integer >= {min}. Received {value}"),
+            format!("The \"{name}\" option must be an integer >= {min}. Received {}", js_number(value)),
         ));
     }
     // The range check above makes the cast exact.
     Ok(value as u64)
+}
+
+/// A number of milliseconds as a `Duration`: finite, > 0 (`min_exclusive`) or
+/// >= 0, and at most what a `Duration` holds (about 5.8e14 years).
+pub fn millis_arg(name: &str, ms: f64, min_exclusive: bool) -> std::result::Result<Duration, NodeError> {
+    let low_ok = if min_exclusive { ms > 0.0 } else { ms >= 0.0 };
+    match Duration::try_from_secs_f64(ms / 1000.0) {
+        Ok(duration) if low_ok => Ok(duration),
+        _ => Err(NodeError::arg_value(
+            name,
+            format!(
+                "must be a finite number of milliseconds {} 0. Received {}",
+                if min_exclusive { ">" } else { ">=" },
+                js_number(ms)
+            ),
+        )),
+    }
 }
 
 /// Core options from a directory (else `LOKI_DIR`, else `./.loki`) and JS options.

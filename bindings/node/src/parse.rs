@@ -2,7 +2,6 @@
 //! by the core's parser (and, for `scrape`, the exporter crate's client).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, MetricKind, ParseError, ParseFormat};
 use loki_metrics_server::client::{fetch_blocking, FetchOptions};
@@ -13,7 +12,7 @@ use napi_derive::napi;
 use std::result::Result;
 
 use crate::error::{NodeError, OrThrow, ERR_LOKI_PARSE};
-use crate::options::{object_arg, required_string_arg};
+use crate::options::{millis_arg, object_arg, required_string_arg};
 use crate::task::{Offload, Work};
 
 /// The type of a parsed metric family (`unknown` covers 0.0.4's `untyped`).
@@ -353,7 +352,7 @@ pub struct ScrapeOptions {
     pub token: Option<String>,
     /// The `Accept` header (none by default: the server picks, usually 0.0.4).
     pub accept: Option<String>,
-    /// Limit for the whole exchange in milliseconds (default 10000).
+    /// Limit for the whole exchange in milliseconds (default 10000); past it, `ERR_LOKI_TIMEOUT`.
     pub timeout_ms: Option<f64>,
     /// How to parse the body (default: from its `Content-Type`, else `'auto'`).
     #[napi(ts_type = "'prometheus' | 'openmetrics' | 'auto'")]
@@ -376,10 +375,7 @@ impl ScrapeWork {
         let opts: ScrapeOptions = object_arg("opts", opts)?;
         let mut options = FetchOptions { token: opts.token, accept: opts.accept, ..FetchOptions::default() };
         if let Some(ms) = opts.timeout_ms {
-            if !(ms.is_finite() && ms > 0.0) {
-                return Err(NodeError::arg_value("timeoutMs", format!("must be a finite number > 0. Received {ms}")));
-            }
-            options.timeout = Duration::from_secs_f64(ms / 1000.0);
+            options.timeout = millis_arg("timeoutMs", ms, true)?;
         }
         if opts.insecure == Some(true) {
             options.trust = ClientTrust::Insecure;

@@ -10,7 +10,7 @@ use napi_derive::napi;
 use std::result::Result;
 
 use crate::collector::{ttl_arg, Collector};
-use crate::error::NodeError;
+use crate::error::{js_number, NodeError};
 use crate::options::{core_options, object_arg, CollectOptions, Now};
 use crate::task::{Offload, Work};
 
@@ -23,7 +23,7 @@ pub struct ServeOptions {
     /// Address to bind (default `127.0.0.1`).
     pub host: Option<String>,
     /// Port to bind (default 57374); 0 picks a free port (see `Server.port`).
-    pub port: Option<u32>,
+    pub port: Option<f64>,
     /// The metrics path (default `/metrics`).
     pub path: Option<String>,
     /// Require `Authorization: Bearer <token>` on every request.
@@ -57,8 +57,15 @@ fn serve_config(opts: ServeOptions) -> Result<ServerConfig, NodeError> {
         config.host = host;
     }
     if let Some(port) = opts.port {
-        config.port = u16::try_from(port)
-            .map_err(|_| NodeError::arg_value("port", format!("must be 0-65535. Received {port}")))?;
+        // A number, not a u32: napi would read NaN as 0 (a random port) and 80.5 as 80.
+        if port.fract() != 0.0 || !(0.0..=65535.0).contains(&port) {
+            return Err(NodeError::arg_value(
+                "port",
+                format!("must be an integer 0-65535. Received {}", js_number(port)),
+            ));
+        }
+        // The check above makes the cast exact.
+        config.port = port as u16;
     }
     if let Some(path) = opts.path {
         config.path = path;

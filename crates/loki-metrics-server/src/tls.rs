@@ -15,9 +15,31 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// Largest PEM file read (a certificate chain is a few KiB).
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
+/// Reads a PEM file only if it is a regular file of at most [`MAX_PEM_BYTES`]:
+/// opened non-blocking, so a FIFO given as a certificate cannot hang the caller.
+fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(format!("larger than {MAX_PEM_BYTES} bytes"));
+    }
+    Ok(bytes)
+}
+
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| format!("cannot read certificate {}: {e}", path.display()))?
+    let pem = read_pem(path).map_err(|e| format!("cannot read certificate {}: {e}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("invalid certificate PEM in {}: {e}", path.display()))?;
     if certs.is_empty() {
@@ -29,7 +51,8 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 /// The server's TLS configuration from a PEM certificate chain and key.
 pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, ServeError> {
     let certs = load_certs(cert).map_err(ServeError::Tls)?;
-    let key = PrivateKeyDer::from_pem_file(key)
+    let key = read_pem(key)
+        .and_then(|pem| PrivateKeyDer::from_pem_slice(&pem).map_err(|e| e.to_string()))
         .map_err(|e| ServeError::Tls(format!("cannot read private key {}: {e}", key.display())))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
