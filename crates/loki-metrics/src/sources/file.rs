@@ -57,8 +57,6 @@ pub(crate) fn describe_type(meta: &Metadata) -> &'static str {
         "a regular file"
     } else if t.is_dir() {
         "a directory"
-    } else if t.is_file() {
-        "a regular file"
     } else if t.is_fifo() {
         "a FIFO"
     } else if t.is_socket() {
