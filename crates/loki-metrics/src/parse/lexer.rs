@@ -6,6 +6,7 @@
 //! set, integer-millisecond timestamps, no exemplars.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 
 use super::number::{parse_number, parse_prometheus_timestamp_ms, parse_real, scan_decimal};
 use super::{Exemplar, Label, ParsedSample};
@@ -248,11 +249,42 @@ fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), Sca
     Ok(())
 }
 
+/// Label names checked by a scan before hashing takes over.
+const SCANNED_LABELS: usize = 16;
+
+/// Rejects repeated label names in one label set: a scan of the few labels a
+/// set usually has, then a set of the names' hashes, so that a line with a
+/// million labels is linear rather than quadratic.
+#[derive(Default)]
+struct RepeatedNames {
+    hashes: Option<(std::hash::RandomState, std::collections::HashSet<u64>)>,
+}
+
+impl RepeatedNames {
+    #[inline]
+    fn check(&mut self, labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
+        if labels.len() < SCANNED_LABELS {
+            return check_repeated(labels, name, at);
+        }
+        let (state, hashes) = self.hashes.get_or_insert_with(|| {
+            let state = std::hash::RandomState::new();
+            let hashes = labels.iter().map(|(k, _)| state.hash_one(k.as_ref())).collect();
+            (state, hashes)
+        });
+        if !hashes.insert(state.hash_one(name)) {
+            // A repeat, or (rarely) two names with one hash: the scan decides.
+            check_repeated(labels, name, at)?;
+        }
+        Ok(())
+    }
+}
+
 /// Scans an OpenMetrics label set starting at the `{` at `open`; returns the
 /// labels and the offset past `}`.
 fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>, usize), ScanError> {
     let b = line.as_bytes();
     let mut labels: Vec<Label<'_>> = Vec::with_capacity(capacity);
+    let mut repeated = RepeatedNames::default();
     let mut i = open + 1;
     if b.get(i) == Some(&b'}') {
         return Ok((labels, i + 1));
@@ -263,7 +295,7 @@ fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>
             return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)".into()));
         }
         let name = line.get(i..i + n).unwrap_or("");
-        check_repeated(&labels, name, i)?;
+        repeated.check(&labels, name, i)?;
         i += n;
         if b.get(i) != Some(&b'=') {
             return Err((i, "expected '=' after the label name".into()));
@@ -440,6 +472,7 @@ pub(crate) fn scan_prometheus<'l>(
     let mut labels: Vec<Label<'_>> = Vec::new();
     if b.get(i) == Some(&b'{') {
         labels = Vec::with_capacity(hint.labels);
+        let mut repeated = RepeatedNames::default();
         i = skip_blanks(b, i + 1);
         // Blanks between tokens are rare: each step first checks the byte it
         // expects and skips blanks only when that byte is not there.
@@ -453,7 +486,7 @@ pub(crate) fn scan_prometheus<'l>(
                 return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'".into()));
             }
             let lname = line.get(i..i + n).unwrap_or("");
-            check_repeated(&labels, lname, i)?;
+            repeated.check(&labels, lname, i)?;
             i += n;
             if b.get(i) != Some(&b'=') {
                 i = skip_blanks(b, i);
