@@ -1,5 +1,6 @@
 //! rustls configurations (ring provider) for the server and the client.
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,9 +16,29 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// Largest PEM file read (a CA bundle is a few hundred KiB).
+const MAX_PEM_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The bytes of a PEM file. Anything but a regular file is refused before it
+/// is opened: opening a FIFO would block until a writer came, forever.
+fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(format!("larger than {MAX_PEM_BYTES} bytes"));
+    }
+    Ok(bytes)
+}
+
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| format!("cannot read certificate {}: {e}", path.display()))?
+    let pem = read_pem(path).map_err(|e| format!("cannot read certificate {}: {e}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("invalid certificate PEM in {}: {e}", path.display()))?;
     if certs.is_empty() {
@@ -29,8 +50,9 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 /// The server's TLS configuration from a PEM certificate chain and key.
 pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, ServeError> {
     let certs = load_certs(cert).map_err(ServeError::Tls)?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| ServeError::Tls(format!("cannot read private key {}: {e}", key.display())))?;
+    let pem = read_pem(key).map_err(|e| ServeError::Tls(format!("cannot read private key {}: {e}", key.display())))?;
+    let key = PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|e| ServeError::Tls(format!("invalid private key PEM in {}: {e}", key.display())))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| ServeError::Tls(e.to_string()))?
