@@ -35,8 +35,12 @@ class ArgumentError(LokiMetricsError, ValueError):
     """An argument of the right type with a value the library refuses.
 
     For example ``max_iterations=0``, a ``now`` string that is not RFC 3339,
-    a negative ``cache_ttl``, a metrics path without a leading ``/``, or a URL
-    that is not ``http://`` or ``https://``. A wrong *type* is a ``TypeError``.
+    a negative ``cache_ttl``, a metrics path without a leading ``/``, a path
+    with a NUL byte, a URL that is not ``http://`` or ``https://`` (or whose
+    port is not 0-65535), or a ``scrape`` token that cannot be sent as a
+    header. A wrong *type* is a ``TypeError``; a ``str`` that cannot be
+    encoded (a lone surrogate) is Python's ``UnicodeEncodeError``, except in
+    ``parse``, where it is a ``ParseError``.
     """
 
 

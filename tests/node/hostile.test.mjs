@@ -238,6 +238,9 @@ test('NUL bytes, lone surrogates and Buffers in strings', async () => {
   await rejects(loki.scrape('http://[::1'), valueError('not a URL'));
   await rejects(loki.scrape('ftp://127.0.0.1/'), valueError('the scheme must be http or https'));
   await rejects(loki.scrape(''), valueError('invalid URL'));
+  await rejects(loki.scrape('http://127.0.0.1:99999/'), valueError('the port must be a number from 0 to 65535'));
+  await rejects(loki.scrape('http://127.0.0.1:1/', { token: 'a\nb' }), valueError('the token must be non-empty printable ASCII'));
+  await rejects(loki.scrape('http://127.0.0.1:1/', { token: '' }), valueError('the token must be non-empty printable ASCII'));
   await rejects(loki.serve({ port: 0, host: 'a\0b' }), { code: 'ERR_LOKI_SERVE', message: 'unexpected NUL byte' });
   await rejects(loki.serve({ port: 0, path: '/m\0' }), { code: 'ERR_LOKI_SERVE', message: 'must start with \'/\' and use only plain path characters' });
   await rejects(loki.serve({ port: 0, token: 'se\0cret' }), { code: 'ERR_LOKI_SERVE', message: 'the token must be non-empty printable ASCII' });

@@ -183,7 +183,9 @@ impl From<loki_metrics_server::FetchError> for NodeError {
     fn from(e: loki_metrics_server::FetchError) -> Self {
         use loki_metrics_server::FetchError;
         match &e {
-            FetchError::InvalidUrl { .. } => NodeError::new(ERR_INVALID_ARG_VALUE, e.to_string()),
+            FetchError::InvalidUrl { .. } | FetchError::InvalidHeader(_) => {
+                NodeError::new(ERR_INVALID_ARG_VALUE, e.to_string())
+            }
             FetchError::Status { status, .. } => {
                 let status = f64::from(*status);
                 NodeError::new(ERR_LOKI_HTTP_STATUS, e.to_string()).with("status", status)

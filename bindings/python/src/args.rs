@@ -43,9 +43,43 @@ impl OptionArgs<'_, '_> {
     }
 }
 
-/// A `str` or `os.PathLike` (also a `bytes` path).
+/// A `str` or `os.PathLike` giving a `str`.
+///
+/// What `os.fspath` raises for a path-like object (its `__fspath__` failing,
+/// or returning another type) and a `str` that cannot be encoded (a lone
+/// surrogate) propagate as Python's own errors; a NUL byte, which no file name
+/// can hold, is an `ArgumentError`, as `open()` makes it a `ValueError`.
 pub(crate) fn path_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
-    value.extract::<PathBuf>().map_err(|_| wrong_type(what, "a str or os.PathLike", value))
+    let path = value.extract::<PathBuf>().map_err(|e| {
+        if value.is_instance_of::<PyString>() || value.hasattr("__fspath__").unwrap_or(false) {
+            e
+        } else {
+            wrong_type(what, "a str or os.PathLike", value)
+        }
+    })?;
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(ARGUMENT_ERROR.msg(value.py(), format!("{what} contains a NUL byte: {path:?}")));
+    }
+    Ok(path)
+}
+
+/// An `int`, or an object with `__index__` (e.g. a NumPy integer), as the
+/// `int` it stands for; `None` for a `bool` or any other type. What
+/// `__index__` raises propagates.
+pub(crate) fn int_like<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyInt>>> {
+    if value.is_instance_of::<PyBool>() {
+        return Ok(None);
+    }
+    if let Ok(int) = value.cast::<PyInt>() {
+        return Ok(Some(int.clone()));
+    }
+    if value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyString>() || !value.hasattr("__index__")? {
+        return Ok(None);
+    }
+    // SAFETY: `PyNumber_Index` takes a borrowed object and returns a new
+    // reference to an `int` (or NULL with an exception set).
+    let index = unsafe { Bound::from_owned_ptr_or_err(value.py(), pyo3::ffi::PyNumber_Index(value.as_ptr()))? };
+    Ok(Some(index.cast_into::<PyInt>()?))
 }
 
 /// A `str`.
@@ -54,28 +88,34 @@ pub(crate) fn str_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> 
     Ok(s.to_cow()?.into_owned())
 }
 
-/// A positive `int` (a `bool` is refused, although Python counts it as an int).
+/// A positive `int` or `__index__` object (a `bool` is refused, although
+/// Python counts it as an int).
 pub(crate) fn positive_int(what: &str, value: &Bound<'_, PyAny>) -> PyResult<u64> {
     let py = value.py();
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+    let Some(int) = int_like(value)? else {
         return Err(wrong_type(what, "an int", value));
-    }
-    match value.extract::<u64>() {
+    };
+    match int.extract::<u64>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(ARGUMENT_ERROR.msg(py, format!("{what} must be a positive int, got {value}"))),
     }
 }
 
-/// A duration in seconds: a non-negative, finite `int` or `float`.
+/// A duration in seconds: a non-negative, finite `int` (or `__index__`
+/// object) or `float`.
 pub(crate) fn seconds_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Duration> {
     let py = value.py();
-    if value.is_instance_of::<PyBool>() || !(value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>()) {
+    let refused =
+        || ARGUMENT_ERROR.msg(py, format!("{what} must be a finite, non-negative number of seconds, got {value}"));
+    let seconds: f64 = if value.is_instance_of::<PyFloat>() {
+        value.extract()?
+    } else if let Some(int) = int_like(value)? {
+        // An int too large for a float is out of range, like any other.
+        int.extract().map_err(|_| refused())?
+    } else {
         return Err(wrong_type(what, "a number of seconds (int or float)", value));
-    }
-    let seconds: f64 = value.extract()?;
-    Duration::try_from_secs_f64(seconds).map_err(|_| {
-        ARGUMENT_ERROR.msg(py, format!("{what} must be a finite, non-negative number of seconds, got {value}"))
-    })
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| refused())
 }
 
 /// An output format name: `prometheus`, `openmetrics` or `json`.

@@ -73,7 +73,9 @@ pub(crate) fn negotiate(accept: Option<&Bound<'_, PyAny>>) -> PyResult<(&'static
         Some(a) if a.is_none() => None,
         Some(a) => {
             if let Ok(s) = a.cast::<PyString>() {
-                Some(s.to_cow()?.into_owned())
+                // A header that cannot be UTF-8 (a lone surrogate) still
+                // negotiates: the media types that matter are ASCII.
+                Some(s.to_string_lossy().into_owned())
             } else if let Ok(b) = a.cast::<PyBytes>() {
                 Some(b.as_bytes().iter().map(|&c| char::from(c)).collect())
             } else {

@@ -41,7 +41,7 @@ impl Text {
     /// A `str`, or `bytes`/`bytearray` holding UTF-8.
     pub(crate) fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(s) = value.cast::<PyString>() {
-            return Ok(Text::Str(s.extract()?));
+            return s.extract().map(Text::Str).map_err(|e| unencodable(s, e));
         }
         if value.is_instance_of::<PyBytes>() || value.is_instance_of::<pyo3::types::PyByteArray>() {
             return Ok(Text::Bytes(value.extract()?));
@@ -67,6 +67,25 @@ impl Text {
             }),
         }
     }
+}
+
+/// A `str` that is not valid Unicode text (a lone surrogate, which UTF-8
+/// cannot encode) as a `ParseError` at that character, as invalid UTF-8 in
+/// `bytes` is; `error` (the `UnicodeEncodeError`) when its place is unknown.
+fn unencodable(text: &Bound<'_, PyString>, error: PyErr) -> PyErr {
+    let py = text.py();
+    let Ok(start) = error.value(py).getattr("start").and_then(|s| s.extract::<usize>()) else {
+        return error;
+    };
+    // Everything before `start` is valid, so the lossy copy is exact there.
+    let lossy = text.to_string_lossy();
+    let end = lossy.char_indices().nth(start).map_or(lossy.len(), |(i, _)| i);
+    let before = &lossy[..end];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let line = before.matches('\n').count() + 1;
+    let message = "a lone surrogate: exposition text must be valid Unicode".to_owned();
+    parse_error(py, ParseError { line, column, message })
 }
 
 /// A `parse` format name: `auto`, `prometheus` or `openmetrics`.

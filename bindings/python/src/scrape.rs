@@ -83,7 +83,7 @@ fn fetch_error(py: Python<'_>, error: FetchError) -> PyErr {
     let message = error.to_string();
     let url_of = |url: &str| -> Vec<(&str, Bound<'_, PyAny>)> { vec![("url", PyString::new(py, url).into_any())] };
     match &error {
-        FetchError::InvalidUrl { .. } => ARGUMENT_ERROR.msg(py, message),
+        FetchError::InvalidUrl { .. } | FetchError::InvalidHeader(_) => ARGUMENT_ERROR.msg(py, message),
         FetchError::Connect { url, source } => match source.raw_os_error() {
             Some(errno) => SCRAPE_CONNECTION_ERROR.err(py, (errno, without_os_error(&message, errno)), &url_of(url)),
             None => SCRAPE_CONNECTION_ERROR.err(py, (message,), &url_of(url)),

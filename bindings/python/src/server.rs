@@ -6,7 +6,7 @@ use loki_metrics::env_flag;
 use loki_metrics_server::{RunningServer, ServeError, Server as CoreServer, ServerConfig};
 use pyo3::prelude::*;
 
-use crate::args::{path_arg, seconds_arg, str_arg, OptionArgs};
+use crate::args::{int_like, path_arg, seconds_arg, str_arg, OptionArgs};
 use crate::collector::PyCollector;
 use crate::errors::{detach, wrong_type, ExceptionClass, ARGUMENT_ERROR, LOKI_METRICS_ERROR};
 
@@ -89,10 +89,10 @@ fn start(py: Python<'_>, config: ServerConfig) -> PyResult<Server> {
 }
 
 fn port_arg(value: &Bound<'_, PyAny>) -> PyResult<u16> {
-    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<pyo3::types::PyInt>() {
+    let Some(port) = int_like(value)? else {
         return Err(wrong_type("port", "an int", value));
-    }
-    value.extract::<u16>().map_err(|_| ARGUMENT_ERROR.msg(value.py(), format!("port must be 0-65535, got {value}")))
+    };
+    port.extract::<u16>().map_err(|_| ARGUMENT_ERROR.msg(value.py(), format!("port must be 0-65535, got {value}")))
 }
 
 /// Each start-up failure as its exception.

@@ -72,7 +72,21 @@ async fn fetch_unbounded(url: &str, options: &FetchOptions) -> Result<FetchRespo
         _ => return Err(invalid("the scheme must be http or https")),
     };
     let host = uri.host().ok_or_else(|| invalid("no host"))?;
-    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    // `Uri::port_u16` is `None` for a port it cannot read (`:99999`), which
+    // would silently mean the default port: refuse it instead.
+    let host_port = uri.authority().map_or("", |a| a.as_str());
+    let host_port = host_port.rsplit_once('@').map_or(host_port, |(_, after)| after);
+    let port = match host_port.rsplit_once(':').map(|(_, p)| p).filter(|p| !p.contains(']')) {
+        None | Some("") => {
+            if https {
+                443
+            } else {
+                80
+            }
+        }
+        Some(p) => p.parse::<u16>().map_err(|_| invalid("the port must be a number from 0 to 65535"))?,
+    };
+    check_headers(options)?;
     let bare_host = host.trim_start_matches('[').trim_end_matches(']');
     let tcp = TcpStream::connect((bare_host, port))
         .await
@@ -88,6 +102,25 @@ async fn fetch_unbounded(url: &str, options: &FetchOptions) -> Result<FetchRespo
         .await
         .map_err(|e| FetchError::Tls { url: url.to_owned(), reason: e.to_string() })?;
     exchange(tls, &uri, url, options).await
+}
+
+/// Refuses, before connecting, a token or `Accept` value that no request
+/// could carry (a newline, a control character, non-ASCII).
+fn check_headers(options: &FetchOptions) -> Result<(), FetchError> {
+    if let Some(accept) = &options.accept {
+        if HeaderValue::from_str(accept).is_err() {
+            return Err(FetchError::InvalidHeader(format!("the Accept value {accept:?} is not a valid header value")));
+        }
+    }
+    if let Some(token) = &options.token {
+        // The token itself stays out of the message: it is a secret.
+        if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+            return Err(FetchError::InvalidHeader(
+                "the token must be non-empty printable ASCII (it is sent as a header value)".to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn exchange<S>(stream: S, uri: &Uri, url: &str, options: &FetchOptions) -> Result<FetchResponse, FetchError>

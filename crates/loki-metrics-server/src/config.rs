@@ -120,6 +120,17 @@ impl ServerConfig {
 
     /// Checks the values that can be checked without touching the network.
     pub fn validate(&self) -> Result<(), ServeError> {
+        if self.host.is_empty() {
+            return Err(ServeError::Config(
+                "the host is empty: give a name or an address (0.0.0.0 or :: for every interface)".to_owned(),
+            ));
+        }
+        if self.host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(ServeError::Config(format!(
+                "the host {:?} must be a name or an address, without spaces or control characters",
+                self.host
+            )));
+        }
         if !self.path.starts_with('/')
             || self.path.contains(['?', '#', ' ', '{', '}', '*', ':', '\\'])
             || self.path.contains("//")

@@ -35,6 +35,9 @@ pub enum FetchError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The token or the `Accept` value cannot be sent as an HTTP header value.
+    #[error("{0}")]
+    InvalidHeader(String),
     /// Nothing accepted the connection (refused, unreachable, unresolvable).
     #[error("cannot connect to {url}: {source}")]
     Connect {

@@ -1,5 +1,6 @@
 //! rustls configurations (ring provider) for the server and the client.
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,13 +16,12 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Largest PEM file read (a certificate chain is a few KiB).
-const MAX_PEM_BYTES: u64 = 1024 * 1024;
+/// Largest PEM file read (a CA bundle is a few hundred KiB).
+const MAX_PEM_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads a PEM file only if it is a regular file of at most [`MAX_PEM_BYTES`]:
 /// opened non-blocking, so a FIFO given as a certificate cannot hang the caller.
 fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let file =
         std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| e.to_string())?;
@@ -51,9 +51,9 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 /// The server's TLS configuration from a PEM certificate chain and key.
 pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, ServeError> {
     let certs = load_certs(cert).map_err(ServeError::Tls)?;
-    let key = read_pem(key)
-        .and_then(|pem| PrivateKeyDer::from_pem_slice(&pem).map_err(|e| e.to_string()))
-        .map_err(|e| ServeError::Tls(format!("cannot read private key {}: {e}", key.display())))?;
+    let pem = read_pem(key).map_err(|e| ServeError::Tls(format!("cannot read private key {}: {e}", key.display())))?;
+    let key = PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|e| ServeError::Tls(format!("invalid private key PEM in {}: {e}", key.display())))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| ServeError::Tls(e.to_string()))?

@@ -459,6 +459,81 @@ fn an_unreadable_certificate_is_a_tls_error() {
     assert!(matches!(Server::start(config), Err(loki_metrics_server::ServeError::Tls(_))));
 }
 
+/// A FIFO nothing writes to: opening it for reading would block forever.
+#[cfg(unix)]
+fn fifo(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("fifo.pem");
+    let status = std::process::Command::new("mkfifo").arg(&path).status().expect("mkfifo runs");
+    assert!(status.success());
+    path
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_certificate_is_a_tls_error_not_a_hang() {
+    let dir = fixture();
+    let mut config = config(dir.path());
+    config.tls_cert = Some(fifo(dir.path()));
+    config.tls_key = config.tls_cert.clone();
+    match Server::start(config) {
+        Err(loki_metrics_server::ServeError::Tls(message)) => {
+            assert!(message.contains("not a regular file"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_ca_file_is_a_tls_error_not_a_hang() {
+    let dir = fixture();
+    let server = start(config(dir.path()));
+    let url = server.url().replacen("http://", "https://", 1);
+    let trust = ClientTrust::CaFile(fifo(dir.path()));
+    let result = fetch_blocking(&url, &FetchOptions { trust, ..FetchOptions::default() });
+    assert!(
+        matches!(&result, Err(FetchError::Tls { reason, .. }) if reason.contains("not a regular file")),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_token_or_accept_that_is_no_header_value_is_refused_before_connecting() {
+    // Port 9 (discard) is closed here: a connection attempt would be a Connect error.
+    let url = "http://127.0.0.1:9/metrics";
+    for options in [
+        FetchOptions { token: Some("a\nb".to_owned()), ..FetchOptions::default() },
+        FetchOptions { token: Some(String::new()), ..FetchOptions::default() },
+        FetchOptions { accept: Some("text/plain\r\nX: y".to_owned()), ..FetchOptions::default() },
+    ] {
+        let result = fetch_blocking(url, &options);
+        assert!(matches!(result, Err(FetchError::InvalidHeader(_))), "{result:?}");
+    }
+}
+
+#[test]
+fn a_port_out_of_range_is_an_invalid_url_not_the_default_port() {
+    for url in
+        ["http://127.0.0.1:99999/metrics", "http://127.0.0.1:8x/", "http://[::1]:65536/", "http://u:p@localhost:70000/"]
+    {
+        let result = fetch_blocking(url, &FetchOptions::default());
+        assert!(
+            matches!(&result, Err(FetchError::InvalidUrl { reason, .. }) if reason.contains("port")),
+            "{url}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_host_or_one_with_control_characters_is_a_config_error() {
+    let dir = fixture();
+    for host in ["", "127.0.0.1\0", "local host", "127.0.0.1\n"] {
+        let mut config = config(dir.path());
+        config.host = host.to_owned();
+        assert!(matches!(Server::start(config), Err(loki_metrics_server::ServeError::Config(_))), "{host:?}");
+    }
+}
+
 #[test]
 fn a_port_in_use_is_a_bind_error() {
     let dir = fixture();

@@ -396,6 +396,16 @@ fn repeated_label_names_are_rejected() {
     rejects("a{a=\"1\",a=\"1\"} 1\n# EOF\n", 1, 9, "repeated");
 }
 
+#[test]
+fn a_repeated_label_name_in_a_large_label_set_is_found_where_it_repeats() {
+    // Past the first labels the check uses hashes: the same error, the same place.
+    let names: Vec<String> = (0..200).map(|i| format!("l{i:03}=\"v\"")).collect();
+    let text = format!("a{{{},l042=\"v\",l007=\"v\"}} 1\n# EOF\n", names.join(","));
+    rejects(&text, 1, 3 + names.join(",").len() + 1, "\"l042\" is repeated");
+    let text = format!("a{{{}}} 1\n# EOF\n", names.join(","));
+    assert_eq!(accepts(&text)[0].samples[0].labels.len(), 200);
+}
+
 // ---- Values and timestamps ----------------------------------------------------
 
 #[test]

@@ -134,6 +134,16 @@ fn duplicate_label_names_are_rejected() {
 }
 
 #[test]
+fn a_repeated_label_name_in_a_large_label_set_is_found_where_it_repeats() {
+    // Past the first labels the check uses hashes: the same error, the same place.
+    let names: Vec<String> = (0..200).map(|i| format!("l{i:03}=\"v\"")).collect();
+    let text = format!("a{{{},l199=\"v\"}} 1\n", names.join(","));
+    rejects(&text, 1, 3 + names.join(",").len() + 1, "\"l199\" is repeated");
+    let text = format!("a{{{}}} 1\n", names.join(","));
+    assert_eq!(prom(&text).expect("valid")[0].samples[0].labels.len(), 200);
+}
+
+#[test]
 fn interleaved_families_are_joined_under_their_declared_type() {
     let f = accepts(
         "# TYPE a counter\na{x=\"1\"} 1\n# TYPE b gauge\nb 2\na{x=\"2\"} 3\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nb_other 1\nh_count 1\nh_sum 0\n",

@@ -245,9 +245,9 @@ const LINEAR_LABEL_CHECK: usize = 32;
 /// `check` before it is pushed onto `labels`.
 #[derive(Default)]
 struct RepeatedNames {
-    /// Hashes of the names so far, once the set outgrows the linear scan.
-    hashes: Option<std::collections::HashSet<u64>>,
-    state: std::hash::RandomState,
+    /// A hasher and the hashes of the names so far, once the set outgrows
+    /// the linear scan (made only then: most sets never need them).
+    hashes: Option<(std::hash::RandomState, std::collections::HashSet<u64>)>,
 }
 
 impl RepeatedNames {
@@ -257,9 +257,11 @@ impl RepeatedNames {
             return check_repeated(labels, name, at);
         }
         use std::hash::BuildHasher;
-        let state = &self.state;
-        let hashes =
-            self.hashes.get_or_insert_with(|| labels.iter().map(|(k, _)| state.hash_one(k.as_ref())).collect());
+        let (state, hashes) = self.hashes.get_or_insert_with(|| {
+            let state = std::hash::RandomState::new();
+            let hashes = labels.iter().map(|(k, _)| state.hash_one(k.as_ref())).collect();
+            (state, hashes)
+        });
         if hashes.insert(state.hash_one(name)) {
             return Ok(());
         }
