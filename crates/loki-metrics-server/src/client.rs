@@ -52,7 +52,11 @@ pub fn fetch_blocking(url: &str, options: &FetchOptions) -> Result<FetchResponse
         .enable_all()
         .build()
         .map_err(|e| FetchError::Http { url: url.to_owned(), reason: format!("cannot start a runtime: {e}") })?;
-    rt.block_on(fetch(url, options))
+    let result = rt.block_on(fetch(url, options));
+    // Dropping the runtime would wait for its blocking tasks, such as a DNS
+    // lookup the timeout gave up on: leave those to finish on their own.
+    rt.shutdown_background();
+    result
 }
 
 /// `GET url`; anything but a 200 with a UTF-8 body is an error.
