@@ -21,7 +21,13 @@ seed json_sources $(find tests/fixtures -path '*/.loki/*' -name '*.json' -type f
 seed events $(find tests/fixtures -name events.jsonl -type f)
 seed parse_prometheus $(find tests/fixtures -name expected.prom) $(ls tests/parser/* 2>/dev/null)
 seed parse_openmetrics $(find tests/fixtures -name expected.om) $(ls tests/parser/* 2>/dev/null)
+# Label sets past the parser's linear-scan size (32), one with a repeated name.
+many=$(seq -s, 0 39 | sed 's/\([0-9]*\)/l\1="v"/g')
+for target in parse_prometheus parse_openmetrics; do
+  printf 'm{%s} 1\nm{%s,l7="x"} 2\n' "$many" "$many" > "fuzz/corpus/$target/many-labels"
+done
 mkdir -p fuzz/corpus/http_request
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0.5, *\r\n\r\n' > fuzz/corpus/http_request/gzip
 printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer fuzz-token\r\nAccept: application/openmetrics-text\r\n\r\n' > fuzz/corpus/http_request/get
 printf 'HEAD /health HTTP/1.0\r\n\r\nGET /../metrics HTTP/1.1\r\nHost: x\r\n\r\n' > fuzz/corpus/http_request/pipelined
 mkdir -p fuzz/corpus/negotiate
