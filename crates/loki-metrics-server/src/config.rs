@@ -167,11 +167,35 @@ impl ServerConfig {
 
 /// Reads a bearer token from a file: its first line, trimmed.
 pub fn read_token_file(path: &std::path::Path) -> Result<String, ServeError> {
-    let text = std::fs::read_to_string(path)
+    let text = read_regular_file(path, MAX_TOKEN_FILE_BYTES)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned()))
         .map_err(|e| ServeError::Config(format!("cannot read token file {}: {e}", path.display())))?;
     let token = text.lines().next().unwrap_or("").trim().to_owned();
     if token.is_empty() {
         return Err(ServeError::Config(format!("token file {} is empty", path.display())));
     }
     Ok(token)
+}
+
+/// Largest token file read (a token is a line of text).
+const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a small file given on the command line or in a config (a token, a
+/// certificate) only if it is a regular file of at most `max` bytes. It is
+/// opened non-blocking, so a FIFO in its place cannot hang the caller.
+pub(crate) fn read_regular_file(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("larger than {max} bytes"));
+    }
+    Ok(bytes)
 }

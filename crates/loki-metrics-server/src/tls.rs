@@ -1,6 +1,5 @@
 //! rustls configurations (ring provider) for the server and the client.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,22 +18,8 @@ fn provider() -> Arc<CryptoProvider> {
 /// Largest PEM file read (a CA bundle is a few hundred KiB).
 const MAX_PEM_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Reads a PEM file only if it is a regular file of at most [`MAX_PEM_BYTES`]:
-/// opened non-blocking, so a FIFO given as a certificate cannot hang the caller.
 fn read_pem(path: &Path) -> Result<Vec<u8>, String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file =
-        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".to_owned());
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(format!("larger than {MAX_PEM_BYTES} bytes"));
-    }
-    Ok(bytes)
+    crate::config::read_regular_file(path, MAX_PEM_BYTES)
 }
 
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
