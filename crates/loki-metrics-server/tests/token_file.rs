@@ -42,7 +42,7 @@ fn empty_missing_binary_and_huge_files_are_config_errors() {
     assert!(message(read_token_file(&binary)).ends_with("not UTF-8 text"));
     let huge = dir.path().join("huge");
     std::fs::File::create(&huge).expect("create").set_len(1 << 30).expect("sparse 1 GiB");
-    assert!(message(read_token_file(&huge)).ends_with("larger than 65536 bytes"));
+    assert!(message(read_token_file(&huge)).ends_with("larger than 1048576 bytes"));
     assert!(message(read_token_file(dir.path())).ends_with("not a regular file"));
 }
 
