@@ -251,11 +251,18 @@ struct RepeatedNames {
 }
 
 impl RepeatedNames {
-    #[inline]
+    #[inline(always)]
     fn check(&mut self, labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
         if labels.len() < LINEAR_LABEL_CHECK {
             return check_repeated(labels, name, at);
         }
+        self.check_hashed(labels, name, at)
+    }
+
+    /// The large-set path, out of line: most label sets never get here.
+    #[cold]
+    #[inline(never)]
+    fn check_hashed(&mut self, labels: &[Label<'_>], name: &str, at: usize) -> Result<(), ScanError> {
         use std::hash::BuildHasher;
         let (state, hashes) = self.hashes.get_or_insert_with(|| {
             let state = std::hash::RandomState::new();
