@@ -176,31 +176,50 @@ test('parseAsync resolves to what parse returns', async () => {
   assert.deepEqual(await loki.parseAsync(text), loki.parse(text));
 });
 
-test('parseAsync of a 200,000-sample text never holds the event loop for more than 50 ms', async () => {
+test('parseAsync of a 200,000-sample text keeps the event loop turning; a synchronous parse holds it', async () => {
   // The bench-sized text (25 MB, 2,000 families of 100 samples with 4 labels). The parse runs on
-  // the thread pool and the objects are built in slices; before, they were built in one go on the
-  // JS thread (250-780 ms here). 50 ms leaves room for GC pauses and a loaded 2-core machine, and
-  // is still 5x below the one-go build.
+  // the thread pool and the objects are built in 4 ms slices; a synchronous parse holds the JS
+  // thread for the whole build. Measured from when parseAsync returns its promise: the call
+  // itself copies the text for the thread pool on the calling thread (printed as "handoff").
+  // Building 200,000 objects also triggers V8's major GC, whose pause (tens of ms on a loaded
+  // 2-core machine) no slicing can avoid, so the longest gap is bounded relative to the
+  // synchronous stall measured in the same run, and the typical gap absolutely. What this
+  // catches: the parse itself held on the JS thread. What it does not reliably catch: the
+  // build losing its slicing (one go measured 40-76 ms here, sliced 12-31 ms: too close for
+  // a bound that must hold on a loaded machine).
   const text = largeText(2000, 100);
-  const sync = loki.parse(text); // warm-up, and what parseAsync must return
-  let maxGap = 0;
-  let ticks = 0;
-  let last = performance.now();
+  await loki.parseAsync(largeText(20, 50)); // warm-up of the async path (JIT), as in a running service
+  let t = performance.now();
+  const sync = loki.parse(text);
+  const syncMs = performance.now() - t;
+  const want = { families: sync.length, last: sync[1999].samples[99] };
+  sync.length = 0; // not kept alive through the measurement (a larger heap, longer GC pauses)
+  const gaps = [];
+  let last;
   const timer = setInterval(() => {
     const now = performance.now();
-    maxGap = Math.max(maxGap, now - last);
+    gaps.push(now - last);
     last = now;
-    ticks++;
   }, 5);
-  const families = await loki.parseAsync(text);
-  const end = performance.now();
+  t = performance.now();
+  const pending = loki.parseAsync(text);
+  last = performance.now();
+  const handoffMs = last - t;
+  const families = await pending;
+  const asyncMs = performance.now() - t;
   clearInterval(timer);
-  maxGap = Math.max(maxGap, end - last); // the stretch since the last tick counts too
-  assert.equal(families.length, 2000);
+  gaps.push(performance.now() - last); // the stretch since the last tick counts too
+  assert.equal(families.length, want.families);
   assert.equal(families.reduce((n, f) => n + f.samples.length, 0), 200_000);
-  assert.deepEqual(families[1999].samples[99], sync[1999].samples[99]);
-  assert.ok(ticks >= 5, `only ${ticks} timer ticks while parseAsync ran`);
-  assert.ok(maxGap <= 50, `the event loop stalled for ${maxGap.toFixed(1)} ms during parseAsync`);
+  assert.deepEqual(families[1999].samples[99], want.last);
+  gaps.sort((x, y) => x - y);
+  const p90 = gaps[Math.floor(gaps.length * 0.9)];
+  const max = gaps[gaps.length - 1];
+  const figures = `sync parse ${syncMs.toFixed(0)} ms; parseAsync ${asyncMs.toFixed(0)} ms (handoff ${handoffMs.toFixed(1)} ms), ${gaps.length} timer turns, gap p90 ${p90.toFixed(1)} ms, max ${max.toFixed(1)} ms`;
+  console.log(`# ${figures}`);
+  assert.ok(gaps.length >= 5, `only ${gaps.length} timer turns while parseAsync ran (${figures})`);
+  assert.ok(p90 <= 25, `the event loop's typical gap during parseAsync is too long (${figures})`);
+  assert.ok(max < syncMs / 3, `parseAsync's longest stall is not well below a synchronous parse's (${figures})`);
 });
 
 test('a synchronous parse holds the event loop (the contrast to parseAsync)', () => {
