@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 use std::ptr::NonNull;
 
-use loki_metrics::parse::{parse, MetricFamily, MetricKind, ParseFormat, ParsedSample};
+use loki_metrics::parse::{parse, MetricFamily, MetricType, ParseFormat, Sample};
 
 use crate::boundary::{guard, guard_value, loki_status, ref_arg, str_arg, write_out, Failure};
 use crate::loki_str;
@@ -45,17 +45,17 @@ pub enum loki_metric_type {
     Unknown = 7,
 }
 
-impl From<MetricKind> for loki_metric_type {
-    fn from(kind: MetricKind) -> Self {
+impl From<MetricType> for loki_metric_type {
+    fn from(kind: MetricType) -> Self {
         match kind {
-            MetricKind::Counter => loki_metric_type::Counter,
-            MetricKind::Gauge => loki_metric_type::Gauge,
-            MetricKind::Histogram => loki_metric_type::Histogram,
-            MetricKind::GaugeHistogram => loki_metric_type::GaugeHistogram,
-            MetricKind::Summary => loki_metric_type::Summary,
-            MetricKind::StateSet => loki_metric_type::StateSet,
-            MetricKind::Info => loki_metric_type::Info,
-            MetricKind::Unknown => loki_metric_type::Unknown,
+            MetricType::Counter => loki_metric_type::Counter,
+            MetricType::Gauge => loki_metric_type::Gauge,
+            MetricType::Histogram => loki_metric_type::Histogram,
+            MetricType::GaugeHistogram => loki_metric_type::GaugeHistogram,
+            MetricType::Summary => loki_metric_type::Summary,
+            MetricType::StateSet => loki_metric_type::StateSet,
+            MetricType::Info => loki_metric_type::Info,
+            MetricType::Unknown => loki_metric_type::Unknown,
         }
     }
 }
@@ -141,7 +141,7 @@ impl loki_families {
         })
     }
 
-    fn sample(&self, family: usize, sample: usize) -> Result<&ParsedSample<'static>, Failure> {
+    fn sample(&self, family: usize, sample: usize) -> Result<&Sample<'static>, Failure> {
         let f = self.family(family)?;
         f.samples.get(sample).ok_or_else(|| {
             Failure::new(

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, MetricKind, ParseError, ParseFormat};
+use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, ParseError, ParseFormat};
 use loki_metrics_server::client::{fetch_blocking, FetchOptions};
 use loki_metrics_server::ClientTrust;
 use napi::bindgen_prelude::*;
@@ -140,16 +140,7 @@ pub struct Columns {
 /// An absent string (help, unit).
 const NONE: u32 = u32::MAX;
 /// Family types by their code in `families`.
-const TYPES: [MetricKind; 8] = [
-    MetricKind::Counter,
-    MetricKind::Gauge,
-    MetricKind::Histogram,
-    MetricKind::GaugeHistogram,
-    MetricKind::Summary,
-    MetricKind::StateSet,
-    MetricKind::Info,
-    MetricKind::Unknown,
-];
+const TYPES: [loki_metrics::MetricType; 8] = loki_metrics::MetricType::ALL;
 
 fn index(i: usize) -> Result<u32, NodeError> {
     u32::try_from(i)

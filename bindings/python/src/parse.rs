@@ -11,9 +11,7 @@
 
 use std::collections::HashMap;
 
-use loki_metrics::parse::{
-    parse as core_parse, Exemplar, MetricFamily, MetricKind, ParseError, ParseFormat, ParsedSample,
-};
+use loki_metrics::parse::{parse as core_parse, Exemplar, MetricFamily, MetricType, ParseError, ParseFormat, Sample};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
@@ -226,7 +224,7 @@ impl<'py> Builder<'py> {
         let mut sample_suffix = "";
         // prometheus_client's parser presents a 0.0.4 counter as OpenMetrics
         // does: the family without `_total`, its samples with it.
-        if self.munge_counters && family.metric_type == MetricKind::Counter {
+        if self.munge_counters && family.metric_type == MetricType::Counter {
             match name.strip_suffix("_total") {
                 Some(base) => name = base,
                 None => sample_suffix = "_total",
@@ -256,7 +254,7 @@ impl<'py> Builder<'py> {
         self.family_type.call1((name, documentation, family.metric_type.as_str(), unit, samples))
     }
 
-    fn sample(&mut self, name: Bound<'py, PyString>, sample: &ParsedSample<'_>) -> PyResult<Bound<'py, PyAny>> {
+    fn sample(&mut self, name: Bound<'py, PyString>, sample: &Sample<'_>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         let labels = self.labels(&sample.labels)?.into_any();
         let value = PyFloat::new(py, sample.value).into_any();

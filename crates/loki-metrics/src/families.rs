@@ -1,26 +1,9 @@
 //! The metric families: one table that the encoders and the docs are made from.
 
-/// The type of a metric family, as written in `# TYPE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricType {
-    /// A value that can go up and down.
-    Gauge,
-    /// A monotonically increasing count.
-    Counter,
-    /// A constant `1` sample carrying labels (OpenMetrics `info`).
-    Info,
-}
+use std::borrow::Cow;
 
-impl MetricType {
-    /// The name used in a `# TYPE` line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MetricType::Gauge => "gauge",
-            MetricType::Counter => "counter",
-            MetricType::Info => "info",
-        }
-    }
-}
+pub use loki_metrics_exposition::MetricType;
+use loki_metrics_exposition::{MetricFamily, Sample};
 
 /// Static description of one metric family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,12 +23,35 @@ pub struct Family {
 }
 
 impl Family {
+    /// An empty family of this description, named as the exposition model
+    /// names families (OpenMetrics names).
+    pub fn to_metric_family(&self) -> MetricFamily<'static> {
+        MetricFamily {
+            name: Cow::Borrowed(self.openmetrics_name()),
+            metric_type: self.metric_type,
+            help: Some(Cow::Borrowed(self.help)),
+            unit: self.unit.map(Cow::Borrowed),
+            samples: Vec::new(),
+        }
+    }
+
+    /// A sample of this family with `labels` (pairs of the family's label
+    /// names and values) and `value`.
+    pub fn sample(&self, labels: &[(&'static str, &'static str)], value: f64) -> Sample<'static> {
+        Sample {
+            name: Cow::Borrowed(self.name),
+            labels: labels.iter().map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))).collect(),
+            value,
+            timestamp: None,
+            exemplar: None,
+        }
+    }
+
     /// The OpenMetrics family name: counters and infos drop their sample suffix.
     pub fn openmetrics_name(&self) -> &'static str {
-        match self.metric_type {
-            MetricType::Counter => self.name.strip_suffix("_total").unwrap_or(self.name),
-            MetricType::Info => self.name.strip_suffix("_info").unwrap_or(self.name),
-            MetricType::Gauge => self.name,
+        match self.metric_type.name_suffix() {
+            Some(suffix) => self.name.strip_suffix(suffix).unwrap_or(self.name),
+            None => self.name,
         }
     }
 }

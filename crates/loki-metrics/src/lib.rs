@@ -25,16 +25,16 @@ pub mod families;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod negotiate;
 mod options;
-pub mod parse;
 mod snapshot;
 mod sources;
 
 pub use collector::{Collector, DEFAULT_CACHE_TTL};
-pub use encode::{render, render_into, Format};
+pub use encode::{negotiate, render, render_into, Format};
 pub use error::Error;
-pub use negotiate::negotiate;
+pub use loki_metrics_exposition as exposition;
+pub use loki_metrics_exposition::parse;
+pub use loki_metrics_exposition::{Exemplar, Label, MetricFamily, MetricType, Sample, TextFormat};
 pub use options::{env_flag, parse_rfc3339, Options, DEFAULT_JSON_SIZE_CAP, DEFAULT_MAX_ITERATIONS};
 pub use snapshot::{ExporterInfo, SessionStatus, Snapshot, Source, TaskCounts, Warning};
 pub use sources::{LineCount, SourceState};

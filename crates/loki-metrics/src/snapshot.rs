@@ -1,3 +1,4 @@
+use loki_metrics_exposition::MetricFamily;
 use serde::{Deserialize, Serialize};
 
 /// What `loki_session_status` reports.
@@ -170,6 +171,51 @@ impl Snapshot {
             warnings: Vec::new(),
             exporter: None,
         }
+    }
+
+    /// The snapshot's metric families, in output order, as the encoders and
+    /// the bindings see them.
+    pub fn families(&self) -> Vec<MetricFamily<'static>> {
+        use crate::families::*;
+        // Integers are exact in an f64 up to 2^53; above, the text shows the
+        // float Prometheus would store anyway.
+        let int = |v: u64| v as f64;
+        let single = |family: &Family, value: f64| {
+            let mut f = family.to_metric_family();
+            f.samples.push(family.sample(&[], value));
+            f
+        };
+        let t = &self.tasks;
+        let mut tasks = TASKS_TOTAL.to_metric_family();
+        for (status, v) in
+            [("pending", t.pending), ("in_progress", t.in_progress), ("completed", t.completed), ("failed", t.failed)]
+        {
+            tasks.samples.push(TASKS_TOTAL.sample(&[("status", status)], int(v)));
+        }
+        let mut out = vec![
+            single(&SESSION_STATUS, f64::from(self.session_status.code())),
+            single(&ITERATION_CURRENT, int(self.iteration_current)),
+            single(&ITERATION_MAX, int(self.iteration_max)),
+            tasks,
+            single(&AGENTS_ACTIVE, int(self.agents_active)),
+            single(&AGENTS_TOTAL, int(self.agents_total)),
+            single(&COST_USD, self.cost_usd),
+            single(&EVENTS_TOTAL, int(self.events_total)),
+            single(&UPTIME_SECONDS, self.uptime_seconds),
+        ];
+        if let Some(exporter) = &self.exporter {
+            let mut errors = SOURCE_ERROR.to_metric_family();
+            for source in Source::ALL.iter().filter(|s| **s != Source::Options) {
+                let failed = f64::from(u8::from(self.failed_sources.contains(source)));
+                errors.samples.push(SOURCE_ERROR.sample(&[("source", source.path())], failed));
+            }
+            out.push(errors);
+            out.push(single(&SCRAPE_DURATION_SECONDS, exporter.collect_seconds));
+            let mut build = EXPORTER_BUILD_INFO.to_metric_family();
+            build.samples.push(EXPORTER_BUILD_INFO.sample(&[("version", crate::VERSION)], 1.0));
+            out.push(build);
+        }
+        out
     }
 
     /// The snapshot as pretty JSON (the `--format json` output).

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use loki_metrics::encode::write_f64;
-use loki_metrics::parse::{parse, MetricFamily, MetricKind, ParseFormat};
+use loki_metrics::parse::{parse, MetricFamily, MetricType, ParseFormat};
 use loki_metrics::{render, ExporterInfo, Format, SessionStatus, Snapshot, Source, TaskCounts};
 use proptest::prelude::*;
 
@@ -66,12 +66,12 @@ fn assert_text_has_snapshot_values(text: &str, format: ParseFormat, snapshot: &S
     let by_name = |n: &str| families.iter().find(|f| f.name == n);
     if format.detect(text) == ParseFormat::OpenMetrics {
         let events = by_name("loki_events").expect("counter family loki_events");
-        assert_eq!(events.metric_type, MetricKind::Counter);
+        assert_eq!(events.metric_type, MetricType::Counter);
         let uptime = by_name("loki_uptime_seconds").expect("uptime family");
         assert_eq!(uptime.unit.as_deref(), Some("seconds"));
     } else {
         let events = by_name("loki_events_total").expect("counter family loki_events_total");
-        assert_eq!(events.metric_type, MetricKind::Counter);
+        assert_eq!(events.metric_type, MetricType::Counter);
     }
     assert!(families.iter().all(|f| f.help.is_some()));
 }
@@ -158,7 +158,7 @@ fn encode(families: &[MetricFamily<'_>], format: Format) -> String {
             out.push_str(&format!("# HELP {} {}\n", f.name, escape(help, om)));
         }
         let t = match (om, f.metric_type) {
-            (false, MetricKind::Unknown) => "untyped",
+            (false, MetricType::Unknown) => "untyped",
             (_, k) => k.as_str(),
         };
         out.push_str(&format!("# TYPE {} {t}\n", f.name));
@@ -292,7 +292,7 @@ proptest! {
         for (name, counter, help, samples) in &fams {
             let mut f = MetricFamily {
                 name: name.clone().into(),
-                metric_type: if *counter { MetricKind::Counter } else { MetricKind::Gauge },
+                metric_type: if *counter { MetricType::Counter } else { MetricType::Gauge },
                 help: help.clone().map(Into::into),
                 unit: None,
                 samples: Vec::new(),
@@ -300,7 +300,7 @@ proptest! {
             for (labels, value, ts) in samples {
                 let value = if *counter && (value.is_nan() || *value < 0.0) { value.abs() } else { *value };
                 let value = if *counter && value.is_nan() { 0.0 } else { value };
-                f.samples.push(loki_metrics::parse::ParsedSample {
+                f.samples.push(loki_metrics::parse::Sample {
                     name: if *counter { format!("{name}_total").into() } else { name.clone().into() },
                     labels: labels.iter().map(|(k, v)| (k.clone().into(), v.clone().into())).collect(),
                     value,

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{MetricFamily, MetricKind};
+use super::{MetricFamily, MetricType};
 
 /// One style problem of one family.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,14 +65,14 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
             }
         }
         let type_word = match f.metric_type {
-            MetricKind::Unknown => "untyped",
+            MetricType::Unknown => "untyped",
             k => k.as_str(),
         };
         if parts.contains(&type_word) {
             warn(format!("metric name should not include type '{type_word}'"));
         }
         match f.metric_type {
-            MetricKind::Counter => {
+            MetricType::Counter => {
                 let lacks_total =
                     f.samples.iter().filter(|s| !s.name.ends_with("_created")).any(|s| !s.name.ends_with("_total"));
                 if lacks_total {
@@ -86,7 +86,7 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
             }
         }
         let histogram_like =
-            matches!(f.metric_type, MetricKind::Histogram | MetricKind::GaugeHistogram | MetricKind::Summary);
+            matches!(f.metric_type, MetricType::Histogram | MetricType::GaugeHistogram | MetricType::Summary);
         if !histogram_like {
             for suffix in ["_count", "_sum", "_bucket"] {
                 if name.ends_with(suffix) {
@@ -126,10 +126,10 @@ pub fn lint(families: &[MetricFamily<'_>]) -> Vec<LintWarning> {
             if has_camel_case(label) {
                 warn("label names should be written in 'snake_case' not 'camelCase'".into());
             }
-            if label == "le" && !matches!(f.metric_type, MetricKind::Histogram | MetricKind::GaugeHistogram) {
+            if label == "le" && !matches!(f.metric_type, MetricType::Histogram | MetricType::GaugeHistogram) {
                 warn("non-histogram metrics should not have \"le\" label".into());
             }
-            if label == "quantile" && f.metric_type != MetricKind::Summary {
+            if label == "quantile" && f.metric_type != MetricType::Summary {
                 warn("non-summary metrics should not have \"quantile\" label".into());
             }
         }

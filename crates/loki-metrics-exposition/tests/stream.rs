@@ -2,14 +2,14 @@
 
 use std::io::BufReader;
 
-use loki_metrics::parse::{parse, FamilyReader, MetricFamily, ParseFormat};
+use loki_metrics_exposition::parse::{parse, FamilyReader, MetricFamily, ParseFormat};
 use proptest::prelude::*;
 
 fn stream(
     text: &str,
     format: ParseFormat,
     buf: usize,
-) -> Result<Vec<MetricFamily<'static>>, loki_metrics::parse::ParseError> {
+) -> Result<Vec<MetricFamily<'static>>, loki_metrics_exposition::parse::ParseError> {
     FamilyReader::new(BufReader::with_capacity(buf, text.as_bytes()), format).collect()
 }
 
@@ -83,7 +83,7 @@ fn reader_auto_detects_small_inputs() {
 
 #[test]
 fn reader_rejects_overlong_lines() {
-    let long = format!("a{{x=\"{}\"}} 1\n", "y".repeat(loki_metrics::parse::MAX_LINE_BYTES));
+    let long = format!("a{{x=\"{}\"}} 1\n", "y".repeat(loki_metrics_exposition::parse::MAX_LINE_BYTES));
     let err = stream(&long, ParseFormat::Prometheus, 8192).expect_err("too long");
     assert!(err.message.contains("longer than"), "{err}");
 }

@@ -24,21 +24,21 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::lexer::{metric_name_len, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample};
 use super::number::parse_number;
-use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
+use super::{MetricFamily, MetricType, ParseError, Sample};
 
 /// Every suffix any type uses, for clash detection.
 const ALL_SUFFIXES: [&str; 9] = ["", "_total", "_created", "_count", "_sum", "_bucket", "_gcount", "_gsum", "_info"];
 
-fn kind_from_type(s: &str) -> Option<MetricKind> {
+fn kind_from_type(s: &str) -> Option<MetricType> {
     Some(match s {
-        "counter" => MetricKind::Counter,
-        "gauge" => MetricKind::Gauge,
-        "histogram" => MetricKind::Histogram,
-        "gaugehistogram" => MetricKind::GaugeHistogram,
-        "summary" => MetricKind::Summary,
-        "stateset" => MetricKind::StateSet,
-        "info" => MetricKind::Info,
-        "unknown" => MetricKind::Unknown,
+        "counter" => MetricType::Counter,
+        "gauge" => MetricType::Gauge,
+        "histogram" => MetricType::Histogram,
+        "gaugehistogram" => MetricType::GaugeHistogram,
+        "summary" => MetricType::Summary,
+        "stateset" => MetricType::StateSet,
+        "info" => MetricType::Info,
+        "unknown" => MetricType::Unknown,
         _ => return None,
     })
 }
@@ -134,7 +134,7 @@ fn tail_word(r: &[u8]) -> u64 {
 
 /// Order-independent hash of a label set without the `excluded` label.
 #[inline]
-fn group_hash(sample: &ParsedSample<'_>, excluded: Option<&str>) -> u64 {
+fn group_hash(sample: &Sample<'_>, excluded: Option<&str>) -> u64 {
     let mut sum = 0u64;
     for (k, v) in &sample.labels {
         if Some(k.as_ref()) == excluded {
@@ -147,7 +147,7 @@ fn group_hash(sample: &ParsedSample<'_>, excluded: Option<&str>) -> u64 {
 }
 
 /// The label set of `s` without `excl`, sorted.
-fn sorted_labels<'s>(s: &'s ParsedSample<'_>, excl: Option<&str>) -> Vec<(&'s str, &'s str)> {
+fn sorted_labels<'s>(s: &'s Sample<'_>, excl: Option<&str>) -> Vec<(&'s str, &'s str)> {
     let mut v: Vec<(&str, &str)> =
         s.labels.iter().filter(|(k, _)| Some(k.as_ref()) != excl).map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
     v.sort_unstable();
@@ -156,9 +156,8 @@ fn sorted_labels<'s>(s: &'s ParsedSample<'_>, excl: Option<&str>) -> Vec<(&'s st
 
 /// Whether two samples belong to the same metric (label set without the
 /// type's point label, in any order).
-fn same_group(a: &ParsedSample<'_>, a_excl: Option<&str>, b: &ParsedSample<'_>, b_excl: Option<&str>) -> bool {
-    let count =
-        |s: &ParsedSample<'_>, excl: Option<&str>| s.labels.iter().filter(|(k, _)| Some(k.as_ref()) != excl).count();
+fn same_group(a: &Sample<'_>, a_excl: Option<&str>, b: &Sample<'_>, b_excl: Option<&str>) -> bool {
+    let count = |s: &Sample<'_>, excl: Option<&str>| s.labels.iter().filter(|(k, _)| Some(k.as_ref()) != excl).count();
     let n = count(a, a_excl);
     if n != count(b, b_excl) {
         return false;
@@ -219,7 +218,7 @@ pub(crate) struct OpenMetricsAssembler<'a> {
     /// Metrics of the current family (kept here to reuse the allocation).
     groups: Groups,
     /// Finished family names and their types.
-    closed: HashMap<Box<str>, MetricKind>,
+    closed: HashMap<Box<str>, MetricType>,
     eof_line: Option<usize>,
 }
 
@@ -237,7 +236,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         &mut self,
         line: &'l str,
         line_no: usize,
-        keep: impl FnOnce(ParsedSample<'l>) -> ParsedSample<'a>,
+        keep: impl FnOnce(Sample<'l>) -> Sample<'a>,
         out: &mut Vec<MetricFamily<'a>>,
     ) -> Result<(), ParseError> {
         if let Some(eof) = self.eof_line {
@@ -403,7 +402,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         self.current = Some(Current {
             family: MetricFamily {
                 name: Cow::Owned(name.to_owned()),
-                metric_type: MetricKind::Unknown,
+                metric_type: MetricType::Unknown,
                 help: None,
                 unit: None,
                 samples: Vec::with_capacity(capacity),
@@ -432,7 +431,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         let kind = cur.family.metric_type;
         if let Some(unit) = cur.family.unit.as_deref() {
             let at_unit = |m: String| ParseError { line: cur.unit_line, column: 1, message: m };
-            if matches!(kind, MetricKind::Info | MetricKind::StateSet) {
+            if matches!(kind, MetricType::Info | MetricType::StateSet) {
                 return Err(at_unit(format!("{kind} family {name:?} must not have a unit")));
             }
             let suffix_ok = name.strip_suffix(unit).is_some_and(|head| head.ends_with('_'));
@@ -473,7 +472,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         scanned: ScannedSample<'l>,
         line: &str,
         line_no: usize,
-        keep: impl FnOnce(ParsedSample<'l>) -> ParsedSample<'a>,
+        keep: impl FnOnce(Sample<'l>) -> Sample<'a>,
         out: &mut Vec<MetricFamily<'a>>,
     ) -> Result<(), ParseError> {
         let sample_name: &str = &scanned.sample.name;
@@ -521,11 +520,11 @@ impl<'a> OpenMetricsAssembler<'a> {
 /// The label that distinguishes the points of one metric, excluded from its
 /// identity: `le` of buckets, `quantile` of summary quantiles, and the
 /// family-named label of a stateset.
-fn point_label(kind: MetricKind, suffix: Suffix, family: &str) -> Option<&str> {
+fn point_label(kind: MetricType, suffix: Suffix, family: &str) -> Option<&str> {
     match (kind, suffix) {
-        (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => Some("le"),
-        (MetricKind::Summary, Suffix::None) => Some("quantile"),
-        (MetricKind::StateSet, _) => Some(family),
+        (MetricType::Histogram | MetricType::GaugeHistogram, Suffix::Bucket) => Some("le"),
+        (MetricType::Summary, Suffix::None) => Some("quantile"),
+        (MetricType::StateSet, _) => Some(family),
         _ => None,
     }
 }
@@ -565,22 +564,22 @@ fn check_sample(
     };
 
     match (kind, suffix) {
-        (MetricKind::Counter, Suffix::Total) => counter_like("counter total")?,
-        (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => {
+        (MetricType::Counter, Suffix::Total) => counter_like("counter total")?,
+        (MetricType::Histogram | MetricType::GaugeHistogram, Suffix::Bucket) => {
             let le = s.sample.label("le").ok_or_else(|| at_labels(format!("bucket {name} has no \"le\" label")))?;
             check_le(le).map_err(at_labels)?;
             counter_like("bucket")?;
             integer("bucket")?;
         }
-        (MetricKind::Histogram, Suffix::Count) | (MetricKind::GaugeHistogram, Suffix::GCount) => {
+        (MetricType::Histogram, Suffix::Count) | (MetricType::GaugeHistogram, Suffix::GCount) => {
             counter_like("count")?;
             integer("count")?;
         }
-        (MetricKind::Histogram, Suffix::Sum) => counter_like("histogram sum")?,
-        (MetricKind::GaugeHistogram, Suffix::GSum) if v.is_nan() => {
+        (MetricType::Histogram, Suffix::Sum) => counter_like("histogram sum")?,
+        (MetricType::GaugeHistogram, Suffix::GSum) if v.is_nan() => {
             return Err(at_value(format!("gauge histogram sum {name} must not be NaN")));
         }
-        (MetricKind::Summary, Suffix::None) => {
+        (MetricType::Summary, Suffix::None) => {
             let q = s
                 .sample
                 .label("quantile")
@@ -593,12 +592,12 @@ fn check_sample(
                 return Err(at_value(format!("quantile value of {name} must not be negative")));
             }
         }
-        (MetricKind::Summary, Suffix::Count) => {
+        (MetricType::Summary, Suffix::Count) => {
             counter_like("summary count")?;
             integer("summary count")?;
         }
-        (MetricKind::Summary, Suffix::Sum) => counter_like("summary sum")?,
-        (MetricKind::StateSet, _) => {
+        (MetricType::Summary, Suffix::Sum) => counter_like("summary sum")?,
+        (MetricType::StateSet, _) => {
             if s.sample.label(family).is_none() {
                 return Err(at_labels(format!(
                     "stateset sample {name} has no label named after its family ({family:?})"
@@ -608,7 +607,7 @@ fn check_sample(
                 return Err(at_value(format!("stateset value of {name} must be 0 or 1")));
             }
         }
-        (MetricKind::Info, _) if v != 1.0 => {
+        (MetricType::Info, _) if v != 1.0 => {
             return Err(at_value(format!("info value of {name} must be 1")));
         }
         _ => {}
@@ -616,12 +615,12 @@ fn check_sample(
 
     // Labels the type reserves for its points.
     match kind {
-        MetricKind::Histogram | MetricKind::GaugeHistogram
+        MetricType::Histogram | MetricType::GaugeHistogram
             if suffix != Suffix::Bucket && s.sample.label("le").is_some() =>
         {
             return Err(at_labels(format!("{name} must not have an \"le\" label: it is reserved for buckets")));
         }
-        MetricKind::Summary if suffix != Suffix::None && s.sample.label("quantile").is_some() => {
+        MetricType::Summary if suffix != Suffix::None && s.sample.label("quantile").is_some() => {
             return Err(at_labels(format!("{name} must not have a \"quantile\" label: it is reserved for quantiles")));
         }
         _ => {}
@@ -630,8 +629,8 @@ fn check_sample(
     if let Some(ex) = &s.sample.exemplar {
         let at_ex = |m: String| err(line_no, line, s.exemplar_at, m);
         match (kind, suffix) {
-            (MetricKind::Counter, Suffix::Total) => {}
-            (MetricKind::Histogram | MetricKind::GaugeHistogram, Suffix::Bucket) => {
+            (MetricType::Counter, Suffix::Total) => {}
+            (MetricType::Histogram | MetricType::GaugeHistogram, Suffix::Bucket) => {
                 let le = s.sample.label("le").and_then(|le| parse_number(le).ok());
                 if let Some(le) = le {
                     if ex.value > le {
@@ -753,7 +752,7 @@ fn track_groups(
 
     // Point bookkeeping.
     match kind {
-        MetricKind::Histogram | MetricKind::GaugeHistogram => {
+        MetricType::Histogram | MetricType::GaugeHistogram => {
             let v = s.sample.value;
             let p = &mut cur.hist;
             match suffix {
@@ -794,13 +793,13 @@ fn track_groups(
                 _ => {}
             }
         }
-        MetricKind::Counter if suffix == Suffix::Total => cur.counter_total = true,
+        MetricType::Counter if suffix == Suffix::Total => cur.counter_total = true,
         _ => {}
     }
     Ok(())
 }
 
-fn label_text(s: &ParsedSample<'_>, excl: Option<&str>) -> String {
+fn label_text(s: &Sample<'_>, excl: Option<&str>) -> String {
     let parts: Vec<String> =
         s.labels.iter().filter(|(k, _)| Some(k.as_ref()) != excl).map(|(k, v)| format!("{k}={v:?}")).collect();
     format!("{{{}}}", parts.join(","))
@@ -812,11 +811,11 @@ fn end_point(cur: &mut Current<'_>) -> Result<(), ParseError> {
         return Ok(());
     }
     let problem = match cur.family.metric_type {
-        MetricKind::Histogram | MetricKind::GaugeHistogram => {
+        MetricType::Histogram | MetricType::GaugeHistogram => {
             let p = std::mem::take(&mut cur.hist);
             histogram_point_problem(&cur.family.name, cur.family.metric_type, &p)
         }
-        MetricKind::Counter => {
+        MetricType::Counter => {
             let had_total = std::mem::take(&mut cur.counter_total);
             (!had_total).then(|| {
                 let name = &cur.family.name;
@@ -831,8 +830,8 @@ fn end_point(cur: &mut Current<'_>) -> Result<(), ParseError> {
     }
 }
 
-fn histogram_point_problem(name: &str, kind: MetricKind, p: &HistogramPoint) -> Option<String> {
-    let gauge = kind == MetricKind::GaugeHistogram;
+fn histogram_point_problem(name: &str, kind: MetricType, p: &HistogramPoint) -> Option<String> {
+    let gauge = kind == MetricType::GaugeHistogram;
     let (count_name, sum_name) = if gauge { ("_gcount", "_gsum") } else { ("_count", "_sum") };
     let Some(inf) = p.inf_bucket else {
         return Some(format!("{kind} {name}: a metric point must have a bucket with le=\"+Inf\""));

@@ -3,7 +3,7 @@
 
 use super::openmetrics::OpenMetricsAssembler;
 use super::prometheus::PrometheusAssembler;
-use super::{MetricFamily, ParseError, ParseFormat, ParsedSample};
+use super::{MetricFamily, ParseError, ParseFormat, Sample};
 
 /// Turns lines into finished families, in one of the two formats.
 pub(crate) enum Assembler<'a> {
@@ -28,7 +28,7 @@ impl<'a> Assembler<'a> {
         &mut self,
         line: &'l str,
         line_no: usize,
-        keep: impl FnOnce(ParsedSample<'l>) -> ParsedSample<'a>,
+        keep: impl FnOnce(Sample<'l>) -> Sample<'a>,
         out: &mut Vec<MetricFamily<'a>>,
     ) -> Result<(), ParseError> {
         match self {

@@ -11,12 +11,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::lexer::{metric_name_len, scan_prometheus, unescape_help, Escapes, ScanHint};
-use super::{MetricFamily, MetricKind, ParseError, ParsedSample};
+use super::{MetricFamily, MetricType, ParseError, Sample};
 
 /// What is known about one metric name.
 #[derive(Default, Clone, Copy)]
 struct NameInfo {
-    kind: Option<MetricKind>,
+    kind: Option<MetricType>,
     has_help: bool,
     has_samples: bool,
 }
@@ -31,13 +31,13 @@ fn err(line_no: usize, line: &str, at: usize, message: impl Into<String>) -> Par
     ParseError::at(line_no, line, at, message.into())
 }
 
-fn kind_from_type(s: &str) -> Option<MetricKind> {
+fn kind_from_type(s: &str) -> Option<MetricType> {
     Some(match s {
-        "counter" => MetricKind::Counter,
-        "gauge" => MetricKind::Gauge,
-        "histogram" => MetricKind::Histogram,
-        "summary" => MetricKind::Summary,
-        "untyped" => MetricKind::Unknown,
+        "counter" => MetricType::Counter,
+        "gauge" => MetricType::Gauge,
+        "histogram" => MetricType::Histogram,
+        "summary" => MetricType::Summary,
+        "untyped" => MetricType::Unknown,
         _ => return None,
     })
 }
@@ -52,7 +52,7 @@ impl<'a> PrometheusAssembler<'a> {
         &mut self,
         line: &'l str,
         line_no: usize,
-        keep: impl FnOnce(ParsedSample<'l>) -> ParsedSample<'a>,
+        keep: impl FnOnce(Sample<'l>) -> Sample<'a>,
         out: &mut Vec<MetricFamily<'a>>,
     ) -> Result<(), ParseError> {
         let b = line.as_bytes();
@@ -127,7 +127,7 @@ impl<'a> PrometheusAssembler<'a> {
             capacity = cur.samples.len().min(4096);
             out.push(cur);
         }
-        let kind = self.names.get(name).and_then(|i| i.kind).unwrap_or(MetricKind::Unknown);
+        let kind = self.names.get(name).and_then(|i| i.kind).unwrap_or(MetricType::Unknown);
         self.current = Some(MetricFamily {
             name: Cow::Owned(name.to_owned()),
             metric_type: kind,

@@ -3,9 +3,9 @@
 //! right line and column. Cases follow the spec text and the shape of the
 //! OpenMetrics conformance suite (`tests/testdata/parsers`).
 
-use loki_metrics::parse::{parse, MetricKind, ParseError, ParseFormat};
+use loki_metrics_exposition::parse::{parse, MetricType, ParseError, ParseFormat};
 
-fn om(text: &str) -> Result<Vec<loki_metrics::parse::MetricFamily<'_>>, ParseError> {
+fn om(text: &str) -> Result<Vec<loki_metrics_exposition::parse::MetricFamily<'_>>, ParseError> {
     parse(text, ParseFormat::OpenMetrics)
 }
 
@@ -22,7 +22,7 @@ fn rejects(text: &str, line: usize, column: usize, needle: &str) {
 }
 
 #[track_caller]
-fn accepts(text: &str) -> Vec<loki_metrics::parse::MetricFamily<'_>> {
+fn accepts(text: &str) -> Vec<loki_metrics_exposition::parse::MetricFamily<'_>> {
     om(text).unwrap_or_else(|e| panic!("rejected {text:?}: {e}"))
 }
 
@@ -50,7 +50,7 @@ process_cpu_seconds_total 4.20072246e+06
 ";
     let f = accepts(text);
     assert_eq!(f.len(), 3);
-    assert_eq!(f[0].metric_type, MetricKind::Summary);
+    assert_eq!(f[0].metric_type, MetricType::Summary);
     assert_eq!(f[0].unit.as_deref(), Some("seconds"));
     assert_eq!(f[0].samples.len(), 6);
     assert_eq!(f[0].samples[0].label("path"), Some("/api/v1"));
@@ -176,15 +176,15 @@ baz_gsum 3289.3
 qux 42.23
 # EOF";
     let f = accepts(text);
-    let kinds: Vec<MetricKind> = f.iter().map(|f| f.metric_type).collect();
-    assert_eq!(kinds, [MetricKind::StateSet, MetricKind::Info, MetricKind::GaugeHistogram, MetricKind::Unknown]);
+    let kinds: Vec<MetricType> = f.iter().map(|f| f.metric_type).collect();
+    assert_eq!(kinds, [MetricType::StateSet, MetricType::Info, MetricType::GaugeHistogram, MetricType::Unknown]);
 }
 
 #[test]
 fn sample_without_metadata_is_an_unknown_family_named_after_it() {
     let f = accepts("a 1\n# EOF\n");
     assert_eq!(f[0].name, "a");
-    assert_eq!(f[0].metric_type, MetricKind::Unknown);
+    assert_eq!(f[0].metric_type, MetricType::Unknown);
     assert_eq!(f[0].help, None);
 }
 
@@ -568,7 +568,7 @@ fn gauge_and_info_sample_names_must_match_the_type() {
     // A suffixed name under a gauge is a new, unknown family.
     let f = accepts("# TYPE a gauge\na_total 1\n# EOF\n");
     assert_eq!(f[1].name, "a_total");
-    assert_eq!(f[1].metric_type, MetricKind::Unknown);
+    assert_eq!(f[1].metric_type, MetricType::Unknown);
 }
 
 // ---- Exemplars ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! Choosing an encoding from an HTTP `Accept` header.
 
-use crate::Format;
+use crate::TextFormat;
 
 /// How well one media range matches a format: q-value and specificity.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -16,9 +16,9 @@ struct Match {
 /// unversioned) has a higher q-value than `text/plain` (counting wildcards),
 /// or the same q-value by an explicit rather than a wildcard match.
 /// Everything else, a missing header and a bare `*/*` included, gets 0.0.4.
-pub fn negotiate(accept: Option<&str>) -> Format {
+pub fn negotiate(accept: Option<&str>) -> TextFormat {
     let Some(accept) = accept else {
-        return Format::Prometheus;
+        return TextFormat::Prometheus;
     };
     let mut best_om: Option<Match> = None;
     let mut best_text: Option<Match> = None;
@@ -75,11 +75,13 @@ pub fn negotiate(accept: Option<&str>) -> Format {
         }
     }
     match (best_om, best_text) {
-        (Some(om), _) if om.q <= 0.0 => Format::Prometheus,
-        (Some(_), None) => Format::OpenMetrics,
-        (Some(om), Some(text)) if om.q > text.q => Format::OpenMetrics,
-        (Some(om), Some(text)) if om.q == text.q && om.specificity == 2 && text.specificity < 2 => Format::OpenMetrics,
-        _ => Format::Prometheus,
+        (Some(om), _) if om.q <= 0.0 => TextFormat::Prometheus,
+        (Some(_), None) => TextFormat::OpenMetrics,
+        (Some(om), Some(text)) if om.q > text.q => TextFormat::OpenMetrics,
+        (Some(om), Some(text)) if om.q == text.q && om.specificity == 2 && text.specificity < 2 => {
+            TextFormat::OpenMetrics
+        }
+        _ => TextFormat::Prometheus,
     }
 }
 

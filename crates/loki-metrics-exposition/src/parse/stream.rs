@@ -3,7 +3,7 @@
 use std::io::{BufRead, Read};
 
 use super::assemble::Assembler;
-use super::{parse, MetricFamily, ParseError, ParseFormat, ParsedSample};
+use super::{parse, MetricFamily, ParseError, ParseFormat, Sample};
 
 /// The longest line the reader accepts, so that memory stays bounded.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -25,13 +25,13 @@ pub const AUTO_DETECT_LIMIT: usize = 8 << 20;
 /// inputs with an explicit format.
 ///
 /// ```
-/// use loki_metrics::parse::{FamilyReader, ParseFormat};
+/// use loki_metrics_exposition::parse::{FamilyReader, ParseFormat};
 /// let text = "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n# EOF\n";
 /// let names: Vec<String> = FamilyReader::new(text.as_bytes(), ParseFormat::OpenMetrics)
 ///     .map(|f| f.map(|f| f.name.into_owned()))
 ///     .collect::<Result<_, _>>()?;
 /// assert_eq!(names, ["a", "b"]);
-/// # Ok::<(), loki_metrics::parse::ParseError>(())
+/// # Ok::<(), loki_metrics_exposition::parse::ParseError>(())
 /// ```
 pub struct FamilyReader<R> {
     reader: R,
@@ -138,7 +138,7 @@ impl<R: BufRead> FamilyReader<R> {
             self.line_no += 1;
             let line = text.get(start..start + len).unwrap_or("");
             start += len + 1;
-            result = assembler.feed(line, self.line_no, ParsedSample::into_owned, &mut self.ready);
+            result = assembler.feed(line, self.line_no, Sample::into_owned, &mut self.ready);
             if result.is_err() || !self.ready.is_empty() {
                 break;
             }
@@ -202,7 +202,7 @@ impl<R: BufRead> FamilyReader<R> {
                 Ok(t) => t,
                 Err(e) => return Err(utf8_error(&self.line, e.valid_up_to(), self.line_no - 1)),
             };
-            assembler.feed(text, self.line_no, ParsedSample::into_owned, &mut self.ready)?;
+            assembler.feed(text, self.line_no, Sample::into_owned, &mut self.ready)?;
         }
     }
 }

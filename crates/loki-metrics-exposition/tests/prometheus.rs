@@ -1,13 +1,13 @@
 //! Prometheus text 0.0.4 parsing, as Prometheus' own text parser reads it.
 
-use loki_metrics::parse::{parse, MetricKind, ParseError, ParseFormat};
+use loki_metrics_exposition::parse::{parse, MetricType, ParseError, ParseFormat};
 
-fn prom(text: &str) -> Result<Vec<loki_metrics::parse::MetricFamily<'_>>, ParseError> {
+fn prom(text: &str) -> Result<Vec<loki_metrics_exposition::parse::MetricFamily<'_>>, ParseError> {
     parse(text, ParseFormat::Prometheus)
 }
 
 #[track_caller]
-fn accepts(text: &str) -> Vec<loki_metrics::parse::MetricFamily<'_>> {
+fn accepts(text: &str) -> Vec<loki_metrics_exposition::parse::MetricFamily<'_>> {
     prom(text).unwrap_or_else(|e| panic!("rejected {text:?}: {e}"))
 }
 
@@ -73,14 +73,14 @@ rpc_duration_seconds_count 2693
             "rpc_duration_seconds"
         ]
     );
-    assert_eq!(f[0].metric_type, MetricKind::Counter);
+    assert_eq!(f[0].metric_type, MetricType::Counter);
     assert_eq!(f[0].samples[0].timestamp, Some(1395066363.0));
     assert_eq!(f[0].samples[1].value, 3.0);
     assert_eq!(f[1].samples[0].label("path"), Some("C:\\DIR\\FILE.TXT"));
     assert_eq!(f[1].samples[0].label("error"), Some("Cannot find file:\n\"FILE.TXT\""));
-    assert_eq!(f[1].metric_type, MetricKind::Unknown);
+    assert_eq!(f[1].metric_type, MetricType::Unknown);
     assert_eq!(f[3].samples[0].value, f64::INFINITY);
-    assert_eq!(f[4].metric_type, MetricKind::Histogram);
+    assert_eq!(f[4].metric_type, MetricType::Histogram);
     assert_eq!(f[4].samples.len(), 4);
     assert_eq!(f[5].samples.len(), 4);
 }
@@ -123,9 +123,9 @@ fn type_names_are_the_five_of_0_0_4() {
 #[test]
 fn untyped_samples_form_unknown_families() {
     let f = accepts("# TYPE a untyped\na 1\nb 2\n");
-    assert_eq!(f[0].metric_type, MetricKind::Unknown);
+    assert_eq!(f[0].metric_type, MetricType::Unknown);
     assert_eq!(f[1].name, "b");
-    assert_eq!(f[1].metric_type, MetricKind::Unknown);
+    assert_eq!(f[1].metric_type, MetricType::Unknown);
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn interleaved_families_are_joined_under_their_declared_type() {
     assert_eq!(names, ["a", "b", "h", "b_other"]);
     assert_eq!(f[0].samples.len(), 2);
     assert_eq!(f[0].samples[1].value, 3.0);
-    assert_eq!(f[2].metric_type, MetricKind::Histogram);
+    assert_eq!(f[2].metric_type, MetricType::Histogram);
     assert_eq!(f[2].samples.len(), 3);
 }
 

@@ -1,4 +1,4 @@
-//! Scanning one sample line into a [`ParsedSample`], in either dialect.
+//! Scanning one sample line into a [`Sample`], in either dialect.
 //!
 //! OpenMetrics is scanned by its ABNF exactly: single spaces, no trailing
 //! comma, exemplars. Prometheus 0.0.4 is scanned as Prometheus' lexer does:
@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::number::{parse_number, parse_prometheus_timestamp_ms, parse_real, scan_decimal};
-use super::{Exemplar, Label, ParsedSample};
+use super::{Exemplar, Label, Sample};
 
 /// The longest combined length of an exemplar's label names and values, in
 /// code points (OpenMetrics 1.0, "Exemplars").
@@ -19,7 +19,7 @@ pub(crate) type ScanError = (usize, String);
 
 /// A scanned sample and where its parts are in the line, for later errors.
 pub(crate) struct ScannedSample<'l> {
-    pub sample: ParsedSample<'l>,
+    pub sample: Sample<'l>,
     /// Byte offset of `{`, or of the value when there are no labels.
     pub labels_at: usize,
     /// Byte offset of the value.
@@ -413,7 +413,7 @@ pub(crate) fn scan_openmetrics<'l>(line: &'l str, hint: ScanHint<'_>) -> Result<
         return Err((i, "expected the end of the line".into()));
     }
     Ok(ScannedSample {
-        sample: ParsedSample { name: Cow::Borrowed(name), labels, value, timestamp, exemplar },
+        sample: Sample { name: Cow::Borrowed(name), labels, value, timestamp, exemplar },
         labels_at,
         value_at,
         timestamp_at,
@@ -550,7 +550,7 @@ pub(crate) fn scan_prometheus<'l>(
         }
     }
     Ok(ScannedSample {
-        sample: ParsedSample { name: Cow::Borrowed(name), labels, value, timestamp, exemplar: None },
+        sample: Sample { name: Cow::Borrowed(name), labels, value, timestamp, exemplar: None },
         labels_at,
         value_at,
         timestamp_at,
