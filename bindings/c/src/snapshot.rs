@@ -22,7 +22,7 @@ pub enum loki_session_status {
     Paused = 2,
 }
 
-/// The files a snapshot is read from, as bits: `loki_snapshot.failed_sources`
+/// The files a snapshot is read from, as bits: `loki_snapshot.failed_sources()`
 /// is an OR of them, `loki_warning.source` one of them.
 #[allow(non_camel_case_types)]
 #[repr(C)]
@@ -172,22 +172,23 @@ impl loki_snapshot {
             let messages = snapshot.warnings.iter().map(|w| format!("{}\0", w.message).into_boxed_str()).collect();
             Box::into_raw(Box::new(loki_warnings { warnings: snapshot.warnings.clone(), messages }))
         };
+        let (tasks, exporter) = (snapshot.tasks(), snapshot.exporter());
         loki_snapshot {
-            session_status: snapshot.session_status.code().into(),
-            iteration_current: snapshot.iteration_current,
-            iteration_max: snapshot.iteration_max,
-            tasks_pending: snapshot.tasks.pending,
-            tasks_in_progress: snapshot.tasks.in_progress,
-            tasks_completed: snapshot.tasks.completed,
-            tasks_failed: snapshot.tasks.failed,
-            agents_active: snapshot.agents_active,
-            agents_total: snapshot.agents_total,
-            cost_usd: snapshot.cost_usd,
-            events_total: snapshot.events_total,
-            uptime_seconds: snapshot.uptime_seconds,
-            failed_sources: snapshot.failed_sources.iter().fold(0, |bits, &s| bits | source_bit(s)),
-            has_exporter_info: snapshot.exporter.is_some().into(),
-            collect_seconds: snapshot.exporter.as_ref().map_or(0.0, |e| e.collect_seconds),
+            session_status: snapshot.session_status().code().into(),
+            iteration_current: snapshot.iteration_current(),
+            iteration_max: snapshot.iteration_max(),
+            tasks_pending: tasks.pending,
+            tasks_in_progress: tasks.in_progress,
+            tasks_completed: tasks.completed,
+            tasks_failed: tasks.failed,
+            agents_active: snapshot.agents_active(),
+            agents_total: snapshot.agents_total(),
+            cost_usd: snapshot.cost_usd(),
+            events_total: snapshot.events_total(),
+            uptime_seconds: snapshot.uptime_seconds(),
+            failed_sources: snapshot.failed_sources().iter().fold(0, |bits, &s| bits | source_bit(s)),
+            has_exporter_info: exporter.is_some().into(),
+            collect_seconds: exporter.as_ref().map_or(0.0, |e| e.collect_seconds),
             warning_count: snapshot.warnings.len(),
             warnings,
         }
@@ -218,28 +219,31 @@ impl loki_snapshot {
                 warnings.len()
             )));
         }
-        Ok(Snapshot {
-            session_status,
-            iteration_current: self.iteration_current,
-            iteration_max: self.iteration_max,
-            tasks: TaskCounts {
-                pending: self.tasks_pending,
-                in_progress: self.tasks_in_progress,
-                completed: self.tasks_completed,
-                failed: self.tasks_failed,
-            },
-            agents_active: self.agents_active,
-            agents_total: self.agents_total,
-            cost_usd: self.cost_usd,
-            events_total: self.events_total,
-            uptime_seconds: self.uptime_seconds,
-            failed_sources: Source::ALL.into_iter().filter(|&s| self.failed_sources & source_bit(s) != 0).collect(),
-            warnings,
-            exporter: (self.has_exporter_info != 0).then(|| ExporterInfo {
+        let mut snapshot = Snapshot::empty(self.iteration_max);
+        snapshot.set_session_status(session_status);
+        snapshot.set_iteration_current(self.iteration_current);
+        snapshot.set_tasks(TaskCounts {
+            pending: self.tasks_pending,
+            in_progress: self.tasks_in_progress,
+            completed: self.tasks_completed,
+            failed: self.tasks_failed,
+        });
+        snapshot.set_agents_active(self.agents_active);
+        snapshot.set_agents_total(self.agents_total);
+        snapshot.set_cost_usd(self.cost_usd);
+        snapshot.set_events_total(self.events_total);
+        snapshot.set_uptime_seconds(self.uptime_seconds);
+        snapshot.set_failed_sources(
+            Source::ALL.into_iter().filter(|&s| self.failed_sources & source_bit(s) != 0).collect(),
+        );
+        snapshot.warnings = warnings;
+        if self.has_exporter_info != 0 {
+            snapshot.set_exporter(Some(ExporterInfo {
                 collect_seconds: self.collect_seconds,
                 version: loki_metrics::VERSION.to_owned(),
-            }),
-        })
+            }));
+        }
+        Ok(snapshot)
     }
 }
 

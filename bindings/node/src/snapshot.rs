@@ -76,47 +76,35 @@ fn num(v: u64) -> f64 {
 
 impl From<&core::Snapshot> for Snapshot {
     fn from(s: &core::Snapshot) -> Self {
+        let tasks = s.tasks();
         Snapshot {
-            session_status: status_name(s.session_status).to_owned(),
-            iteration_current: num(s.iteration_current),
-            iteration_max: num(s.iteration_max),
+            session_status: s.session_status().as_str().to_owned(),
+            iteration_current: num(s.iteration_current()),
+            iteration_max: num(s.iteration_max()),
             tasks: TaskCounts {
-                pending: num(s.tasks.pending),
-                in_progress: num(s.tasks.in_progress),
-                completed: num(s.tasks.completed),
-                failed: num(s.tasks.failed),
+                pending: num(tasks.pending),
+                in_progress: num(tasks.in_progress),
+                completed: num(tasks.completed),
+                failed: num(tasks.failed),
             },
-            agents_active: num(s.agents_active),
-            agents_total: num(s.agents_total),
-            cost_usd: s.cost_usd,
-            events_total: num(s.events_total),
-            uptime_seconds: s.uptime_seconds,
-            failed_sources: s.failed_sources.iter().map(|src| src.path().to_owned()).collect(),
+            agents_active: num(s.agents_active()),
+            agents_total: num(s.agents_total()),
+            cost_usd: s.cost_usd(),
+            events_total: num(s.events_total()),
+            uptime_seconds: s.uptime_seconds(),
+            failed_sources: s.failed_sources().iter().map(|src| src.path().to_owned()).collect(),
             warnings: s
                 .warnings
                 .iter()
                 .map(|w| Warning { source: w.source.path().to_owned(), message: w.message.clone() })
                 .collect(),
-            exporter: s
-                .exporter
-                .as_ref()
-                .map(|e| ExporterInfo { collect_seconds: e.collect_seconds, version: e.version.clone() }),
+            exporter: s.exporter().map(|e| ExporterInfo { collect_seconds: e.collect_seconds, version: e.version }),
         }
     }
 }
 
-fn status_name(status: core::SessionStatus) -> &'static str {
-    match status {
-        core::SessionStatus::Stopped => "stopped",
-        core::SessionStatus::Running => "running",
-        core::SessionStatus::Paused => "paused",
-    }
-}
-
 fn source(path: &str) -> Result<core::Source, NodeError> {
-    core::Source::ALL
-        .into_iter()
-        .find(|s| s.path() == path)
+    core::Source::from_path(path)
         .ok_or_else(|| NodeError::arg_value("source", format!("{path:?} is not a .loki source path")))
 }
 
@@ -137,27 +125,28 @@ impl TryFrom<Snapshot> for core::Snapshot {
             }
         };
         let mut out = core::Snapshot::empty(count_arg("iterationMax", s.iteration_max, 0.0)?);
-        out.session_status = session_status;
-        out.iteration_current = count_arg("iterationCurrent", s.iteration_current, 0.0)?;
-        out.tasks = core::TaskCounts {
+        out.set_session_status(session_status);
+        out.set_iteration_current(count_arg("iterationCurrent", s.iteration_current, 0.0)?);
+        out.set_tasks(core::TaskCounts {
             pending: count_arg("tasks.pending", s.tasks.pending, 0.0)?,
             in_progress: count_arg("tasks.inProgress", s.tasks.in_progress, 0.0)?,
             completed: count_arg("tasks.completed", s.tasks.completed, 0.0)?,
             failed: count_arg("tasks.failed", s.tasks.failed, 0.0)?,
-        };
-        out.agents_active = count_arg("agentsActive", s.agents_active, 0.0)?;
-        out.agents_total = count_arg("agentsTotal", s.agents_total, 0.0)?;
-        out.cost_usd = s.cost_usd;
-        out.events_total = count_arg("eventsTotal", s.events_total, 0.0)?;
-        out.uptime_seconds = s.uptime_seconds;
-        out.failed_sources = s.failed_sources.iter().map(|p| source(p)).collect::<Result<_, _>>()?;
+        });
+        out.set_agents_active(count_arg("agentsActive", s.agents_active, 0.0)?);
+        out.set_agents_total(count_arg("agentsTotal", s.agents_total, 0.0)?);
+        out.set_cost_usd(s.cost_usd);
+        out.set_events_total(count_arg("eventsTotal", s.events_total, 0.0)?);
+        out.set_uptime_seconds(s.uptime_seconds);
+        out.set_failed_sources(s.failed_sources.iter().map(|p| source(p)).collect::<Result<_, _>>()?);
         out.warnings = s
             .warnings
             .into_iter()
             .map(|w| Ok(core::Warning { source: source(&w.source)?, message: w.message }))
             .collect::<Result<_, NodeError>>()?;
-        out.exporter =
-            s.exporter.map(|e| core::ExporterInfo { collect_seconds: e.collect_seconds, version: e.version });
+        out.set_exporter(
+            s.exporter.map(|e| core::ExporterInfo { collect_seconds: e.collect_seconds, version: e.version }),
+        );
         Ok(out)
     }
 }

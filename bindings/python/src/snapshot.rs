@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use loki_metrics::{SessionStatus, Snapshot as CoreSnapshot};
+use loki_metrics::Snapshot as CoreSnapshot;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
@@ -10,14 +10,6 @@ use pyo3::types::{PyDict, PyTuple};
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 use crate::errors::ARGUMENT_ERROR;
-
-fn status_name(status: SessionStatus) -> &'static str {
-    match status {
-        SessionStatus::Stopped => "stopped",
-        SessionStatus::Running => "running",
-        SessionStatus::Paused => "paused",
-    }
-}
 
 /// The metric values of one collection of a `.loki` directory, and every
 /// problem met while reading it. Immutable.
@@ -38,68 +30,68 @@ impl PySnapshot {
     /// `"stopped"`, `"running"` or `"paused"`.
     #[getter]
     fn session_status(&self) -> &'static str {
-        status_name(self.inner.session_status)
+        self.inner.session_status().as_str()
     }
 
     /// The value of `loki_session_status`: 0 stopped, 1 running, 2 paused.
     #[getter]
     fn session_status_code(&self) -> u8 {
-        self.inner.session_status.code()
+        self.inner.session_status().code()
     }
 
     /// `loki_iteration_current`.
     #[getter]
     fn iteration_current(&self) -> u64 {
-        self.inner.iteration_current
+        self.inner.iteration_current()
     }
 
     /// `loki_iteration_max`.
     #[getter]
     fn iteration_max(&self) -> u64 {
-        self.inner.iteration_max
+        self.inner.iteration_max()
     }
 
     /// `loki_tasks_total`, by status.
     #[getter]
     fn tasks(&self) -> TaskCounts {
-        let t = &self.inner.tasks;
+        let t = self.inner.tasks();
         TaskCounts { pending: t.pending, in_progress: t.in_progress, completed: t.completed, failed: t.failed }
     }
 
     /// `loki_agents_active`.
     #[getter]
     fn agents_active(&self) -> u64 {
-        self.inner.agents_active
+        self.inner.agents_active()
     }
 
     /// `loki_agents_total`.
     #[getter]
     fn agents_total(&self) -> u64 {
-        self.inner.agents_total
+        self.inner.agents_total()
     }
 
     /// `loki_cost_usd`, rounded to 6 decimals.
     #[getter]
     fn cost_usd(&self) -> f64 {
-        self.inner.cost_usd
+        self.inner.cost_usd()
     }
 
     /// `loki_events_total`.
     #[getter]
     fn events_total(&self) -> u64 {
-        self.inner.events_total
+        self.inner.events_total()
     }
 
     /// `loki_uptime_seconds`, rounded to 0.1.
     #[getter]
     fn uptime_seconds(&self) -> f64 {
-        self.inner.uptime_seconds
+        self.inner.uptime_seconds()
     }
 
     /// Sources (paths relative to the directory) that exist but could not be used.
     #[getter]
     fn failed_sources<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.inner.failed_sources.iter().map(|s| s.path()))
+        PyTuple::new(py, self.inner.failed_sources().iter().map(|s| s.path()))
     }
 
     /// Every problem met while reading, in the order met.
@@ -118,10 +110,7 @@ impl PySnapshot {
     /// The values of the optional exporter families, when they were enabled.
     #[getter]
     fn exporter(&self) -> Option<ExporterInfo> {
-        self.inner
-            .exporter
-            .as_ref()
-            .map(|e| ExporterInfo { collect_seconds: e.collect_seconds, version: e.version.clone() })
+        self.inner.exporter().map(|e| ExporterInfo { collect_seconds: e.collect_seconds, version: e.version })
     }
 
     /// The snapshot as plain data: the same shape as `render(format="json")`.
@@ -152,15 +141,15 @@ impl PySnapshot {
         format!(
             "Snapshot(session_status={}, iteration_current={}, iteration_max={}, tasks={}, agents_active={}, \
              agents_total={}, cost_usd={}, events_total={}, uptime_seconds={}, warnings={})",
-            py_str(status_name(s.session_status)),
-            s.iteration_current,
-            s.iteration_max,
+            py_str(s.session_status().as_str()),
+            s.iteration_current(),
+            s.iteration_max(),
             self.tasks().__repr__(),
-            s.agents_active,
-            s.agents_total,
-            py_float(s.cost_usd),
-            s.events_total,
-            py_float(s.uptime_seconds),
+            s.agents_active(),
+            s.agents_total(),
+            py_float(s.cost_usd()),
+            s.events_total(),
+            py_float(s.uptime_seconds()),
             s.warnings.len(),
         )
     }

@@ -1,12 +1,12 @@
 //! The text encoders: Prometheus 0.0.4 and OpenMetrics 1.0.0, over
 //! [`MetricFamily`]s. They name no metric: what they write is the families'.
 
-use crate::model::{Label, MetricFamily, Sample};
+use crate::model::{Label, MetricFamily, Sample, SampleValue};
 use crate::number::write_f64;
 use crate::TextFormat;
 
 /// Appends `families` to `out` in `format`.
-pub fn encode_into(families: &[MetricFamily<'_>], format: TextFormat, out: &mut String) {
+pub fn encode_into<V: SampleValue>(families: &[MetricFamily<'_, V>], format: TextFormat, out: &mut String) {
     match format {
         TextFormat::Prometheus => encode_prometheus(families, out),
         TextFormat::OpenMetrics => encode_openmetrics(families, out),
@@ -14,7 +14,7 @@ pub fn encode_into(families: &[MetricFamily<'_>], format: TextFormat, out: &mut 
 }
 
 /// `families` in `format`.
-pub fn encode(families: &[MetricFamily<'_>], format: TextFormat) -> String {
+pub fn encode<V: SampleValue>(families: &[MetricFamily<'_, V>], format: TextFormat) -> String {
     let mut out = String::with_capacity(128 * families.len().max(1));
     encode_into(families, format, &mut out);
     out
@@ -23,7 +23,7 @@ pub fn encode(families: &[MetricFamily<'_>], format: TextFormat) -> String {
 /// Appends `families` as Prometheus text 0.0.4: per family `# HELP` (when it
 /// has help) and `# TYPE` under its 0.0.4 name, then its samples. Timestamps
 /// are written in milliseconds; exemplars and units have no 0.0.4 form.
-pub fn encode_prometheus(families: &[MetricFamily<'_>], out: &mut String) {
+pub fn encode_prometheus<V: SampleValue>(families: &[MetricFamily<'_, V>], out: &mut String) {
     for family in families {
         let name = family.prometheus_name();
         if let Some(help) = &family.help {
@@ -52,7 +52,7 @@ pub fn encode_prometheus(families: &[MetricFamily<'_>], out: &mut String) {
 /// Appends `families` as OpenMetrics 1.0.0: per family `# HELP`, `# TYPE`,
 /// `# UNIT` (when present) under its OpenMetrics name, its samples with their
 /// timestamps (seconds) and exemplars, and a final `# EOF`.
-pub fn encode_openmetrics(families: &[MetricFamily<'_>], out: &mut String) {
+pub fn encode_openmetrics<V: SampleValue>(families: &[MetricFamily<'_, V>], out: &mut String) {
     for family in families {
         let name = family.openmetrics_name();
         if let Some(help) = &family.help {
@@ -97,11 +97,11 @@ pub fn encode_openmetrics(families: &[MetricFamily<'_>], out: &mut String) {
 }
 
 /// `name{labels} value`, without timestamp, exemplar or newline.
-fn push_sample_line(out: &mut String, sample: &Sample<'_>) {
+fn push_sample_line<V: SampleValue>(out: &mut String, sample: &Sample<'_, V>) {
     out.push_str(&sample.name);
     push_labels(out, &sample.labels, false);
     out.push(' ');
-    write_f64(out, sample.value);
+    sample.value.write_text(out);
 }
 
 /// `{k="v",...}`; nothing for an empty set unless `always` (exemplars write `{}`).

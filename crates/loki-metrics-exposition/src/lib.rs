@@ -23,5 +23,5 @@ pub mod parse;
 
 pub use encode::{encode, encode_into, encode_openmetrics, encode_prometheus};
 pub use format::{TextFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
-pub use model::{Exemplar, Label, MetricFamily, MetricType, Sample};
+pub use model::{Exemplar, Label, MetricFamily, MetricType, Sample, SampleValue, Value};
 pub use negotiate::negotiate;

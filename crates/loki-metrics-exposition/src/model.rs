@@ -119,12 +119,97 @@ impl Serialize for MetricType {
     }
 }
 
+/// What a sample's value can be: [`f64`] (what the parser returns, what
+/// Prometheus stores) or [`Value`] (exact integers, for producers that count).
+pub trait SampleValue: Copy + PartialEq + fmt::Debug {
+    /// The value as Prometheus stores it.
+    fn to_f64(self) -> f64;
+    /// Appends the value as the text formats spell it.
+    fn write_text(self, out: &mut String);
+    /// Serializes the value as JSON (NaN and infinities as strings).
+    fn serialize_json<S: Serializer>(self, s: S) -> Result<S::Ok, S::Error>;
+}
+
+impl SampleValue for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+
+    fn write_text(self, out: &mut String) {
+        crate::number::write_f64(out, self);
+    }
+
+    fn serialize_json<S: Serializer>(self, s: S) -> Result<S::Ok, S::Error> {
+        JsonNumber(self).serialize(s)
+    }
+}
+
+/// A sample value that keeps counts exact: an integer is written without a
+/// decimal point and without the rounding an f64 has above 2^53.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    /// A count.
+    Int(u64),
+    /// Any other number.
+    Float(f64),
+}
+
+impl Value {
+    /// The value as a count: an integer as it is, a float truncated and
+    /// saturated (NaN and negatives read as 0).
+    pub fn to_u64(self) -> u64 {
+        match self {
+            Value::Int(n) => n,
+            Value::Float(v) => v as u64,
+        }
+    }
+}
+
+impl SampleValue for Value {
+    fn to_f64(self) -> f64 {
+        match self {
+            Value::Int(n) => n as f64,
+            Value::Float(v) => v,
+        }
+    }
+
+    fn write_text(self, out: &mut String) {
+        match self {
+            Value::Int(n) => crate::number::write_u64(out, n),
+            Value::Float(v) => crate::number::write_f64(out, v),
+        }
+    }
+
+    fn serialize_json<S: Serializer>(self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Int(n) => s.serialize_u64(n),
+            Value::Float(v) => JsonNumber(v).serialize(s),
+        }
+    }
+}
+
+impl From<u64> for Value {
+    fn from(n: u64) -> Self {
+        Value::Int(n)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
 /// A label name and value, unescaped.
 pub type Label<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// One metric family: its metadata and its samples in input order.
+///
+/// `V` is the type of the sample values: `f64` for parsed text, [`Value`]
+/// where counts must stay exact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MetricFamily<'a> {
+#[serde(bound = "V: SampleValue")]
+pub struct MetricFamily<'a, V = f64> {
     /// The family name (OpenMetrics: without the `_total`/`_bucket`/... suffix).
     pub name: Cow<'a, str>,
     /// The declared type; [`MetricType::Unknown`] without a TYPE line.
@@ -135,10 +220,10 @@ pub struct MetricFamily<'a> {
     /// The UNIT (OpenMetrics); `None` when absent or empty.
     pub unit: Option<Cow<'a, str>>,
     /// The samples, in input order.
-    pub samples: Vec<Sample<'a>>,
+    pub samples: Vec<Sample<'a, V>>,
 }
 
-impl MetricFamily<'_> {
+impl<V: SampleValue> MetricFamily<'_, V> {
     /// The family name an OpenMetrics text uses: the name without the
     /// `_total` / `_info` a counter / info family's samples carry.
     pub fn openmetrics_name(&self) -> &str {
@@ -158,7 +243,7 @@ impl MetricFamily<'_> {
     }
 
     /// Copies every borrowed string, detaching the family from the input.
-    pub fn into_owned(self) -> MetricFamily<'static> {
+    pub fn into_owned(self) -> MetricFamily<'static, V> {
         MetricFamily {
             name: Cow::Owned(self.name.into_owned()),
             metric_type: self.metric_type,
@@ -167,31 +252,52 @@ impl MetricFamily<'_> {
             samples: self.samples.into_iter().map(Sample::into_owned).collect(),
         }
     }
+
+    /// The family with every value as Prometheus stores it (an f64).
+    pub fn to_f64(&self) -> MetricFamily<'static, f64> {
+        MetricFamily {
+            name: Cow::Owned(self.name.to_string()),
+            metric_type: self.metric_type,
+            help: self.help.as_ref().map(|h| Cow::Owned(h.to_string())),
+            unit: self.unit.as_ref().map(|u| Cow::Owned(u.to_string())),
+            samples: self
+                .samples
+                .iter()
+                .map(|s| Sample {
+                    name: Cow::Owned(s.name.to_string()),
+                    labels: owned_labels(s.labels.clone()),
+                    value: s.value.to_f64(),
+                    timestamp: s.timestamp,
+                    exemplar: s.exemplar.clone().map(Exemplar::into_owned),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One sample line.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sample<'a> {
+pub struct Sample<'a, V = f64> {
     /// The sample name, with its suffix (e.g. `foo_bucket`).
     pub name: Cow<'a, str>,
     /// Labels in input order, values unescaped.
     pub labels: Vec<Label<'a>>,
     /// The value.
-    pub value: f64,
+    pub value: V,
     /// The timestamp in seconds since the epoch (0.0.4 milliseconds divided by 1000).
     pub timestamp: Option<f64>,
     /// The exemplar (OpenMetrics only).
     pub exemplar: Option<Exemplar<'a>>,
 }
 
-impl Sample<'_> {
+impl<V: SampleValue> Sample<'_, V> {
     /// The value of label `name`, if present.
     pub fn label(&self, name: &str) -> Option<&str> {
         self.labels.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_ref())
     }
 
     /// Copies every borrowed string.
-    pub fn into_owned(self) -> Sample<'static> {
+    pub fn into_owned(self) -> Sample<'static, V> {
         Sample {
             name: Cow::Owned(self.name.into_owned()),
             labels: owned_labels(self.labels),
@@ -243,6 +349,15 @@ impl Serialize for JsonNumber {
     }
 }
 
+/// A sample value as JSON.
+struct JsonValue<V>(V);
+
+impl<V: SampleValue> Serialize for JsonValue<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_json(s)
+    }
+}
+
 /// Labels as a JSON object in input order.
 struct JsonLabels<'l, 'a>(&'l [Label<'a>]);
 
@@ -256,12 +371,12 @@ impl Serialize for JsonLabels<'_, '_> {
     }
 }
 
-impl Serialize for Sample<'_> {
+impl<V: SampleValue> Serialize for Sample<'_, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Sample", 5)?;
         st.serialize_field("name", self.name.as_ref())?;
         st.serialize_field("labels", &JsonLabels(&self.labels))?;
-        st.serialize_field("value", &JsonNumber(self.value))?;
+        st.serialize_field("value", &JsonValue(self.value))?;
         st.serialize_field("timestamp", &self.timestamp.map(JsonNumber))?;
         st.serialize_field("exemplar", &self.exemplar)?;
         st.end()

@@ -31,15 +31,15 @@ fn the_core_reads_back_what_the_simulator_wrote() {
     }
     let snap = collect(&Options::new(&loki));
     assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
-    assert_eq!(snap.events_total, sim.events_written());
+    assert_eq!(snap.events_total(), sim.events_written());
     let c = sim.counts();
     assert_eq!(
-        (snap.tasks.pending, snap.tasks.in_progress, snap.tasks.completed, snap.tasks.failed),
+        (snap.tasks().pending, snap.tasks().in_progress, snap.tasks().completed, snap.tasks().failed),
         (c.pending, c.in_progress, c.completed, c.failed)
     );
-    assert_eq!(snap.iteration_current, 101);
+    assert_eq!(snap.iteration_current(), 101);
     assert_eq!(efficiency_names(&loki).len(), 100);
-    assert!(snap.cost_usd > 0.0);
+    assert!(snap.cost_usd() > 0.0);
 }
 
 #[test]
@@ -70,8 +70,8 @@ fn keep_at_most_bounds_records_and_finished_tasks() {
     assert!(hi - lo < 2_000, "dashboard-state.json sizes {sizes:?}");
     let snap = collect(&Options::new(&loki));
     assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
-    assert_eq!(snap.events_total, sim.events_written());
-    assert_eq!(snap.tasks.completed, 25);
+    assert_eq!(snap.events_total(), sim.events_written());
+    assert_eq!(snap.tasks().completed, 25);
 }
 
 #[test]

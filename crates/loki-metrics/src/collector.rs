@@ -232,9 +232,9 @@ mod tests {
     fn a_fresh_cache_answers_without_collecting_again() {
         let dir = dir_with_events("{}\n");
         let c = Collector::new(Options::new(dir.path()), Duration::from_secs(60));
-        assert_eq!(c.collect().events_total, 1);
+        assert_eq!(c.collect().events_total(), 1);
         append(&dir, "{}\n");
-        assert_eq!(c.collect().events_total, 1, "served from the cache");
+        assert_eq!(c.collect().events_total(), 1, "served from the cache");
         assert_eq!(c.collections(), 1);
     }
 
@@ -242,10 +242,10 @@ mod tests {
     fn an_expired_cache_collects_again() {
         let dir = dir_with_events("{}\n");
         let c = Collector::new(Options::new(dir.path()), Duration::from_millis(20));
-        assert_eq!(c.collect().events_total, 1);
+        assert_eq!(c.collect().events_total(), 1);
         append(&dir, "{}\n");
         let deadline = Instant::now() + Duration::from_secs(5);
-        while c.collect().events_total != 2 {
+        while c.collect().events_total() != 2 {
             assert!(Instant::now() < deadline, "the cache never expired");
             std::thread::yield_now();
         }
@@ -258,7 +258,7 @@ mod tests {
         let c = Collector::new(Options::new(dir.path()), Duration::ZERO);
         c.collect();
         append(&dir, "{}\n");
-        assert_eq!(c.collect().events_total, 2);
+        assert_eq!(c.collect().events_total(), 2);
         c.collect();
         assert_eq!(c.collections(), 3);
     }
@@ -296,7 +296,7 @@ mod tests {
         c.collect();
         append(&dir, "{}\n");
         c.invalidate();
-        assert_eq!(c.collect().events_total, 2);
+        assert_eq!(c.collect().events_total(), 2);
         assert_eq!(c.collections(), 2);
     }
 }

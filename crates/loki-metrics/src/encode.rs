@@ -98,7 +98,7 @@ pub fn render(snapshot: &Snapshot, format: Format) -> String {
 /// Encodes `snapshot` in `format`, appending to `out`.
 pub fn render_into(snapshot: &Snapshot, format: Format, out: &mut String) {
     match format.text() {
-        Some(text) => loki_metrics_exposition::encode_into(&snapshot.families(), text, out),
+        Some(text) => loki_metrics_exposition::encode_into(snapshot.families(), text, out),
         None => out.push_str(&snapshot.to_json()),
     }
 }

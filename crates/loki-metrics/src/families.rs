@@ -1,12 +1,70 @@
-//! The metric families: one table that the encoders and the docs are made from.
+//! The metric families: one catalogue ([`CATALOGUE`]) that the snapshot, the
+//! encoders, the JSON encoding, the bindings and the docs are all made from.
+//!
+//! Adding a family is one row here (a [`Family`] constant listed in
+//! [`CATALOGUE`]) and one reader that sets its value with
+//! [`Snapshot::set`](crate::Snapshot::set); nothing else names it.
 
 use std::borrow::Cow;
 
 pub use loki_metrics_exposition::MetricType;
-use loki_metrics_exposition::{MetricFamily, Sample};
+use loki_metrics_exposition::{MetricFamily, Sample, Value};
+
+/// Which families a collection emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    /// Always emitted, with the fallback value when the source is missing.
+    Default,
+    /// Emitted with exporter metrics on (`--exporter-metrics`,
+    /// `LOKI_METRICS_EXPORTER_METRICS=true`); in JSON, under `"exporter"`.
+    Exporter,
+}
+
+/// The samples a family always has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// One sample without labels.
+    Single,
+    /// One sample per value of `label`, in this order.
+    Each {
+        /// The label's name.
+        label: &'static str,
+        /// Its values.
+        values: &'static [&'static str],
+    },
+    /// Samples added by its reader (none until then).
+    Dynamic,
+}
+
+/// How a family appears in the JSON encoding of a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Json {
+    /// Not a key of its own: derived from other keys (e.g. `failed_sources`).
+    Derived,
+    /// `key: <integer>` (the single sample's value).
+    Integer(&'static str),
+    /// `key: <number>` (the single sample's value).
+    Float(&'static str),
+    /// `key: names[value]` (the single sample's value indexes `names`).
+    Named(&'static str, &'static [&'static str]),
+    /// `key: {<label value>: <integer>, ...}` for a [`Series::Each`] family.
+    ByLabel(&'static str),
+    /// `key: <the value of the single sample's one label>`.
+    Label(&'static str),
+}
+
+impl Json {
+    /// The JSON key, if the family has one.
+    pub fn key(self) -> Option<&'static str> {
+        match self {
+            Json::Derived => None,
+            Json::Integer(k) | Json::Float(k) | Json::Named(k, _) | Json::ByLabel(k) | Json::Label(k) => Some(k),
+        }
+    }
+}
 
 /// Static description of one metric family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Family {
     /// The sample name as Prometheus 0.0.4 exposes it (e.g. `loki_events_total`).
     pub name: &'static str,
@@ -16,37 +74,21 @@ pub struct Family {
     pub help: &'static str,
     /// The OpenMetrics unit (a suffix of the name), if any.
     pub unit: Option<&'static str>,
-    /// Labels its samples carry, in order (documentation only).
+    /// Labels its samples carry, in order.
     pub labels: &'static [&'static str],
-    /// Where the value comes from (documentation only).
+    /// Where the value comes from (documentation).
     pub source: &'static str,
+    /// When it is emitted.
+    pub group: Group,
+    /// Its samples before any reader runs.
+    pub series: Series,
+    /// The value of each of those samples before any reader runs.
+    pub fallback: Value,
+    /// Its place in the JSON encoding.
+    pub json: Json,
 }
 
 impl Family {
-    /// An empty family of this description, named as the exposition model
-    /// names families (OpenMetrics names).
-    pub fn to_metric_family(&self) -> MetricFamily<'static> {
-        MetricFamily {
-            name: Cow::Borrowed(self.openmetrics_name()),
-            metric_type: self.metric_type,
-            help: Some(Cow::Borrowed(self.help)),
-            unit: self.unit.map(Cow::Borrowed),
-            samples: Vec::new(),
-        }
-    }
-
-    /// A sample of this family with `labels` (pairs of the family's label
-    /// names and values) and `value`.
-    pub fn sample(&self, labels: &[(&'static str, &'static str)], value: f64) -> Sample<'static> {
-        Sample {
-            name: Cow::Borrowed(self.name),
-            labels: labels.iter().map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))).collect(),
-            value,
-            timestamp: None,
-            exemplar: None,
-        }
-    }
-
     /// The OpenMetrics family name: counters and infos drop their sample suffix.
     pub fn openmetrics_name(&self) -> &'static str {
         match self.metric_type.name_suffix() {
@@ -54,7 +96,35 @@ impl Family {
             None => self.name,
         }
     }
+
+    /// The family with its fallback samples, named as the exposition model
+    /// names families (the OpenMetrics name).
+    pub fn to_metric_family(&self) -> MetricFamily<'static, Value> {
+        let samples = match self.series {
+            Series::Single => vec![self.sample(Vec::new(), self.fallback)],
+            Series::Each { label, values } => values
+                .iter()
+                .map(|v| self.sample(vec![(Cow::Borrowed(label), Cow::Borrowed(*v))], self.fallback))
+                .collect(),
+            Series::Dynamic => Vec::new(),
+        };
+        MetricFamily {
+            name: Cow::Borrowed(self.openmetrics_name()),
+            metric_type: self.metric_type,
+            help: Some(Cow::Borrowed(self.help)),
+            unit: self.unit.map(Cow::Borrowed),
+            samples,
+        }
+    }
+
+    /// A sample of this family.
+    pub fn sample(&self, labels: Vec<(Cow<'static, str>, Cow<'static, str>)>, value: Value) -> Sample<'static, Value> {
+        Sample { name: Cow::Borrowed(self.name), labels, value, timestamp: None, exemplar: None }
+    }
 }
+
+/// The names `loki_session_status` values stand for, by value.
+pub const SESSION_STATUS_NAMES: &[&str] = &["stopped", "running", "paused"];
 
 /// `loki_session_status`.
 pub const SESSION_STATUS: Family = Family {
@@ -64,6 +134,10 @@ pub const SESSION_STATUS: Family = Family {
     unit: None,
     labels: &[],
     source: "dashboard-state.json `mode`; else liveness of the PID in loki.pid",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Named("session_status", SESSION_STATUS_NAMES),
 };
 /// `loki_iteration_current`.
 pub const ITERATION_CURRENT: Family = Family {
@@ -73,6 +147,10 @@ pub const ITERATION_CURRENT: Family = Family {
     unit: None,
     labels: &[],
     source: "dashboard-state.json `iteration`",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Integer("iteration_current"),
 };
 /// `loki_iteration_max`.
 pub const ITERATION_MAX: Family = Family {
@@ -82,7 +160,13 @@ pub const ITERATION_MAX: Family = Family {
     unit: None,
     labels: &[],
     source: "option / env LOKI_MAX_ITERATIONS (default 1000)",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(crate::DEFAULT_MAX_ITERATIONS),
+    json: Json::Integer("iteration_max"),
 };
+/// The `status` label values of `loki_tasks_total`, in output order.
+pub const TASK_STATUSES: &[&str] = &["pending", "in_progress", "completed", "failed"];
 /// `loki_tasks_total`.
 pub const TASKS_TOTAL: Family = Family {
     name: "loki_tasks_total",
@@ -91,6 +175,10 @@ pub const TASKS_TOTAL: Family = Family {
     unit: None,
     labels: &["status"],
     source: "dashboard-state.json `tasks.pending|inProgress|completed|failed`",
+    group: Group::Default,
+    series: Series::Each { label: "status", values: TASK_STATUSES },
+    fallback: Value::Int(0),
+    json: Json::ByLabel("tasks"),
 };
 /// `loki_agents_active`.
 pub const AGENTS_ACTIVE: Family = Family {
@@ -100,6 +188,10 @@ pub const AGENTS_ACTIVE: Family = Family {
     unit: None,
     labels: &[],
     source: "state/agents.json (else dashboard-state.json `agents`), status == \"active\"",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Integer("agents_active"),
 };
 /// `loki_agents_total`.
 pub const AGENTS_TOTAL: Family = Family {
@@ -109,6 +201,10 @@ pub const AGENTS_TOTAL: Family = Family {
     unit: None,
     labels: &[],
     source: "state/agents.json (else dashboard-state.json `agents`)",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Integer("agents_total"),
 };
 /// `loki_cost_usd`.
 pub const COST_USD: Family = Family {
@@ -118,6 +214,10 @@ pub const COST_USD: Family = Family {
     unit: None,
     labels: &[],
     source: "metrics/efficiency/*.json `cost_usd`, else tokens x pricing",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Float(0.0),
+    json: Json::Float("cost_usd"),
 };
 /// `loki_events_total`.
 pub const EVENTS_TOTAL: Family = Family {
@@ -127,6 +227,10 @@ pub const EVENTS_TOTAL: Family = Family {
     unit: None,
     labels: &[],
     source: "non-blank lines of events.jsonl",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Integer("events_total"),
 };
 /// `loki_uptime_seconds`.
 pub const UPTIME_SECONDS: Family = Family {
@@ -136,20 +240,11 @@ pub const UPTIME_SECONDS: Family = Family {
     unit: Some("seconds"),
     labels: &[],
     source: "now - dashboard-state.json `startedAt`; else now - mtime of loki.pid",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Float(0.0),
+    json: Json::Float("uptime_seconds"),
 };
-
-/// The nine default families, in output order.
-pub const DEFAULT_FAMILIES: [Family; 9] = [
-    SESSION_STATUS,
-    ITERATION_CURRENT,
-    ITERATION_MAX,
-    TASKS_TOTAL,
-    AGENTS_ACTIVE,
-    AGENTS_TOTAL,
-    COST_USD,
-    EVENTS_TOTAL,
-    UPTIME_SECONDS,
-];
 
 /// `loki_source_error` (exporter metrics, off by default).
 pub const SOURCE_ERROR: Family = Family {
@@ -159,6 +254,10 @@ pub const SOURCE_ERROR: Family = Family {
     unit: None,
     labels: &["source"],
     source: "the collection's warnings",
+    group: Group::Exporter,
+    series: Series::Dynamic,
+    fallback: Value::Int(0),
+    json: Json::Derived,
 };
 /// `loki_scrape_duration_seconds` (exporter metrics, off by default).
 pub const SCRAPE_DURATION_SECONDS: Family = Family {
@@ -168,6 +267,10 @@ pub const SCRAPE_DURATION_SECONDS: Family = Family {
     unit: Some("seconds"),
     labels: &[],
     source: "the collection's own timing",
+    group: Group::Exporter,
+    series: Series::Single,
+    fallback: Value::Float(0.0),
+    json: Json::Float("collect_seconds"),
 };
 /// `loki_exporter_build_info` (exporter metrics, off by default).
 pub const EXPORTER_BUILD_INFO: Family = Family {
@@ -177,12 +280,39 @@ pub const EXPORTER_BUILD_INFO: Family = Family {
     unit: None,
     labels: &["version"],
     source: "the library's version",
+    group: Group::Exporter,
+    series: Series::Each { label: "version", values: &[crate::VERSION] },
+    fallback: Value::Int(1),
+    json: Json::Label("version"),
 };
 
-/// The families added by `--exporter-metrics`, in output order.
-pub const EXPORTER_FAMILIES: [Family; 3] = [SOURCE_ERROR, SCRAPE_DURATION_SECONDS, EXPORTER_BUILD_INFO];
+/// Every family, in output order.
+pub const CATALOGUE: &[Family] = &[
+    SESSION_STATUS,
+    ITERATION_CURRENT,
+    ITERATION_MAX,
+    TASKS_TOTAL,
+    AGENTS_ACTIVE,
+    AGENTS_TOTAL,
+    COST_USD,
+    EVENTS_TOTAL,
+    UPTIME_SECONDS,
+    SOURCE_ERROR,
+    SCRAPE_DURATION_SECONDS,
+    EXPORTER_BUILD_INFO,
+];
 
-/// The metrics reference page (`docs/metrics.md`), made from the tables above.
+/// The families of `group`, in output order.
+pub fn group(group: Group) -> impl Iterator<Item = &'static Family> {
+    CATALOGUE.iter().filter(move |f| f.group == group)
+}
+
+/// The family whose sample name or OpenMetrics family name is `name`.
+pub fn by_name(name: &str) -> Option<&'static Family> {
+    CATALOGUE.iter().find(|f| f.name == name || f.openmetrics_name() == name)
+}
+
+/// The metrics reference page (`docs/metrics.md`), made from the catalogue.
 pub fn reference_markdown() -> String {
     use std::fmt::Write;
     let mut out = String::from(
@@ -193,10 +323,10 @@ pub fn reference_markdown() -> String {
          (then with its fallback value). In OpenMetrics, a counter's family name drops `_total` \
          and an info family drops `_info`.\n\n",
     );
-    let mut table = |title: &str, families: &[Family]| {
+    let mut table = |title: &str, group: Group| {
         let _ = writeln!(out, "## {title}\n");
         out.push_str("| metric | type | unit | labels | help | source |\n|---|---|---|---|---|---|\n");
-        for f in families {
+        for f in self::group(group) {
             let labels = if f.labels.is_empty() { "—".to_owned() } else { f.labels.join(", ") };
             let _ = writeln!(
                 out,
@@ -211,7 +341,7 @@ pub fn reference_markdown() -> String {
         }
         out.push('\n');
     };
-    table("Default families", &DEFAULT_FAMILIES);
-    table("Exporter families (`--exporter-metrics`, `LOKI_METRICS_EXPORTER_METRICS=true`)", &EXPORTER_FAMILIES);
+    table("Default families", Group::Default);
+    table("Exporter families (`--exporter-metrics`, `LOKI_METRICS_EXPORTER_METRICS=true`)", Group::Exporter);
     out
 }

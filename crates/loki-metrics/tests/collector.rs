@@ -31,7 +31,7 @@ fn concurrent_callers_share_one_collection() {
             let barrier = Arc::clone(&barrier);
             std::thread::spawn(move || {
                 barrier.wait();
-                collector.collect().events_total
+                collector.collect().events_total()
             })
         })
         .collect();
@@ -55,7 +55,7 @@ fn concurrent_callers_with_zero_ttl_share_a_running_collection() {
             let barrier = Arc::clone(&barrier);
             std::thread::spawn(move || {
                 barrier.wait();
-                collector.collect().events_total
+                collector.collect().events_total()
             })
         })
         .collect();
@@ -73,15 +73,15 @@ fn appended_partial_lines_are_counted_exactly_once() {
     let events = dir.path().join("events.jsonl");
     let c = uncached(dir.path());
     append(&events, "{\"a\":1}\n{\"b\"");
-    assert_eq!(c.collect().events_total, 2, "a non-blank partial line counts");
+    assert_eq!(c.collect().events_total(), 2, "a non-blank partial line counts");
     append(&events, ":2}");
-    assert_eq!(c.collect().events_total, 2, "still the same line");
+    assert_eq!(c.collect().events_total(), 2, "still the same line");
     append(&events, "\n");
-    assert_eq!(c.collect().events_total, 2, "its newline adds nothing");
+    assert_eq!(c.collect().events_total(), 2, "its newline adds nothing");
     append(&events, "   \n\n{\"c\":3}\n  ");
-    assert_eq!(c.collect().events_total, 3, "blank lines and a blank tail add nothing");
+    assert_eq!(c.collect().events_total(), 3, "blank lines and a blank tail add nothing");
     append(&events, "{\"d\":4}\n");
-    assert_eq!(c.collect().events_total, 4, "a blank tail completed with content counts once");
+    assert_eq!(c.collect().events_total(), 4, "a blank tail completed with content counts once");
 }
 
 #[test]
@@ -90,11 +90,11 @@ fn a_blank_partial_tail_that_gains_content_is_counted() {
     let events = dir.path().join("events.jsonl");
     let c = uncached(dir.path());
     append(&events, "{}\n  ");
-    assert_eq!(c.collect().events_total, 1);
+    assert_eq!(c.collect().events_total(), 1);
     append(&events, "x");
-    assert_eq!(c.collect().events_total, 2);
+    assert_eq!(c.collect().events_total(), 2);
     append(&events, "y\n");
-    assert_eq!(c.collect().events_total, 2);
+    assert_eq!(c.collect().events_total(), 2);
 }
 
 #[test]
@@ -103,11 +103,11 @@ fn a_truncated_file_is_recounted_from_the_start() {
     let events = dir.path().join("events.jsonl");
     let c = uncached(dir.path());
     append(&events, &"{}\n".repeat(10));
-    assert_eq!(c.collect().events_total, 10);
+    assert_eq!(c.collect().events_total(), 10);
     std::fs::OpenOptions::new().write(true).truncate(true).open(&events).expect("truncate");
-    assert_eq!(c.collect().events_total, 0);
+    assert_eq!(c.collect().events_total(), 0);
     append(&events, "{}\n{}\n{}\n");
-    assert_eq!(c.collect().events_total, 3);
+    assert_eq!(c.collect().events_total(), 3);
 }
 
 #[test]
@@ -116,12 +116,12 @@ fn a_file_replaced_by_rename_is_recounted_even_when_it_is_larger() {
     let events = dir.path().join("events.jsonl");
     let c = uncached(dir.path());
     append(&events, "{}\n{}\n");
-    assert_eq!(c.collect().events_total, 2);
+    assert_eq!(c.collect().events_total(), 2);
     // Same prefix, more lines, a different inode: the offset must not be reused.
     let tmp = dir.path().join("events.jsonl.tmp");
     std::fs::write(&tmp, "\n\n\n{}\n{}\n{}\n{}\n{}\n").expect("write");
     std::fs::rename(&tmp, &events).expect("rename");
-    assert_eq!(c.collect().events_total, 5);
+    assert_eq!(c.collect().events_total(), 5);
 }
 
 #[test]
@@ -130,11 +130,11 @@ fn a_deleted_file_counts_zero_and_a_recreated_one_counts_afresh() {
     let events = dir.path().join("events.jsonl");
     let c = uncached(dir.path());
     append(&events, "{}\n{}\n");
-    assert_eq!(c.collect().events_total, 2);
+    assert_eq!(c.collect().events_total(), 2);
     std::fs::remove_file(&events).expect("remove");
-    assert_eq!(c.collect().events_total, 0);
+    assert_eq!(c.collect().events_total(), 0);
     append(&events, "{}\n");
-    assert_eq!(c.collect().events_total, 1);
+    assert_eq!(c.collect().events_total(), 1);
 }
 
 #[test]
@@ -145,12 +145,12 @@ fn a_changed_efficiency_record_is_reread_and_a_removed_one_subtracted() {
     std::fs::write(eff.join("iteration-1.json"), r#"{"cost_usd": 1.5}"#).expect("write");
     std::fs::write(eff.join("iteration-2.json"), r#"{"cost_usd": 2}"#).expect("write");
     let c = uncached(dir.path());
-    assert_eq!(c.collect().cost_usd, 3.5);
+    assert_eq!(c.collect().cost_usd(), 3.5);
     // A different size changes the key even within one mtime tick.
     std::fs::write(eff.join("iteration-2.json"), r#"{"cost_usd": 2.25}"#).expect("write");
-    assert_eq!(c.collect().cost_usd, 3.75);
+    assert_eq!(c.collect().cost_usd(), 3.75);
     std::fs::remove_file(eff.join("iteration-1.json")).expect("remove");
-    assert_eq!(c.collect().cost_usd, 2.25);
+    assert_eq!(c.collect().cost_usd(), 2.25);
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn a_replaced_dashboard_state_is_reread() {
     };
     let c = uncached(dir.path());
     write(2);
-    assert_eq!(c.collect().tasks.pending, 2);
+    assert_eq!(c.collect().tasks().pending, 2);
     write(3);
-    assert_eq!(c.collect().tasks.pending, 3);
+    assert_eq!(c.collect().tasks().pending, 3);
 }

@@ -119,9 +119,9 @@ fn a_one_megabyte_accept_header_is_handled() {
 
 fn sample_snapshot() -> Snapshot {
     let mut s = Snapshot::empty(1000);
-    s.cost_usd = 12.345678;
-    s.uptime_seconds = 61.5;
-    s.events_total = 42;
+    s.set_cost_usd(12.345678);
+    s.set_uptime_seconds(61.5);
+    s.set_events_total(42);
     s
 }
 
@@ -163,8 +163,8 @@ fn prometheus_text_has_help_then_type_then_samples_for_all_nine_families_in_orde
 #[test]
 fn exporter_metrics_add_source_errors_duration_and_build_info() {
     let mut s = sample_snapshot();
-    s.failed_sources = vec![loki_metrics::Source::Events];
-    s.exporter = Some(loki_metrics::ExporterInfo { collect_seconds: 0.25, version: "x".into() });
+    s.set_failed_sources(vec![loki_metrics::Source::Events]);
+    s.set_exporter(Some(loki_metrics::ExporterInfo { collect_seconds: 0.25, version: "x".into() }));
     let om = loki_metrics::render(&s, Format::OpenMetrics);
     assert!(om.contains("loki_source_error{source=\"events.jsonl\"} 1\n"));
     assert!(om.contains("loki_source_error{source=\"dashboard-state.json\"} 0\n"));

@@ -19,25 +19,25 @@ fn expected_samples(s: &Snapshot) -> Vec<Flat> {
         ("loki_tasks_total".to_owned(), vec![("status".to_owned(), status.to_owned())], v as f64)
     };
     let mut out = vec![
-        plain("loki_session_status", f64::from(s.session_status.code())),
-        plain("loki_iteration_current", s.iteration_current as f64),
-        plain("loki_iteration_max", s.iteration_max as f64),
-        task("pending", s.tasks.pending),
-        task("in_progress", s.tasks.in_progress),
-        task("completed", s.tasks.completed),
-        task("failed", s.tasks.failed),
-        plain("loki_agents_active", s.agents_active as f64),
-        plain("loki_agents_total", s.agents_total as f64),
-        plain("loki_cost_usd", s.cost_usd),
-        plain("loki_events_total", s.events_total as f64),
-        plain("loki_uptime_seconds", s.uptime_seconds),
+        plain("loki_session_status", f64::from(s.session_status().code())),
+        plain("loki_iteration_current", s.iteration_current() as f64),
+        plain("loki_iteration_max", s.iteration_max() as f64),
+        task("pending", s.tasks().pending),
+        task("in_progress", s.tasks().in_progress),
+        task("completed", s.tasks().completed),
+        task("failed", s.tasks().failed),
+        plain("loki_agents_active", s.agents_active() as f64),
+        plain("loki_agents_total", s.agents_total() as f64),
+        plain("loki_cost_usd", s.cost_usd()),
+        plain("loki_events_total", s.events_total() as f64),
+        plain("loki_uptime_seconds", s.uptime_seconds()),
     ];
-    if let Some(e) = &s.exporter {
+    if let Some(e) = &s.exporter() {
         for src in Source::ALL.iter().filter(|s| **s != Source::Options) {
             out.push((
                 "loki_source_error".to_owned(),
                 vec![("source".to_owned(), src.path().to_owned())],
-                if s.failed_sources.contains(src) { 1.0 } else { 0.0 },
+                if s.failed_sources().contains(src) { 1.0 } else { 0.0 },
             ));
         }
         out.push(plain("loki_scrape_duration_seconds", e.collect_seconds));
@@ -78,26 +78,26 @@ fn assert_text_has_snapshot_values(text: &str, format: ParseFormat, snapshot: &S
 
 fn busy_snapshot() -> Snapshot {
     let mut s = Snapshot::empty(1000);
-    s.session_status = SessionStatus::Paused;
-    s.iteration_current = 42;
-    s.tasks = TaskCounts { pending: 3, in_progress: 1, completed: 17, failed: 2 };
-    s.agents_active = 2;
-    s.agents_total = 5;
-    s.cost_usd = 12.345678;
-    s.events_total = 9001;
-    s.uptime_seconds = 3600.5;
+    s.set_session_status(SessionStatus::Paused);
+    s.set_iteration_current(42);
+    s.set_tasks(TaskCounts { pending: 3, in_progress: 1, completed: 17, failed: 2 });
+    s.set_agents_active(2);
+    s.set_agents_total(5);
+    s.set_cost_usd(12.345678);
+    s.set_events_total(9001);
+    s.set_uptime_seconds(3600.5);
     s
 }
 
 #[test]
 fn rendered_snapshots_parse_back_to_their_values_in_both_formats() {
     let mut with_exporter = busy_snapshot();
-    with_exporter.exporter = Some(ExporterInfo { collect_seconds: 0.001234, version: "0.1.0".into() });
-    with_exporter.failed_sources = vec![Source::Events, Source::Pricing];
+    with_exporter.set_exporter(Some(ExporterInfo { collect_seconds: 0.001234, version: "0.1.0".into() }));
+    with_exporter.set_failed_sources(vec![Source::Events, Source::Pricing]);
     let mut huge = Snapshot::empty(u64::MAX);
-    huge.events_total = u64::MAX;
-    huge.cost_usd = 1e21;
-    huge.uptime_seconds = 1.5e-7;
+    huge.set_events_total(u64::MAX);
+    huge.set_cost_usd(1e21);
+    huge.set_uptime_seconds(1.5e-7);
     for snapshot in [Snapshot::empty(1000), busy_snapshot(), with_exporter, huge] {
         for (format, parse_format) in [
             (Format::Prometheus, ParseFormat::Prometheus),
@@ -205,19 +205,19 @@ fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
         .prop_map(
             |((status, it, max, pending), (inp, done, failed, active), (total, events, _), (cost, up), exporter)| {
                 let mut s = Snapshot::empty(max);
-                s.session_status = match status {
+                s.set_session_status(match status {
                     0 => SessionStatus::Stopped,
                     1 => SessionStatus::Running,
                     _ => SessionStatus::Paused,
-                };
-                s.iteration_current = it;
-                s.tasks = TaskCounts { pending, in_progress: inp, completed: done, failed };
-                s.agents_active = active;
-                s.agents_total = total;
-                s.events_total = events;
-                s.cost_usd = cost;
-                s.uptime_seconds = up;
-                s.exporter = exporter.map(|(secs, version)| ExporterInfo { collect_seconds: secs, version });
+                });
+                s.set_iteration_current(it);
+                s.set_tasks(TaskCounts { pending, in_progress: inp, completed: done, failed });
+                s.set_agents_active(active);
+                s.set_agents_total(total);
+                s.set_events_total(events);
+                s.set_cost_usd(cost);
+                s.set_uptime_seconds(up);
+                s.set_exporter(exporter.map(|(secs, version)| ExporterInfo { collect_seconds: secs, version }));
                 s
             },
         )

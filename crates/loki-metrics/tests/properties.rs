@@ -79,8 +79,8 @@ proptest! {
             fs::write(dir.join(SOURCES[*i]), bytes).expect("write");
         }
         let snapshot = loki_metrics::collect(&options(&dir));
-        prop_assert!(snapshot.cost_usd.is_finite() && snapshot.cost_usd >= 0.0);
-        prop_assert!(snapshot.uptime_seconds.is_finite() && snapshot.uptime_seconds >= 0.0);
+        prop_assert!(snapshot.cost_usd().is_finite() && snapshot.cost_usd() >= 0.0);
+        prop_assert!(snapshot.uptime_seconds().is_finite() && snapshot.uptime_seconds() >= 0.0);
         let prom = loki_metrics::render(&snapshot, Format::Prometheus);
         let om = loki_metrics::render(&snapshot, Format::OpenMetrics);
         prop_assert!(parse(&prom, ParseFormat::Prometheus).is_ok(), "{}", prom);
@@ -99,7 +99,7 @@ proptest! {
         let om = loki_metrics::render(&snapshot, Format::OpenMetrics);
         prop_assert!(parse(&om, ParseFormat::OpenMetrics).is_ok(), "{}", om);
         // A non-zero iteration can only come from an iteration that was a usable number.
-        if snapshot.iteration_current > 0 {
+        if snapshot.iteration_current() > 0 {
             prop_assert!(!snapshot.warnings.iter().any(|w| w.source == Source::DashboardState && w.message.starts_with("iteration")));
         }
     }
@@ -112,11 +112,11 @@ proptest! {
         fs::write(dir.join("dashboard-state.json"), format!(r#"{{"iteration":{i}}}"#)).expect("write");
         let s = loki_metrics::collect(&options(&dir));
         if i >= 0 {
-            prop_assert_eq!(s.iteration_current, i as u64);
-            prop_assert!(s.failed_sources.is_empty());
+            prop_assert_eq!(s.iteration_current(), i as u64);
+            prop_assert!(s.failed_sources().is_empty());
         } else {
-            prop_assert_eq!(s.iteration_current, 0);
-            prop_assert!(s.failed_sources.contains(&Source::DashboardState));
+            prop_assert_eq!(s.iteration_current(), 0);
+            prop_assert!(s.failed_sources().contains(&Source::DashboardState));
         }
     }
 
@@ -143,6 +143,6 @@ proptest! {
         let dir = tmp.path().join(".loki");
         fs::create_dir_all(&dir).expect("mkdir");
         fs::write(dir.join("events.jsonl"), &text).expect("write");
-        prop_assert_eq!(loki_metrics::collect(&options(&dir)).events_total, expected);
+        prop_assert_eq!(loki_metrics::collect(&options(&dir)).events_total(), expected);
     }
 }

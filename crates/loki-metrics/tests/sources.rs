@@ -58,7 +58,7 @@ fn collect_within(loki: &Loki, limit: Duration) -> Snapshot {
 fn running_mode_reports_status_1_without_a_pid() {
     let l = Loki::new();
     l.write("dashboard-state.json", r#"{"mode":"autonomous"}"#);
-    assert_eq!(l.collect().session_status, SessionStatus::Running);
+    assert_eq!(l.collect().session_status(), SessionStatus::Running);
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn paused_mode_reports_status_2_even_with_a_live_pid() {
     let l = Loki::new();
     l.write("dashboard-state.json", r#"{"mode":"paused"}"#);
     l.write("loki.pid", format!("{}\n", std::process::id()));
-    assert_eq!(l.collect().session_status, SessionStatus::Paused);
+    assert_eq!(l.collect().session_status(), SessionStatus::Paused);
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn stopped_mode_with_a_live_pid_falls_back_to_the_pid() {
     let l = Loki::new();
     l.write("dashboard-state.json", r#"{"mode":"stopped"}"#);
     l.write("loki.pid", format!(" {}\n", std::process::id()));
-    assert_eq!(l.collect().session_status, SessionStatus::Running);
+    assert_eq!(l.collect().session_status(), SessionStatus::Running);
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn a_pid_of_minus_one_or_zero_is_invalid_not_running() {
         let l = Loki::new();
         l.write("loki.pid", pid);
         let s = l.collect();
-        assert_eq!(s.session_status, SessionStatus::Stopped, "pid {pid}");
+        assert_eq!(s.session_status(), SessionStatus::Stopped, "pid {pid}");
         assert!(
             warned(&s, Source::Pid, "not a valid PID") || warned(&s, Source::Pid, "not a PID"),
             "pid {pid}: {:?}",
@@ -97,8 +97,8 @@ fn a_pid_larger_than_pid_t_is_invalid() {
     let l = Loki::new();
     l.write("loki.pid", "99999999999999999999999");
     let s = l.collect();
-    assert_eq!(s.session_status, SessionStatus::Stopped);
-    assert!(s.failed_sources.contains(&Source::Pid));
+    assert_eq!(s.session_status(), SessionStatus::Stopped);
+    assert!(s.failed_sources().contains(&Source::Pid));
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn pid_1_is_alive_whether_the_probe_succeeds_or_gets_eperm() {
     // As root kill(1, 0) succeeds; as another user it fails with EPERM, which also means alive.
     let l = Loki::new();
     l.write("loki.pid", "1\n");
-    assert_eq!(l.collect().session_status, SessionStatus::Running);
+    assert_eq!(l.collect().session_status(), SessionStatus::Running);
 }
 
 #[test]
@@ -117,21 +117,21 @@ fn uptime_falls_back_to_the_pid_files_mtime_when_alive() {
     let mut o = l.options();
     o.now = Some(mtime + Duration::from_millis(12_340));
     let s = loki_metrics::collect(&o);
-    assert_eq!(s.uptime_seconds, 12.3);
+    assert_eq!(s.uptime_seconds(), 12.3);
 }
 
 #[test]
 fn uptime_is_zero_without_start_or_live_pid() {
     let l = Loki::new();
     l.write("loki.pid", "2147483647");
-    assert_eq!(l.collect().uptime_seconds, 0.0);
+    assert_eq!(l.collect().uptime_seconds(), 0.0);
 }
 
 #[test]
 fn uptime_is_rounded_to_a_tenth() {
     let l = Loki::new();
     l.write("dashboard-state.json", r#"{"startedAt":"2026-01-05T11:59:58.26Z"}"#);
-    assert_eq!(l.collect().uptime_seconds, 1.7);
+    assert_eq!(l.collect().uptime_seconds(), 1.7);
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn iteration_float_is_truncated_and_huge_values_fall_back() {
         let l = Loki::new();
         l.write("dashboard-state.json", format!(r#"{{"iteration": {raw}}}"#));
         let s = l.collect();
-        assert_eq!(s.iteration_current, expected, "iteration {raw}");
+        assert_eq!(s.iteration_current(), expected, "iteration {raw}");
         assert_eq!(warned(&s, Source::DashboardState, "iteration"), warns, "iteration {raw}: {:?}", s.warnings);
     }
 }
@@ -161,7 +161,7 @@ fn review_tasks_are_not_counted() {
         "dashboard-state.json",
         r#"{"tasks":{"pending":[1],"inProgress":[1,2],"review":[1,2,3],"completed":4,"failed":[]}}"#,
     );
-    let t = l.collect().tasks;
+    let t = l.collect().tasks();
     assert_eq!((t.pending, t.in_progress, t.completed, t.failed), (1, 2, 4, 0));
 }
 
@@ -171,7 +171,7 @@ fn agents_file_wins_over_state_agents() {
     l.write("dashboard-state.json", r#"{"agents":[{"status":"active"}]}"#);
     l.write("state/agents.json", r#"[{"status":"active"},{"status":"active"},{"status":"idle"}]"#);
     let s = l.collect();
-    assert_eq!((s.agents_active, s.agents_total), (2, 3));
+    assert_eq!((s.agents_active(), s.agents_total()), (2, 3));
 }
 
 #[test]
@@ -179,9 +179,9 @@ fn cost_is_rounded_to_six_decimals() {
     let l = Loki::new();
     l.write("metrics/efficiency/1.json", r#"{"input_tokens": 1, "output_tokens": 1}"#);
     // 1e-6*3 + 1e-6*15 = 0.000018
-    assert_eq!(l.collect().cost_usd, 0.000018);
+    assert_eq!(l.collect().cost_usd(), 0.000018);
     l.write("metrics/efficiency/2.json", r#"{"cost_usd": 0.1234564}"#);
-    assert_eq!(l.collect().cost_usd, 0.123474);
+    assert_eq!(l.collect().cost_usd(), 0.123474);
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn model_names_match_case_insensitively() {
     let l = Loki::new();
     l.write("metrics/efficiency/1.json", r#"{"input_tokens": 1000000, "output_tokens": 0, "model": "GEMINI-3-FLASH"}"#);
     let s = l.collect();
-    assert_eq!(s.cost_usd, 0.1);
+    assert_eq!(s.cost_usd(), 0.1);
     assert!(!s.warnings.iter().any(|w| w.source == Source::Efficiency), "{:?}", s.warnings);
 }
 
@@ -199,7 +199,7 @@ fn overflowing_costs_add_nothing_and_warn() {
     l.write("metrics/efficiency/1.json", r#"{"cost_usd": 1.5e308}"#);
     l.write("metrics/efficiency/2.json", r#"{"cost_usd": 1.5e308}"#);
     let s = l.collect();
-    assert!(s.cost_usd.is_finite());
+    assert!(s.cost_usd().is_finite());
     assert!(warned(&s, Source::Efficiency, "overflow"), "{:?}", s.warnings);
 }
 
@@ -214,9 +214,9 @@ fn invalid_max_iterations_env_falls_back_to_1000_with_a_warning() {
     std::env::set_var("LOKI_MAX_ITERATIONS", "250");
     let s2 = loki_metrics::collect(&o);
     std::env::remove_var("LOKI_MAX_ITERATIONS");
-    assert_eq!(s.iteration_max, 1000);
+    assert_eq!(s.iteration_max(), 1000);
     assert!(warned(&s, Source::Options, "LOKI_MAX_ITERATIONS"));
-    assert_eq!(s2.iteration_max, 250);
+    assert_eq!(s2.iteration_max(), 250);
 }
 
 #[test]
@@ -290,7 +290,7 @@ fn the_json_size_cap_is_configurable() {
     let mut o = l.options();
     o.json_size_cap = 10;
     let s = loki_metrics::collect(&o);
-    assert_eq!(s.iteration_current, 0);
+    assert_eq!(s.iteration_current(), 0);
     assert!(warned(&s, Source::DashboardState, "10-byte limit"), "{:?}", s.warnings);
 }
 
@@ -305,9 +305,9 @@ fn json_nested_100000_deep_is_a_warning_where_used_and_skipped_where_not() {
     l.write("metrics/efficiency/1.json", nest(100_000));
     l.write("pricing.json", nest(100_000));
     let s = collect_within(&l, Duration::from_secs(10));
-    assert_eq!((s.session_status, s.iteration_current), (SessionStatus::Running, 4));
+    assert_eq!((s.session_status(), s.iteration_current()), (SessionStatus::Running, 4));
     for source in [Source::Agents, Source::Efficiency, Source::Pricing] {
-        assert!(s.failed_sources.contains(&source), "{source:?}: {:?}", s.warnings);
+        assert!(s.failed_sources().contains(&source), "{source:?}: {:?}", s.warnings);
     }
     // The same depth as the whole state document.
     l.write("dashboard-state.json", nest(100_000));
@@ -325,7 +325,7 @@ fn an_unreadable_directory_or_file_type_change_recovers_once_sane() {
     fs::remove_dir(l.dir.join("dashboard-state.json")).expect("rmdir");
     l.write("dashboard-state.json", r#"{"mode":"paused","iteration":9}"#);
     let s = state.collect(&l.options());
-    assert_eq!((s.session_status, s.iteration_current), (SessionStatus::Paused, 9));
+    assert_eq!((s.session_status(), s.iteration_current()), (SessionStatus::Paused, 9));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 
@@ -334,14 +334,14 @@ fn the_directory_removed_and_recreated_is_read_afresh() {
     let l = Loki::new();
     l.write("events.jsonl", "{}\n{}\n{}\n");
     let mut state = SourceState::default();
-    assert_eq!(state.collect(&l.options()).events_total, 3);
+    assert_eq!(state.collect(&l.options()).events_total(), 3);
     fs::remove_dir_all(&l.dir).expect("rm -r");
     let s = state.collect(&l.options());
-    assert_eq!(s.events_total, 0);
+    assert_eq!(s.events_total(), 0);
     assert!(warned(&s, Source::Directory, "does not exist"));
     fs::create_dir_all(&l.dir).expect("mkdir");
     l.write("events.jsonl", "{}\n");
-    assert_eq!(state.collect(&l.options()).events_total, 1);
+    assert_eq!(state.collect(&l.options()).events_total(), 1);
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn a_file_in_place_of_the_directory_is_a_warning() {
     let path = tmp.path().join(".loki");
     fs::write(&path, "not a dir").expect("write");
     let s = loki_metrics::collect(&Options::new(&path));
-    assert!(s.failed_sources.contains(&Source::Directory));
+    assert!(s.failed_sources().contains(&Source::Directory));
     assert!(warned(&s, Source::Directory, "the directory is a regular file;"));
 }
 
@@ -372,14 +372,14 @@ fn events_are_counted_incrementally_and_exactly_across_partial_lines() {
     let events = l.write("events.jsonl", "{\"a\":1}\n  \n{\"b\"");
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).events_total, 2, "partial final line counts");
+    assert_eq!(state.collect(&o).events_total(), 2, "partial final line counts");
     append(&events, b":2}\n");
-    assert_eq!(state.collect(&o).events_total, 2, "completing it does not count it twice");
+    assert_eq!(state.collect(&o).events_total(), 2, "completing it does not count it twice");
     append(&events, b"   ");
-    assert_eq!(state.collect(&o).events_total, 2, "a whitespace tail is blank");
+    assert_eq!(state.collect(&o).events_total(), 2, "a whitespace tail is blank");
     append(&events, b"{\"c\":3}\r\n\n");
-    assert_eq!(state.collect(&o).events_total, 3);
-    assert_eq!(loki_metrics::collect(&o).events_total, 3, "a cold count agrees");
+    assert_eq!(state.collect(&o).events_total(), 3);
+    assert_eq!(loki_metrics::collect(&o).events_total(), 3, "a cold count agrees");
 }
 
 #[test]
@@ -388,9 +388,9 @@ fn a_truncated_events_file_is_recounted() {
     let events = l.write("events.jsonl", "{}\n{}\n{}\n{}\n");
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).events_total, 4);
+    assert_eq!(state.collect(&o).events_total(), 4);
     fs::OpenOptions::new().write(true).open(&events).expect("open").set_len(3).expect("truncate");
-    assert_eq!(state.collect(&o).events_total, 1);
+    assert_eq!(state.collect(&o).events_total(), 1);
 }
 
 #[test]
@@ -399,10 +399,10 @@ fn a_replaced_events_file_is_recounted() {
     l.write("events.jsonl", "{}\n{}\n");
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).events_total, 2);
+    assert_eq!(state.collect(&o).events_total(), 2);
     let tmp = l.write("events.tmp", "{}\n{}\n{}\n{}\n{}\n");
     fs::rename(tmp, l.dir.join("events.jsonl")).expect("rename");
-    assert_eq!(state.collect(&o).events_total, 5);
+    assert_eq!(state.collect(&o).events_total(), 5);
 }
 
 #[test]
@@ -411,11 +411,11 @@ fn a_deleted_events_file_counts_zero_then_recovers() {
     let events = l.write("events.jsonl", "{}\n{}\n");
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).events_total, 2);
+    assert_eq!(state.collect(&o).events_total(), 2);
     fs::remove_file(&events).expect("rm");
-    assert_eq!(state.collect(&o).events_total, 0);
+    assert_eq!(state.collect(&o).events_total(), 0);
     l.write("events.jsonl", "{}\n");
-    assert_eq!(state.collect(&o).events_total, 1);
+    assert_eq!(state.collect(&o).events_total(), 1);
 }
 
 #[test]
@@ -425,11 +425,11 @@ fn efficiency_records_are_reread_only_when_changed_and_removed_ones_drop_out() {
     l.write("metrics/efficiency/2.json", r#"{"cost_usd": 2}"#);
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).cost_usd, 3.0);
+    assert_eq!(state.collect(&o).cost_usd(), 3.0);
     l.write("metrics/efficiency/2.json", r#"{"cost_usd": 20}"#);
-    assert_eq!(state.collect(&o).cost_usd, 21.0);
+    assert_eq!(state.collect(&o).cost_usd(), 21.0);
     fs::remove_file(l.dir.join("metrics/efficiency/1.json")).expect("rm");
-    assert_eq!(state.collect(&o).cost_usd, 20.0);
+    assert_eq!(state.collect(&o).cost_usd(), 20.0);
 }
 
 #[test]
@@ -438,10 +438,10 @@ fn a_state_file_replaced_atomically_is_picked_up() {
     l.write("dashboard-state.json", r#"{"iteration": 1}"#);
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).iteration_current, 1);
+    assert_eq!(state.collect(&o).iteration_current(), 1);
     let tmp = l.write(".dashboard-state.tmp", r#"{"iteration": 2}"#);
     fs::rename(tmp, l.dir.join("dashboard-state.json")).expect("rename");
-    assert_eq!(state.collect(&o).iteration_current, 2);
+    assert_eq!(state.collect(&o).iteration_current(), 2);
 }
 
 #[test]
@@ -463,13 +463,13 @@ fn a_record_filled_in_after_it_was_created_is_picked_up_without_a_folder_change(
     let mut state = SourceState::default();
     let o = l.options();
     let s = state.collect(&o);
-    assert_eq!(s.cost_usd, 0.0);
-    assert!(s.failed_sources.contains(&Source::Efficiency));
+    assert_eq!(s.cost_usd(), 0.0);
+    assert!(s.failed_sources().contains(&Source::Efficiency));
     // Written in place: the folder's entries (and mtime) do not change.
     fs::write(&record, r#"{"cost_usd": 2.5}"#).expect("write in place");
     let s = state.collect(&o);
-    assert_eq!(s.cost_usd, 2.5);
-    assert!(!s.failed_sources.contains(&Source::Efficiency), "{:?}", s.warnings);
+    assert_eq!(s.cost_usd(), 2.5);
+    assert!(!s.failed_sources().contains(&Source::Efficiency), "{:?}", s.warnings);
 }
 
 #[test]
@@ -478,10 +478,10 @@ fn a_new_record_in_an_unchanged_looking_folder_is_found_by_the_listing() {
     let mut state = SourceState::default();
     let o = l.options();
     l.write("metrics/efficiency/1.json", r#"{"cost_usd": 1}"#);
-    assert_eq!(state.collect(&o).cost_usd, 1.0);
+    assert_eq!(state.collect(&o).cost_usd(), 1.0);
     for i in 2..=5 {
         l.write(&format!("metrics/efficiency/{i}.json"), r#"{"cost_usd": 1}"#);
-        assert_eq!(state.collect(&o).cost_usd, f64::from(i));
+        assert_eq!(state.collect(&o).cost_usd(), f64::from(i));
     }
 }
 
@@ -532,7 +532,7 @@ fn events_truncated_replaced_or_deleted_during_collections_never_break_the_count
     writer.join().expect("writer");
     fs::write(&path, "{}\n{}\n{}\n").expect("final state");
     assert!(collections > 10);
-    assert_eq!(state.collect(&o).events_total, 3, "exact once the file is sane again");
+    assert_eq!(state.collect(&o).events_total(), 3, "exact once the file is sane again");
 }
 
 #[test]
@@ -541,10 +541,10 @@ fn an_events_file_truncated_and_rewritten_in_place_past_the_old_offset_is_recoun
     let path = l.write("events.jsonl", "{\"a\":1}\n");
     let mut state = SourceState::default();
     let o = l.options();
-    assert_eq!(state.collect(&o).events_total, 1);
+    assert_eq!(state.collect(&o).events_total(), 1);
     // Same inode, now longer than before, but different bytes before the old offset.
     fs::write(&path, "\n\n\n\n\n\n\n\n\n{\"b\":2}\n").expect("rewrite in place");
-    assert_eq!(state.collect(&o).events_total, 1, "the blank lines do not count and nothing is double counted");
+    assert_eq!(state.collect(&o).events_total(), 1, "the blank lines do not count and nothing is double counted");
     fs::write(&path, "{\"c\":1}\n{\"c\":2}\n{\"c\":3}\n").expect("rewrite in place");
-    assert_eq!(state.collect(&o).events_total, 3);
+    assert_eq!(state.collect(&o).events_total(), 3);
 }

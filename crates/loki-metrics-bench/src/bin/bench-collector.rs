@@ -14,14 +14,14 @@ fn recollect(dir: &Path, runs: usize) -> std::io::Result<()> {
     let collector = Collector::new(Options::new(dir), Duration::ZERO);
     let t = Instant::now();
     let first = collector.collect();
-    println!("first collection: {:?} ({} events)", t.elapsed(), first.events_total);
+    println!("first collection: {:?} ({} events)", t.elapsed(), first.events_total());
     let mut events = std::fs::OpenOptions::new().append(true).open(dir.join("events.jsonl"))?;
-    let mut last = first.events_total;
+    let mut last = first.events_total();
     let median = median_time(runs, || {
         let _ = events.write_all(b"{\"type\":\"bench\"}\n");
         let snapshot = collector.collect();
         let _ = collector.render(Format::Prometheus);
-        last = snapshot.events_total;
+        last = snapshot.events_total();
     });
     println!("re-collection after one appended event: median {median:?} over {runs} runs (events now {last})");
     let idle = median_time(runs, || {

@@ -13,6 +13,7 @@ mod pricing;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
+use crate::families;
 use crate::{ExporterInfo, Options, SessionStatus, Snapshot, Source, Warning, DEFAULT_MAX_ITERATIONS};
 use agents::AgentCounts;
 use dashboard_state::{DashboardState, Mode};
@@ -142,13 +143,13 @@ impl SourceState {
         let mut snapshot = Snapshot::empty(iteration_max);
         self.read_directory(options, now, &mut snapshot, &mut report);
         report.failed.sort();
-        snapshot.failed_sources = report.failed;
+        snapshot.set_failed_sources(report.failed);
         snapshot.warnings = report.warnings;
         if options.exporter_metrics {
-            snapshot.exporter = Some(ExporterInfo {
+            snapshot.set_exporter(Some(ExporterInfo {
                 collect_seconds: started.elapsed().as_secs_f64(),
                 version: crate::VERSION.to_owned(),
-            });
+            }));
         }
         snapshot
     }
@@ -242,15 +243,16 @@ impl SourceState {
         let alive_by_pid = pid.is_some_and(|p| p.alive);
 
         let mode = state.as_ref().map_or(Mode::Undecided, |s| s.mode);
-        snapshot.session_status = match mode {
+        let status = match mode {
             Mode::Paused => SessionStatus::Paused,
             Mode::Running => SessionStatus::Running,
             Mode::Undecided if alive_by_pid => SessionStatus::Running,
             Mode::Undecided => SessionStatus::Stopped,
         };
+        snapshot.set_session_status(status);
         if let Some(state) = &state {
-            snapshot.iteration_current = state.iteration;
-            snapshot.tasks = state.tasks;
+            snapshot.set(&families::ITERATION_CURRENT, &[], state.iteration);
+            snapshot.set_tasks(state.tasks);
         }
 
         // loki_uptime_seconds
@@ -261,7 +263,9 @@ impl SourceState {
         };
         if let Some(started_at) = started_at {
             match now.duration_since(started_at) {
-                Ok(elapsed) => snapshot.uptime_seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0,
+                Ok(elapsed) => {
+                    snapshot.set(&families::UPTIME_SECONDS, &[], (elapsed.as_secs_f64() * 10.0).round() / 10.0)
+                }
                 Err(_) => report.note(Source::DashboardState, "the session start is in the future; uptime 0"),
             }
         }
@@ -281,8 +285,8 @@ impl SourceState {
             Read::Missing => None,
         };
         if let Some(agents) = from_file.or_else(|| state.as_ref().and_then(|s| s.agents)) {
-            snapshot.agents_active = agents.active;
-            snapshot.agents_total = agents.total;
+            snapshot.set(&families::AGENTS_ACTIVE, &[], agents.active);
+            snapshot.set(&families::AGENTS_TOTAL, &[], agents.total);
         }
 
         // Cost: pricing.json over the defaults, then the efficiency records.
@@ -305,7 +309,7 @@ impl SourceState {
             }
         };
         let cost = self.efficiency.total(&dir.join(Source::Efficiency.path()), prices, cap);
-        snapshot.cost_usd = cost.cost_usd;
+        snapshot.set(&families::COST_USD, &[], cost.cost_usd);
         for w in cost.warnings {
             if cost.failed {
                 report.failed(Source::Efficiency, w);
@@ -321,7 +325,7 @@ const PARALLEL_EVENTS_BYTES: u64 = 16 * 1024 * 1024;
 
 fn record_events(counted: Result<Option<u64>, String>, snapshot: &mut Snapshot, report: &mut Report) {
     match counted {
-        Ok(Some(n)) => snapshot.events_total = n,
+        Ok(Some(n)) => snapshot.set(&families::EVENTS_TOTAL, &[], n),
         Ok(None) => {}
         Err(why) => report.failed(Source::Events, format!("{why}; events counted as 0")),
     }
