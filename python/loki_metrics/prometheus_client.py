@@ -7,15 +7,14 @@
     REGISTRY.register(LokiCollector(".loki"))
     start_http_server(8000)   # the app's own metrics and loki_* together
 
-Each scrape asks the ``loki_metrics.Collector`` for its cached OpenMetrics
-text (collected at most once per ``cache_ttl``) and turns it into
-``prometheus_client`` metric families, once per snapshot.
+Each scrape asks the ``loki_metrics.Collector`` for its cached snapshot
+(collected at most once per ``cache_ttl``) and turns the snapshot's families
+into ``prometheus_client`` metric families, with no text in between.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector as RegistryCollector
@@ -24,7 +23,7 @@ from prometheus_client.samples import Sample as PCSample
 
 from loki_metrics._endpoint import StrPath
 from loki_metrics._families import MetricFamily
-from loki_metrics._native import Collector, parse
+from loki_metrics._native import Collector
 
 __all__ = ["LokiCollector"]
 
@@ -51,8 +50,6 @@ class LokiCollector(RegistryCollector):
         self.collector = collector or Collector(
             loki_dir, cache_ttl=cache_ttl, max_iterations=max_iterations, exporter_metrics=exporter_metrics
         )
-        self._lock = threading.Lock()
-        self._last: Tuple[str, List[MetricFamily]] = ("", [])
 
     def collect(self) -> Iterable[Metric]:
         """The current metrics as ``prometheus_client`` metric families."""
@@ -64,13 +61,7 @@ class LokiCollector(RegistryCollector):
         return [_to_metric(family, with_samples=False) for family in self._families()]
 
     def _families(self) -> List[MetricFamily]:
-        text = self.collector.render("openmetrics")
-        with self._lock:
-            last_text, families = self._last
-            if text is not last_text:
-                families = parse(text, format="openmetrics")
-                self._last = (text, families)
-            return families
+        return self.collector.collect().families
 
 
 def _to_metric(family: MetricFamily, *, with_samples: bool) -> Metric:

@@ -59,3 +59,10 @@ def test_warnings_are_the_expected_jsons(case):
     expected = json.loads((case / "expected.json").read_text())
     assert [{"source": w.source, "message": w.message} for w in snapshot.warnings] == expected["warnings"]
     assert list(snapshot.failed_sources) == expected["failed_sources"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_families_are_what_parse_reads_from_the_expected_openmetrics(case):
+    snapshot = loki_metrics.collect(case / ".loki", now=fixture_now(case))
+    expected = loki_metrics.parse((case / "expected.om").read_text(), format="openmetrics")
+    assert snapshot.families == expected

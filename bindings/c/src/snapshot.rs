@@ -22,7 +22,7 @@ pub enum loki_session_status {
     Paused = 2,
 }
 
-/// The files a snapshot is read from, as bits: `loki_snapshot.failed_sources()`
+/// The files a snapshot is read from, as bits: `loki_snapshot.failed_sources`
 /// is an OR of them, `loki_warning.source` one of them.
 #[allow(non_camel_case_types)]
 #[repr(C)]

@@ -133,6 +133,12 @@ pub(crate) fn parse_text<'py>(py: Python<'py>, text: &Text, format: ParseFormat)
     built
 }
 
+/// The `MetricFamily` objects of already parsed (or collected) families, as
+/// `parse` returns them.
+pub(crate) fn build_families<'py>(py: Python<'py>, families: &[MetricFamily<'_>]) -> PyResult<Bound<'py, PyList>> {
+    Builder::new(py, false)?.families(families)
+}
+
 static GC_ENABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static GC_DISABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static GC_ISENABLED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();

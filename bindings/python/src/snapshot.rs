@@ -5,7 +5,7 @@ use std::sync::Arc;
 use loki_metrics::Snapshot as CoreSnapshot;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -111,6 +111,41 @@ impl PySnapshot {
     #[getter]
     fn exporter(&self) -> Option<ExporterInfo> {
         self.inner.exporter().map(|e| ExporterInfo { collect_seconds: e.collect_seconds, version: e.version })
+    }
+
+    /// The metric families, as `parse()` returns them (`MetricFamily`
+    /// objects with `Sample`s), in output order.
+    #[getter]
+    fn families<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let families: Vec<_> = self.inner.families().iter().map(|f| f.to_f64()).collect();
+        crate::parse::build_families(py, &families)
+    }
+
+    /// The value of the sample `name` (e.g. `"loki_tasks_total"`, or a family
+    /// name such as `"loki_events"`) whose labels are exactly `labels`, as an
+    /// `int` for counts and a `float` otherwise; `None` if there is none.
+    #[pyo3(signature = (name, /, **labels))]
+    fn value<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        labels: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if let Some(labels) = labels {
+            for (k, v) in labels.iter() {
+                let v = v
+                    .cast::<pyo3::types::PyString>()
+                    .map_err(|_| crate::errors::wrong_type("label value", "a str", &v))?;
+                pairs.push((k.extract()?, v.to_cow()?.into_owned()));
+            }
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Ok(match self.inner.value(name, &pairs) {
+            Some(loki_metrics::Value::Int(n)) => Some(n.into_pyobject(py)?.into_any()),
+            Some(loki_metrics::Value::Float(v)) => Some(pyo3::types::PyFloat::new(py, v).into_any()),
+            None => None,
+        })
     }
 
     /// The snapshot as plain data: the same shape as `render(format="json")`.

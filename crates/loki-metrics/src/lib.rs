@@ -34,7 +34,7 @@ pub use encode::{negotiate, render, render_into, Format};
 pub use error::Error;
 pub use loki_metrics_exposition as exposition;
 pub use loki_metrics_exposition::parse;
-pub use loki_metrics_exposition::{Exemplar, Label, MetricFamily, MetricType, Sample, TextFormat};
+pub use loki_metrics_exposition::{Exemplar, Label, MetricFamily, MetricType, Sample, SampleValue, TextFormat, Value};
 pub use options::{env_flag, parse_rfc3339, Options, DEFAULT_JSON_SIZE_CAP, DEFAULT_MAX_ITERATIONS};
 pub use snapshot::{ExporterInfo, SessionStatus, Snapshot, Source, TaskCounts, Warning};
 pub use sources::{LineCount, SourceState};
