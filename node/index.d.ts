@@ -68,6 +68,18 @@ export declare function __parseColumnsAsync(text: string, opts?: ParseOptions | 
 export declare function __scrapeColumns(url: string, opts?: ScrapeOptions | null): Promise<ColumnsJs>
 
 /**
+ * A snapshot object's families, up to the columns (the package attaches
+ * `families` and `value` to the snapshots it returns).
+ */
+export declare function __snapshotColumns(snapshot: Snapshot): ColumnsJs
+
+/**
+ * `Snapshot.value` of a snapshot object: the value of the sample `name`
+ * whose labels are exactly `labels`, or `undefined`.
+ */
+export declare function __snapshotValue(snapshot: Snapshot, name: string, labels?: Record<string, string> | null): number | null
+
+/**
  * Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`).
  * Never fails on bad data: problems are `warnings` on the snapshot.
  */

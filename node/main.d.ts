@@ -1,6 +1,6 @@
 // Types of the package's entry (hand-written): the generated declarations of
 // the native binding, plus the three functions node/main.js builds on it.
-import type { MetricFamily, ParseOptions, ScrapeOptions } from './index'
+import type { CollectOptions, MetricFamily, ParseOptions, ScrapeOptions, Snapshot } from './index'
 
 export * from './index'
 
@@ -25,3 +25,34 @@ export declare function parseAsync(text: string, opts?: ParseOptions | null): Pr
  * `ERR_LOKI_PARSE` on an invalid body.
  */
 export declare function scrape(url: string, opts?: ScrapeOptions | null): Promise<MetricFamily[]>
+
+/**
+ * A snapshot as `collect`, `collectAsync` and a `Collector` return it: the
+ * plain fields of `Snapshot`, plus its metric families as data (both
+ * non-enumerable: a spread or `JSON.stringify` of it has the plain fields).
+ */
+export interface CollectedSnapshot extends Snapshot {
+  /** The metric families, as `parse` returns them, made from the current values. */
+  readonly families: MetricFamily[]
+  /**
+   * The value of the sample `name` (a sample name such as `'loki_tasks_total'`,
+   * or a family name such as `'loki_events'`) whose labels are exactly
+   * `labels`; `null` when there is none.
+   */
+  value(name: string, labels?: Record<string, string> | null): number | null
+}
+
+/** Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`). */
+export declare function collect(dir?: string | null, opts?: CollectOptions | null): CollectedSnapshot
+
+/** `collect` on the thread pool. */
+export declare function collectAsync(dir?: string | null, opts?: CollectOptions | null): Promise<CollectedSnapshot>
+
+declare module './index' {
+  interface Collector {
+    /** The cached snapshot, with its families (see `CollectedSnapshot`). */
+    collect(): CollectedSnapshot
+    /** `collect` on the thread pool. */
+    collectAsync(): Promise<CollectedSnapshot>
+  }
+}

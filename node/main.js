@@ -163,6 +163,54 @@ async function scrape(url, opts) {
   return buildInSlices(await native.__scrapeColumns(url, opts));
 }
 
+// The snapshots the package returns carry the core's families: a `families`
+// getter (the MetricFamily objects `parse` returns, made from the snapshot's
+// current values) and `value(name, labels)` (`null` when there is no such sample). Both are non-enumerable, so a
+// snapshot still spreads, compares and serialises as its plain fields.
+const snapshotModel = {
+  families: {
+    get() {
+      return build(native.__snapshotColumns(this));
+    },
+    enumerable: false,
+    configurable: true,
+  },
+  value: {
+    value(name, labels) {
+      return native.__snapshotValue(this, name, labels);
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  },
+};
+const withModel = (snapshot) => Object.defineProperties(snapshot, snapshotModel);
+
+function collect(dir, opts) {
+  return withModel(native.collect(dir, opts));
+}
+
+async function collectAsync(dir, opts) {
+  return withModel(await native.collectAsync(dir, opts));
+}
+
+for (const [name, wrap] of [
+  ['collect', (snapshot) => withModel(snapshot)],
+  ['collectAsync', async (snapshot) => withModel(await snapshot)],
+]) {
+  const method = native.Collector.prototype[name];
+  Object.defineProperty(native.Collector.prototype, name, {
+    value: {
+      [name](...args) {
+        return wrap(method.apply(this, args));
+      },
+    }[name],
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+}
+
 // napi-rs checks the receiver of methods (V8's "Illegal invocation" TypeError) but not of
 // getters, where a foreign `this` fails inside napi as a generic Error with code 'InvalidArg'.
 // The getters throw a TypeError with Node's code for a bad receiver instead.
@@ -186,4 +234,4 @@ for (const Class of [native.Collector, native.Server]) {
   }
 }
 
-module.exports = { ...native, parse, parseAsync, scrape };
+module.exports = { ...native, collect, collectAsync, parse, parseAsync, scrape };

@@ -117,3 +117,42 @@ pub fn render(env: Env, source: Option<Unknown>, opts: Option<Unknown>) -> napi:
 pub fn render_async(source: Option<Unknown>, opts: Option<Unknown>) -> AsyncTask<Offload<RenderWork>> {
     Offload::new(RenderWork::args(source, opts))
 }
+
+/// A snapshot object's families, up to the columns (the package attaches
+/// `families` and `value` to the snapshots it returns).
+#[napi(js_name = "__snapshotColumns", ts_args_type = "snapshot: Snapshot")]
+pub fn snapshot_columns(env: Env, snapshot: Unknown) -> napi::Result<crate::parse::ColumnsJs> {
+    let columns = || -> Result<crate::parse::ColumnsJs, NodeError> {
+        let snapshot = loki_metrics::Snapshot::try_from(snapshot_arg("snapshot", snapshot)?)?;
+        let families: Vec<_> = snapshot.families().iter().map(|f| f.to_f64()).collect();
+        Ok(crate::parse::Columns::encode(&families)?.into_js())
+    };
+    columns().or_throw(&env)
+}
+
+/// `Snapshot.value` of a snapshot object: the value of the sample `name`
+/// whose labels are exactly `labels`, or `undefined`.
+#[napi(
+    js_name = "__snapshotValue",
+    ts_args_type = "snapshot: Snapshot, name: string, labels?: Record<string, string> | null"
+)]
+pub fn snapshot_value(
+    env: Env,
+    snapshot: Unknown,
+    name: Unknown,
+    labels: Option<Unknown>,
+) -> napi::Result<Option<f64>> {
+    let value = || -> Result<Option<f64>, NodeError> {
+        let snapshot = loki_metrics::Snapshot::try_from(snapshot_arg("snapshot", snapshot)?)?;
+        let name = crate::options::required_string_arg("name", name)?;
+        let labels: Option<std::collections::HashMap<String, String>> =
+            match labels.filter(|l| !matches!(l.get_type(), Ok(ValueType::Undefined | ValueType::Null))) {
+                Some(l) => Some(convert_arg("labels", &l, "must be an object of strings")?),
+                None => None,
+            };
+        let pairs: Vec<(&str, &str)> = labels.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // Counts above 2^53 lose precision in a JS number; no .loki directory gets there.
+        Ok(snapshot.value(&name, &pairs).map(|v| loki_metrics::SampleValue::to_f64(v)))
+    };
+    value().or_throw(&env)
+}

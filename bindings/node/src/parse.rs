@@ -258,7 +258,7 @@ impl Columns {
         Ok(out)
     }
 
-    fn into_js(self) -> ColumnsJs {
+    pub fn into_js(self) -> ColumnsJs {
         ColumnsJs {
             strings: self.strings,
             offsets: Uint32Array::new(self.offsets),

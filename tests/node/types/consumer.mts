@@ -15,6 +15,7 @@ import {
   scrape,
   serve,
   OPENMETRICS_CONTENT_TYPE,
+  type CollectedSnapshot,
   type Format,
   type MetricFamily,
   type Snapshot,
@@ -26,6 +27,15 @@ const snapshot: Snapshot = collect('.loki', { now: new Date(), maxIterations: 10
 const status: 'stopped' | 'running' | 'paused' = snapshot.sessionStatus;
 const inProgress: number = snapshot.tasks.inProgress;
 const firstWarningSource: string | undefined = snapshot.warnings[0]?.source;
+const collected: CollectedSnapshot = collect('.loki');
+const modelFamilies: MetricFamily[] = collected.families;
+const pending: number | null = collected.value('loki_tasks_total', { status: 'pending' });
+const cachedModel: number | null = new Collector({ dir: '.loki' }).collect().value('loki_cost_usd');
+// @ts-expect-error label values are strings
+collected.value('loki_tasks_total', { status: 1 });
+// @ts-expect-error a plain Snapshot (e.g. a spread copy) has no families
+void ({ ...collected } as Snapshot).families;
+void [modelFamilies, pending, cachedModel];
 
 async function main(): Promise<void> {
   const again: Snapshot = await collectAsync(undefined, { now: '2026-01-05T12:00:00Z' });
