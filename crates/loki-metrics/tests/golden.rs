@@ -27,10 +27,69 @@ fn cases() -> Vec<(String, PathBuf, Options)> {
     out
 }
 
+/// `expected` against `actual` as a unified-style line diff: `-` expected,
+/// `+` actual, two lines of context around each change.
+fn line_diff(expected: &str, actual: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    // Longest common subsequence table, from the ends (the fixtures are short).
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let mut ops = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            ops.push((' ', a[i]));
+            (i, j) = (i + 1, j + 1);
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            ops.push(('-', a[i]));
+            i += 1;
+        } else {
+            ops.push(('+', b[j]));
+            j += 1;
+        }
+    }
+    let near_change = |k: usize| ops[k.saturating_sub(2)..(k + 3).min(ops.len())].iter().any(|(op, _)| *op != ' ');
+    let mut out = String::new();
+    let mut skipped = false;
+    for (k, (op, line)) in ops.iter().enumerate() {
+        if near_change(k) {
+            if skipped {
+                out.push_str("   ...\n");
+                skipped = false;
+            }
+            out.push_str(&format!(" {op} {line}\n"));
+        } else {
+            skipped = true;
+        }
+    }
+    if skipped {
+        out.push_str("   ...\n");
+    }
+    if expected.ends_with('\n') != actual.ends_with('\n') {
+        out.push_str(" (the files differ in their final newline)\n");
+    }
+    out
+}
+
+#[test]
+fn line_diff_shows_changed_lines_with_context() {
+    let diff = line_diff("a\nb\nc\nd\ne\nf\ng\n", "a\nb\nc\nD\ne\nf\ng\n");
+    assert_eq!(diff, "   ...\n   b\n   c\n - d\n + D\n   e\n   f\n   ...\n");
+}
+
+/// Every fixture's expected outputs are what the library renders now.
+///
+/// `LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test golden` rewrites
+/// them instead; review the diff (`git diff tests/fixtures`) before committing.
 #[test]
 fn every_fixture_renders_its_expected_files_byte_for_byte() {
     // LOKI_MAX_ITERATIONS would change loki_iteration_max in every fixture.
     assert!(std::env::var_os("LOKI_MAX_ITERATIONS").is_none(), "unset LOKI_MAX_ITERATIONS to run the golden tests");
+    let bless = std::env::var_os("LOKI_METRICS_BLESS").is_some();
     let mut failures = Vec::new();
     for (name, dir, options) in cases() {
         let snapshot = loki_metrics::collect(&options);
@@ -39,14 +98,22 @@ fn every_fixture_renders_its_expected_files_byte_for_byte() {
             (Format::OpenMetrics, "expected.om"),
             (Format::Json, "expected.json"),
         ] {
-            let expected = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{name}/{file}: {e}"));
             let actual = loki_metrics::render(&snapshot, format);
+            if bless {
+                std::fs::write(dir.join(file), &actual).unwrap_or_else(|e| panic!("{name}/{file}: {e}"));
+                continue;
+            }
+            let expected = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{name}/{file}: {e}"));
             if actual != expected {
-                failures.push(format!("{name}/{file} differs:\n--- expected\n{expected}\n--- actual\n{actual}"));
+                failures.push(format!("{name}/{file} is stale (- expected, + actual):\n{}", line_diff(&expected, &actual)));
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\nIf the change is intended: LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test golden, then review git diff tests/fixtures",
+        failures.join("\n")
+    );
 }
 
 #[test]
