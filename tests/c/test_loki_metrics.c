@@ -142,6 +142,91 @@ static void check_golden(enum render_route route) {
     CHECK(cases >= 30);
 }
 
+static int str_same(loki_str a, loki_str b) {
+    if (a.data == NULL || b.data == NULL) return a.data == b.data;
+    return a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
+}
+
+/* Every family, sample and label of `a` equals `b`'s (values exactly). */
+static void check_same_families(const loki_families *a, const loki_families *b, const char *what) {
+    size_t f, s, l, count = loki_families_count(a);
+    CHECK(count > 0);
+    if (count != loki_families_count(b)) {
+        fprintf(stderr, "  %s: %zu families, expected %zu\n", what, count, loki_families_count(b));
+        harness_current_failed = 1;
+        return;
+    }
+    for (f = 0; f < count; f++) {
+        loki_family fa, fb;
+        CHECK_STATUS(loki_families_family(a, f, &fa), LOKI_STATUS_OK);
+        CHECK_STATUS(loki_families_family(b, f, &fb), LOKI_STATUS_OK);
+        CHECK(str_same(fa.name, fb.name) && fa.metric_type == fb.metric_type);
+        CHECK(str_same(fa.help, fb.help) && str_same(fa.unit, fb.unit));
+        CHECK(fa.sample_count == fb.sample_count);
+        for (s = 0; s < fa.sample_count && s < fb.sample_count; s++) {
+            loki_sample sa, sb;
+            CHECK_STATUS(loki_families_sample(a, f, s, &sa), LOKI_STATUS_OK);
+            CHECK_STATUS(loki_families_sample(b, f, s, &sb), LOKI_STATUS_OK);
+            CHECK(str_same(sa.name, sb.name) && sa.value == sb.value && sa.label_count == sb.label_count);
+            for (l = 0; l < sa.label_count && l < sb.label_count; l++) {
+                loki_str ka, va, kb, vb;
+                CHECK_STATUS(loki_families_label(a, f, s, l, &ka, &va), LOKI_STATUS_OK);
+                CHECK_STATUS(loki_families_label(b, f, s, l, &kb, &vb), LOKI_STATUS_OK);
+                CHECK(str_same(ka, kb) && str_same(va, vb));
+            }
+        }
+    }
+}
+
+/* A collected snapshot's families are what loki_parse reads from its expected OpenMetrics. */
+static void snapshot_families_are_the_parsed_expected_openmetrics(void) {
+    DIR *dir = opendir(fixtures);
+    struct dirent *entry;
+    int cases = 0;
+    CHECK(dir != NULL);
+    if (!dir) return;
+    while ((entry = readdir(dir)) != NULL) {
+        char case_dir[4096], loki_dir[4096], path[4096];
+        loki_options options;
+        loki_snapshot snapshot;
+        loki_families *from_snapshot = NULL, *parsed = NULL;
+        size_t len = 0;
+        char *expected;
+        if (entry->d_name[0] == '.') continue;
+        path_join(case_dir, sizeof case_dir, fixtures, entry->d_name);
+        path_join(loki_dir, sizeof loki_dir, case_dir, ".loki");
+        path_join(path, sizeof path, case_dir, "expected.om");
+        if (!fixture_options(case_dir, &options) || (expected = read_file(path, &len)) == NULL) {
+            harness_current_failed = 1;
+            continue;
+        }
+        cases++;
+        CHECK_STATUS(loki_collect(loki_dir, strlen(loki_dir), &options, &snapshot), LOKI_STATUS_OK);
+        CHECK_STATUS(loki_snapshot_families(&snapshot, &from_snapshot), LOKI_STATUS_OK);
+        CHECK_STATUS(loki_parse(expected, len, LOKI_PARSE_FORMAT_OPENMETRICS, &parsed), LOKI_STATUS_OK);
+        if (from_snapshot && parsed) check_same_families(from_snapshot, parsed, entry->d_name);
+        loki_families_free(from_snapshot);
+        loki_families_free(parsed);
+        loki_snapshot_free(&snapshot);
+        free(expected);
+    }
+    closedir(dir);
+    CHECK(cases >= 30);
+}
+
+static void snapshot_families_refuses_null_and_invalid_snapshots(void) {
+    loki_families *out = (loki_families *)&out;
+    loki_snapshot snapshot;
+    memset(&snapshot, 0, sizeof snapshot);
+    CHECK_STATUS(loki_snapshot_families(NULL, &out), LOKI_STATUS_NULL_ARGUMENT);
+    CHECK(out == NULL);
+    CHECK_STATUS(loki_snapshot_families(&snapshot, NULL), LOKI_STATUS_NULL_ARGUMENT);
+    snapshot.session_status = 7;
+    out = (loki_families *)&out;
+    CHECK_STATUS(loki_snapshot_families(&snapshot, &out), LOKI_STATUS_INVALID_ARGUMENT);
+    CHECK(out == NULL);
+}
+
 static void running_dir(char *out, size_t cap) {
     snprintf(out, cap, "%s/running/.loki", fixtures);
 }
@@ -783,6 +868,8 @@ int main(int argc, char **argv) {
     RUN(golden_fixtures_render_byte_identically_from_a_collected_snapshot);
     RUN(golden_fixtures_render_byte_identically_from_a_collector);
     RUN(collect_fills_every_snapshot_field);
+    RUN(snapshot_families_are_the_parsed_expected_openmetrics);
+    RUN(snapshot_families_refuses_null_and_invalid_snapshots);
     RUN(collect_of_a_missing_directory_gives_fallbacks_and_a_directory_warning);
     RUN(require_directory_turns_a_missing_directory_into_directory_not_found);
     RUN(warnings_carry_source_path_and_message);

@@ -529,6 +529,20 @@ enum loki_status loki_collect(const char *dir,
                               const struct loki_options *options,
                               struct loki_snapshot *out);
 
+// The metric families of `snapshot`, in output order, in a new handle
+// stored in `*out`: the same families `loki_parse` reads from the
+// snapshot's OpenMetrics rendering, read with `loki_families_family`,
+// `loki_families_sample` and `loki_families_label`, released with
+// `loki_families_free`. An invalid snapshot field is
+// `LOKI_STATUS_INVALID_ARGUMENT`, as for `loki_render_snapshot`; on failure
+// `*out` is set to NULL.
+//
+// # Safety
+// `snapshot` must point to a valid snapshot (as for `loki_render_snapshot`);
+// `out` must be valid for writes.
+enum loki_status loki_snapshot_families(const struct loki_snapshot *snapshot,
+                                        struct loki_families **out);
+
 // Releases what `snapshot` owns (its warnings) and zeroes it. NULL, a zeroed
 // snapshot and an already freed one are no-ops.
 //

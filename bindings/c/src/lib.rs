@@ -35,8 +35,8 @@ pub use render::{
     loki_string_free,
 };
 pub use snapshot::{
-    loki_collect, loki_session_status, loki_snapshot, loki_snapshot_free, loki_snapshot_warning, loki_source,
-    loki_warning, loki_warnings,
+    loki_collect, loki_session_status, loki_snapshot, loki_snapshot_families, loki_snapshot_free,
+    loki_snapshot_warning, loki_source, loki_warning, loki_warnings,
 };
 
 /// A string borrowed from a library object: `len` bytes of UTF-8 at `data`

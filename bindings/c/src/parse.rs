@@ -132,6 +132,11 @@ impl loki_families {
         Ok(Box::new(loki_families { families, copy: None }))
     }
 
+    /// A handle owning `families` outright (no input text to borrow from).
+    pub(crate) fn owned(families: Vec<MetricFamily<'static>>) -> Box<Self> {
+        Box::new(loki_families { families, copy: None })
+    }
+
     fn family(&self, index: usize) -> Result<&MetricFamily<'static>, Failure> {
         self.families.get(index).ok_or_else(|| {
             Failure::new(

@@ -315,6 +315,34 @@ pub unsafe extern "C" fn loki_collect(
     })
 }
 
+/// The metric families of `snapshot`, in output order, in a new handle
+/// stored in `*out`: the same families `loki_parse` reads from the
+/// snapshot's OpenMetrics rendering, read with `loki_families_family`,
+/// `loki_families_sample` and `loki_families_label`, released with
+/// `loki_families_free`. An invalid snapshot field is
+/// `LOKI_STATUS_INVALID_ARGUMENT`, as for `loki_render_snapshot`; on failure
+/// `*out` is set to NULL.
+///
+/// # Safety
+/// `snapshot` must point to a valid snapshot (as for `loki_render_snapshot`);
+/// `out` must be valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn loki_snapshot_families(
+    snapshot: *const loki_snapshot,
+    out: *mut *mut crate::parse::loki_families,
+) -> loki_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is NULL or writable.
+        unsafe { write_out(out, std::ptr::null_mut(), "out") }?;
+        // SAFETY: the caller guarantees NULL or a valid snapshot.
+        let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?.to_core()?;
+        let families = snapshot.families().iter().map(|f| f.to_f64()).collect();
+        // SAFETY: checked non-NULL by the first write.
+        unsafe { out.write(Box::into_raw(crate::parse::loki_families::owned(families))) };
+        Ok(())
+    })
+}
+
 /// Releases what `snapshot` owns (its warnings) and zeroes it. NULL, a zeroed
 /// snapshot and an already freed one are no-ops.
 ///
