@@ -103,6 +103,8 @@ export interface CollectOptions {
 /** Options of `new Collector(opts)`. */
 export interface CollectorOptions {
   /** The `.loki` directory (default: env `LOKI_DIR`, else `./.loki`). */
+  lokiDir?: string
+  /** `lokiDir`, as it was first named. */
   dir?: string
   /** How long a collection is served from cache, in milliseconds (default 2000; 0 disables). */
   cacheTtlMs?: number
@@ -254,6 +256,8 @@ export declare function serve(opts?: ServeOptions | null): Promise<Server>
 /** Options of `serve(opts)`. */
 export interface ServeOptions {
   /** The `.loki` directory (default: env `LOKI_DIR`, else `./.loki`). */
+  lokiDir?: string
+  /** `lokiDir`, as it was first named. */
   dir?: string
   /** Address to bind (default `127.0.0.1`). */
   host?: string

@@ -521,9 +521,9 @@ static void option_fields_at_their_extremes(void) {
     size_t n = strlen(running);
     o.flags = UINT32_MAX;
     CHECK_FAILS(loki_collect(running, n, &o, &s), LOKI_STATUS_INVALID_OPTION,
-                "loki_options.flags: unknown bits 0xfffffff8");
+                "loki_options.flags: unknown bits 0xffffffe0");
     CHECK_FAILS(loki_collector_new(running, n, &o, 1.0, &c), LOKI_STATUS_INVALID_OPTION,
-                "loki_options.flags: unknown bits 0xfffffff8");
+                "loki_options.flags: unknown bits 0xffffffe0");
     CHECK(c == NULL);
     o.flags = LOKI_OPTION_NOW;
     o.max_iterations = UINT64_MAX;

@@ -227,6 +227,134 @@ static void snapshot_families_refuses_null_and_invalid_snapshots(void) {
     CHECK(out == NULL);
 }
 
+/* ---- the options table (tests/options/cases.txt) -------------------------- */
+
+/* A case's value, with @running / @missing as fixture paths (into `buf`). */
+static const char *case_value(const char *v, char *buf, size_t cap) {
+    if (strcmp(v, "@running") == 0) snprintf(buf, cap, "%s/running/.loki", fixtures);
+    else if (strcmp(v, "@missing") == 0) snprintf(buf, cap, "%s/missing-dir/.loki", fixtures);
+    else snprintf(buf, cap, "%s", v);
+    return buf;
+}
+
+static char *trim(char *s) {
+    char *end;
+    while (*s == ' ') s++;
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\n')) *--end = '\0';
+    return s;
+}
+
+static uint32_t source_bit(const char *path) {
+    if (strcmp(path, "dashboard-state.json") == 0) return LOKI_SOURCE_DASHBOARD_STATE;
+    if (strcmp(path, "state/agents.json") == 0) return LOKI_SOURCE_AGENTS;
+    if (strcmp(path, "metrics/efficiency") == 0) return LOKI_SOURCE_EFFICIENCY;
+    return 0;
+}
+
+/* Every case through loki_collect (`unknown` cases have no C form: the
+ * options are a struct, whose unknown flag bits are refused elsewhere). */
+static void every_options_case_behaves_as_the_table_says(void) {
+    char path[4096], case_dir[4096];
+    size_t len = 0;
+    char *text, *line, *save = NULL;
+    int cases = 0;
+    loki_options now;
+    snprintf(path, sizeof path, "%s/../options/cases.txt", fixtures);
+    snprintf(case_dir, sizeof case_dir, "%s/running", fixtures);
+    text = read_file(path, &len);
+    CHECK(text != NULL && fixture_options(case_dir, &now));
+    if (!text) return;
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *fields[4], *p = line, *item, *item_save = NULL;
+        char dir[4096] = "", value[4096];
+        const char *name;
+        int n = 0, has_dir = 0;
+        loki_options options = now;
+        loki_snapshot snapshot;
+        loki_status status;
+        if (line[0] == '#' || trim(line)[0] == '\0') continue;
+        while (n < 4) {
+            char *bar = strchr(p, '|');
+            fields[n++] = p;
+            if (!bar) break;
+            *bar = '\0';
+            p = bar + 1;
+        }
+        CHECK(n == 4);
+        if (n != 4) continue;
+        name = trim(fields[0]);
+        if (strncmp(trim(fields[3]), "unknown", 7) == 0) continue;
+        cases++;
+        unsetenv("LOKI_DIR");
+        unsetenv("LOKI_MAX_ITERATIONS");
+        unsetenv("LOKI_METRICS_EXPORTER_METRICS");
+        if (strcmp(trim(fields[2]), "-") != 0) {
+            for (item = strtok_r(trim(fields[2]), ",", &item_save); item; item = strtok_r(NULL, ",", &item_save)) {
+                char *eq = strchr(item, '=');
+                *eq = '\0';
+                setenv(trim(item), case_value(trim(eq + 1), value, sizeof value), 1);
+            }
+        }
+        item_save = NULL;
+        if (strcmp(trim(fields[1]), "-") != 0) {
+            for (item = strtok_r(trim(fields[1]), ",", &item_save); item; item = strtok_r(NULL, ",", &item_save)) {
+                char *eq = strchr(item, '=');
+                const char *k, *v;
+                *eq = '\0';
+                k = trim(item);
+                v = case_value(trim(eq + 1), value, sizeof value);
+                if (strcmp(k, "loki_dir") == 0) {
+                    snprintf(dir, sizeof dir, "%s", v);
+                    has_dir = 1;
+                } else if (strcmp(k, "max_iterations") == 0) {
+                    options.flags |= LOKI_OPTION_MAX_ITERATIONS;
+                    options.max_iterations = strtoull(v, NULL, 10);
+                } else if (strcmp(k, "json_size_cap") == 0) {
+                    options.flags |= LOKI_OPTION_JSON_SIZE_CAP;
+                    options.json_size_cap = strtoull(v, NULL, 10);
+                } else if (strcmp(k, "exporter_metrics") == 0 && strcmp(v, "true") == 0) {
+                    options.flags |= LOKI_OPTION_EXPORTER_METRICS;
+                } else {
+                    fprintf(stderr, "  %s: no C form for %s\n", name, k);
+                    harness_current_failed = 1;
+                }
+            }
+        }
+        status = loki_collect(has_dir ? dir : NULL, has_dir ? strlen(dir) : 0, &options, &snapshot);
+        if (strncmp(trim(fields[3]), "error", 5) == 0) {
+            const char *option = trim(trim(fields[3]) + 5);
+            if (status != LOKI_STATUS_INVALID_OPTION || strstr(loki_last_error_message(), option) == NULL) {
+                fprintf(stderr, "  %s: status %d, message %s\n", name, (int)status, loki_last_error_message());
+                harness_current_failed = 1;
+            }
+        } else {
+            char *checks = trim(fields[3]) + 2, *check, *check_save = NULL;
+            CHECK_STATUS(status, LOKI_STATUS_OK);
+            for (check = strtok_r(checks, " ", &check_save); check; check = strtok_r(NULL, " ", &check_save)) {
+                char *eq = strchr(check, '=');
+                int ok;
+                *eq = '\0';
+                if (strcmp(check, "iteration_current") == 0) ok = snapshot.iteration_current == strtoull(eq + 1, NULL, 10);
+                else if (strcmp(check, "iteration_max") == 0) ok = snapshot.iteration_max == strtoull(eq + 1, NULL, 10);
+                else if (strcmp(check, "exporter") == 0) ok = (snapshot.has_exporter_info != 0) == (strcmp(eq + 1, "yes") == 0);
+                else if (strcmp(check, "failed") == 0) ok = (snapshot.failed_sources & source_bit(eq + 1)) != 0 && source_bit(eq + 1) != 0;
+                else ok = 0;
+                if (!ok) {
+                    fprintf(stderr, "  %s: %s=%s does not hold\n", name, check, eq + 1);
+                    harness_current_failed = 1;
+                }
+            }
+        }
+        loki_snapshot_free(&snapshot);
+    }
+    unsetenv("LOKI_DIR");
+    unsetenv("LOKI_MAX_ITERATIONS");
+    unsetenv("LOKI_METRICS_EXPORTER_METRICS");
+    free(text);
+    CHECK(cases >= 10);
+}
+
 static void running_dir(char *out, size_t cap) {
     snprintf(out, cap, "%s/running/.loki", fixtures);
 }
@@ -870,6 +998,7 @@ int main(int argc, char **argv) {
     RUN(collect_fills_every_snapshot_field);
     RUN(snapshot_families_are_the_parsed_expected_openmetrics);
     RUN(snapshot_families_refuses_null_and_invalid_snapshots);
+    RUN(every_options_case_behaves_as_the_table_says);
     RUN(collect_of_a_missing_directory_gives_fallbacks_and_a_directory_warning);
     RUN(require_directory_turns_a_missing_directory_into_directory_not_found);
     RUN(warnings_carry_source_path_and_message);

@@ -171,14 +171,15 @@ test('out-of-range numbers are ERR_INVALID_ARG_VALUE, never a panic (each in a c
 });
 
 test('extreme but valid numbers give correct results', () => {
-  // The latest Date there is; a huge TTL; no TTL; the smallest cap.
+  // The latest Date there is; a huge TTL; no TTL; the smallest cap (0 is refused, as in every front end).
   const far = loki.collect(running.lokiDir, { now: 8.64e15 });
   assert.equal(far.uptimeSeconds, (8.64e15 - Date.parse('2026-01-05T10:00:00Z')) / 1000);
   assert.equal(loki.collect(running.lokiDir, { now: -1 }).uptimeSeconds, 0);
   assert.equal(loki.collect(running.lokiDir, { now: new Date(-8.64e15) }).uptimeSeconds, 0);
   assert.equal(loki.collect(running.lokiDir, { maxIterations: 2 ** 53 - 1 }).iterationMax, 2 ** 53 - 1);
-  const capped = loki.collect(running.lokiDir, { jsonSizeCap: 0 });
+  const capped = loki.collect(running.lokiDir, { jsonSizeCap: 1 });
   assert.ok(capped.failedSources.includes('dashboard-state.json'), JSON.stringify(capped.failedSources));
+  assert.throws(() => loki.collect(running.lokiDir, { jsonSizeCap: 0 }), { code: 'ERR_INVALID_ARG_VALUE', message: /jsonSizeCap: must be at least 1 byte/ });
   const forever = new loki.Collector({ dir: running.lokiDir, cacheTtlMs: 1e15 });
   assert.equal(forever.cacheTtlMs, 1e15);
   forever.collect();
@@ -189,16 +190,26 @@ test('extreme but valid numbers give correct results', () => {
   assert.equal(never.cacheTtlMs, 0);
 });
 
-test('unknown options are ignored, arrays and Proxies are read as option objects', () => {
+test('unknown options are errors naming them; arrays and Proxies are read as option objects', () => {
   const base = loki.render(running.lokiDir, { now: running.now });
-  assert.equal(loki.render(running.lokiDir, { now: running.now, bogus: 1, toJSON: 5 }), base);
+  assert.throws(() => loki.render(running.lokiDir, { now: running.now, bogus: 1 }), { code: 'ERR_INVALID_ARG_VALUE', message: /unknown option "bogus"/ });
+  assert.throws(() => loki.collect(running.lokiDir, { now: running.now, maxIteration: 5 }), { code: 'ERR_INVALID_ARG_VALUE', message: /unknown option "maxIteration": did you mean "maxIterations"\?/ });
   // Options are read as JavaScript reads properties: inherited ones count; names are trimmed and case-blind.
   assert.match(loki.render(running.lokiDir, { now: running.now, __proto__: { format: 'json' } }), /^\{\n {2}"session_status"/);
   assert.equal(loki.render(running.lokiDir, { now: running.now, format: ' Prometheus ' }), base);
   assert.equal(loki.collect(running.lokiDir, []).iterationMax, 1000);
   const proxy = new Proxy({}, { get: (_t, k) => (k === 'maxIterations' ? 5 : k === 'now' ? running.now : undefined) });
   assert.equal(loki.collect(running.lokiDir, proxy).iterationMax, 5);
-  assert.equal(new loki.Collector({ dir: running.lokiDir, cacheTtlMs: 1, bogus: true }).cacheTtlMs, 1);
+  assert.throws(() => new loki.Collector({ dir: running.lokiDir, cacheTtlMs: 1, bogus: true }), { code: 'ERR_INVALID_ARG_VALUE', message: /unknown option "bogus"/ });
+});
+
+test('lokiDir names the directory, dir stays its alias, and the two must agree', () => {
+  const byLokiDir = new loki.Collector({ lokiDir: running.lokiDir, now: running.now });
+  assert.equal(byLokiDir.render('openmetrics'), running.expected.openmetrics);
+  assert.equal(new loki.Collector({ dir: running.lokiDir, now: running.now }).render('openmetrics'), running.expected.openmetrics);
+  assert.equal(new loki.Collector({ dir: running.lokiDir, lokiDir: running.lokiDir, now: running.now }).render('openmetrics'), running.expected.openmetrics);
+  assert.throws(() => new loki.Collector({ dir: running.lokiDir, lokiDir: '/elsewhere' }), { code: 'ERR_INVALID_ARG_VALUE', message: /disagree/ });
+  assert.throws(() => new loki.Collector({ lokiDri: running.lokiDir }), { message: /unknown option "lokiDri": did you mean "lokiDir"\?/ });
 });
 
 test('what a getter or Proxy trap throws propagates unchanged (sync throws, async rejects)', async () => {

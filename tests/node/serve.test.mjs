@@ -20,6 +20,16 @@ test('serve on port 0 answers scrape with the directory\'s families', async () =
   }
 });
 
+test('serve({ lokiDir }) serves that directory, and a misspelt option is refused', async () => {
+  const server = await loki.serve({ lokiDir: running.lokiDir, port: 0, now: running.now });
+  try {
+    assert.deepEqual(await loki.scrape(server.url), loki.parse(running.expected.prometheus));
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(loki.serve({ lokiDri: running.lokiDir, port: 0 }), { code: 'ERR_INVALID_ARG_VALUE', message: /unknown option "lokiDri": did you mean "lokiDir"\?/ });
+});
+
 test('scrape asking for OpenMetrics gets and parses OpenMetrics', async () => {
   const server = await loki.serve({ dir: running.lokiDir, port: 0, now: running.now });
   try {

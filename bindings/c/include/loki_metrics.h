@@ -48,6 +48,15 @@
 // fallback values and a warning. A collector checks once, when it is made.
 #define LOKI_OPTION_REQUIRE_DIRECTORY (1 << 2)
 
+// `loki_options.flags`: `max_iterations` is given even when it is 0 (and so
+// refused with `LOKI_STATUS_INVALID_OPTION`, as in every front end). Without
+// it, 0 means "not given" (a zero-initialised `loki_options`).
+#define LOKI_OPTION_MAX_ITERATIONS (1 << 3)
+
+// `loki_options.flags`: `json_size_cap` is given even when it is 0 (and so
+// refused). Without it, 0 means "not given": the default, 64 MiB.
+#define LOKI_OPTION_JSON_SIZE_CAP (1 << 4)
+
 // The result of every fallible `loki_` call. `LOKI_STATUS_OK` is 0; on any
 // other value `loki_last_error_message()` says what went wrong.
 typedef enum loki_status {
@@ -174,11 +183,12 @@ typedef struct loki_warnings loki_warnings;
 typedef struct loki_options {
   // A bitwise OR of `LOKI_OPTION_*` values; other bits are refused.
   uint32_t flags;
-  // `loki_iteration_max`; 0 reads env `LOKI_MAX_ITERATIONS` at each
-  // collection (an invalid value there is a warning and 1000).
+  // `loki_iteration_max`; 0 (without `LOKI_OPTION_MAX_ITERATIONS`) reads
+  // env `LOKI_MAX_ITERATIONS` at each collection (an invalid value there is
+  // a warning and 1000).
   uint64_t max_iterations;
   // JSON sources larger than this many bytes are skipped with a warning;
-  // 0 means the default, 64 MiB.
+  // 0 (without `LOKI_OPTION_JSON_SIZE_CAP`) means the default, 64 MiB.
   uint64_t json_size_cap;
   // With `LOKI_OPTION_NOW`: the clock, in whole seconds since the Unix epoch
   // (negative before 1970). See `loki_parse_rfc3339`.

@@ -74,7 +74,7 @@ impl From<loki_metrics::Error> for Failure {
         let status = match &error {
             Error::UnknownFormat(_) => loki_status::UnknownFormat,
             Error::InvalidTimestamp(_) => loki_status::InvalidTimestamp,
-            Error::InvalidOption { .. } => loki_status::InvalidOption,
+            Error::InvalidOption { .. } | Error::UnknownOption { .. } => loki_status::InvalidOption,
             _ => loki_status::InvalidArgument,
         };
         Failure::new(status, error.to_string())

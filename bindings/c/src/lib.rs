@@ -23,7 +23,8 @@ pub use collector::{
     loki_collector_new, loki_collector_render,
 };
 pub use options::{
-    loki_options, loki_parse_rfc3339, LOKI_OPTION_EXPORTER_METRICS, LOKI_OPTION_NOW, LOKI_OPTION_REQUIRE_DIRECTORY,
+    loki_options, loki_parse_rfc3339, LOKI_OPTION_EXPORTER_METRICS, LOKI_OPTION_JSON_SIZE_CAP,
+    LOKI_OPTION_MAX_ITERATIONS, LOKI_OPTION_NOW, LOKI_OPTION_REQUIRE_DIRECTORY,
 };
 pub use parse::{
     loki_families, loki_families_count, loki_families_family, loki_families_free, loki_families_label,

@@ -4,7 +4,9 @@
 use std::ffi::c_char;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use loki_metrics::Options;
+use std::path::PathBuf;
+
+use loki_metrics::{OptionInputs, Options};
 
 use crate::boundary::{guard, loki_status, str_arg, write_out, Failure};
 
@@ -19,7 +21,19 @@ pub const LOKI_OPTION_EXPORTER_METRICS: u32 = 1 << 1;
 /// fallback values and a warning. A collector checks once, when it is made.
 pub const LOKI_OPTION_REQUIRE_DIRECTORY: u32 = 1 << 2;
 
-const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW | LOKI_OPTION_EXPORTER_METRICS | LOKI_OPTION_REQUIRE_DIRECTORY;
+/// `loki_options.flags`: `max_iterations` is given even when it is 0 (and so
+/// refused with `LOKI_STATUS_INVALID_OPTION`, as in every front end). Without
+/// it, 0 means "not given" (a zero-initialised `loki_options`).
+pub const LOKI_OPTION_MAX_ITERATIONS: u32 = 1 << 3;
+/// `loki_options.flags`: `json_size_cap` is given even when it is 0 (and so
+/// refused). Without it, 0 means "not given": the default, 64 MiB.
+pub const LOKI_OPTION_JSON_SIZE_CAP: u32 = 1 << 4;
+
+const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW
+    | LOKI_OPTION_EXPORTER_METRICS
+    | LOKI_OPTION_REQUIRE_DIRECTORY
+    | LOKI_OPTION_MAX_ITERATIONS
+    | LOKI_OPTION_JSON_SIZE_CAP;
 
 /// Options of a collection. All-zero (`loki_options o = {0};`) means every
 /// default, as does passing NULL.
@@ -29,11 +43,12 @@ const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW | LOKI_OPTION_EXPORTER_METRICS | LOKI_O
 pub struct loki_options {
     /// A bitwise OR of `LOKI_OPTION_*` values; other bits are refused.
     pub flags: u32,
-    /// `loki_iteration_max`; 0 reads env `LOKI_MAX_ITERATIONS` at each
-    /// collection (an invalid value there is a warning and 1000).
+    /// `loki_iteration_max`; 0 (without `LOKI_OPTION_MAX_ITERATIONS`) reads
+    /// env `LOKI_MAX_ITERATIONS` at each collection (an invalid value there is
+    /// a warning and 1000).
     pub max_iterations: u64,
     /// JSON sources larger than this many bytes are skipped with a warning;
-    /// 0 means the default, 64 MiB.
+    /// 0 (without `LOKI_OPTION_JSON_SIZE_CAP`) means the default, 64 MiB.
     pub json_size_cap: u64,
     /// With `LOKI_OPTION_NOW`: the clock, in whole seconds since the Unix epoch
     /// (negative before 1970). See `loki_parse_rfc3339`.
@@ -42,34 +57,30 @@ pub struct loki_options {
     pub now_nanoseconds: u32,
 }
 
-/// The core options for `dir` (already validated) and `options` (NULL = defaults).
+/// The core options for `dir` (already validated) and `options` (NULL =
+/// defaults), by the core's one set of rules (`OptionInputs::resolve`: the
+/// directory, else env `LOKI_DIR`, else `./.loki`; exporter metrics, else env
+/// `LOKI_METRICS_EXPORTER_METRICS`; ...).
 pub(crate) fn core_options(dir: Option<&str>, options: Option<&loki_options>) -> Result<Options, Failure> {
-    let mut core = match dir {
-        Some(dir) => Options::new(dir),
-        None => Options::from_env(),
-    };
-    let Some(options) = options else { return Ok(core) };
-    let unknown = options.flags & !KNOWN_FLAGS;
+    let o = options.copied().unwrap_or_default();
+    let unknown = o.flags & !KNOWN_FLAGS;
     if unknown != 0 {
         return Err(invalid(format!("loki_options.flags: unknown bits {unknown:#x}")));
     }
-    if options.max_iterations != 0 {
-        core.max_iterations = Some(options.max_iterations);
-    }
-    if options.json_size_cap != 0 {
-        core.json_size_cap = options.json_size_cap;
-    }
-    if options.flags & LOKI_OPTION_EXPORTER_METRICS != 0 {
-        core.exporter_metrics = true;
-    }
-    if options.flags & LOKI_OPTION_NOW != 0 {
-        core.now = Some(system_time(options.now_seconds, options.now_nanoseconds)?);
-    }
-    Ok(core)
+    let given = |flag: u32, value: u64| (o.flags & flag != 0 || value != 0).then_some(value);
+    let inputs = OptionInputs {
+        loki_dir: dir.map(PathBuf::from),
+        max_iterations: given(LOKI_OPTION_MAX_ITERATIONS, o.max_iterations),
+        json_size_cap: given(LOKI_OPTION_JSON_SIZE_CAP, o.json_size_cap),
+        now: match o.flags & LOKI_OPTION_NOW {
+            0 => None,
+            _ => Some(system_time(o.now_seconds, o.now_nanoseconds)?),
+        },
+        exporter_metrics: (o.flags & LOKI_OPTION_EXPORTER_METRICS != 0).then_some(true),
+    };
+    Ok(inputs.resolve()?)
 }
 
-/// With `LOKI_OPTION_REQUIRE_DIRECTORY`: `LOKI_STATUS_DIRECTORY_NOT_FOUND`
-/// unless the directory exists, with a message that says what is there instead.
 pub(crate) fn require_directory(options: Option<&loki_options>, core: &Options) -> Result<(), Failure> {
     let required = options.is_some_and(|o| o.flags & LOKI_OPTION_REQUIRE_DIRECTORY != 0);
     if !required {

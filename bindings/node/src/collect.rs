@@ -152,7 +152,7 @@ pub fn snapshot_value(
             };
         let pairs: Vec<(&str, &str)> = labels.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         // Counts above 2^53 lose precision in a JS number; no .loki directory gets there.
-        Ok(snapshot.value(&name, &pairs).map(|v| loki_metrics::SampleValue::to_f64(v)))
+        Ok(snapshot.value(&name, &pairs).map(loki_metrics::SampleValue::to_f64))
     };
     value().or_throw(&env)
 }

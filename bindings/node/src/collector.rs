@@ -19,6 +19,8 @@ use crate::task::{Offload, Work};
 #[derive(Debug, Default)]
 pub struct CollectorOptions {
     /// The `.loki` directory (default: env `LOKI_DIR`, else `./.loki`).
+    pub loki_dir: Option<String>,
+    /// `lokiDir`, as it was first named.
     pub dir: Option<String>,
     /// How long a collection is served from cache, in milliseconds (default 2000; 0 disables).
     pub cache_ttl_ms: Option<f64>,
@@ -31,6 +33,11 @@ pub struct CollectorOptions {
     pub json_size_cap: Option<f64>,
     /// As in `collect`.
     pub exporter_metrics: Option<bool>,
+}
+
+impl crate::options::OptionKeys for CollectorOptions {
+    const KEYS: &'static [&'static str] =
+        &["lokiDir", "dir", "cacheTtlMs", "maxIterations", "now", "jsonSizeCap", "exporterMetrics"];
 }
 
 impl CollectorOptions {
@@ -74,7 +81,10 @@ impl Collector {
         }
         let build = || -> Result<Self, NodeError> {
             let opts: CollectorOptions = object_arg("opts", opts)?;
-            let options = core_options(opts.dir.clone(), &opts.collect_options())?;
+            let options = core_options(
+                crate::options::dir_option(opts.dir.clone(), opts.loki_dir.clone())?,
+                &opts.collect_options(),
+            )?;
             let ttl = ttl_arg(opts.cache_ttl_ms)?;
             Ok(Collector { inner: Arc::new(loki_metrics::Collector::new(options, ttl)) })
         };

@@ -169,7 +169,7 @@ fn describe(received: ValueType) -> &'static str {
 
 impl From<loki_metrics::Error> for NodeError {
     fn from(e: loki_metrics::Error) -> Self {
-        NodeError::new(ERR_INVALID_ARG_VALUE, e.to_string())
+        NodeError::new(ERR_INVALID_ARG_VALUE, e.message_for(loki_metrics::NameStyle::Camel))
     }
 }
 

@@ -128,12 +128,41 @@ pub fn convert_arg<T: FromNapiValue>(name: &str, value: &Unknown, problem: &str)
     })
 }
 
-/// Reads an optional options object (see [`convert_arg`]).
-pub fn object_arg<T: FromNapiValue + Default>(name: &str, value: Option<Unknown>) -> std::result::Result<T, NodeError> {
+/// The option names an options object may have (its fields, camelCase).
+pub trait OptionKeys {
+    /// Every name, as JavaScript spells it.
+    const KEYS: &'static [&'static str];
+}
+
+/// The enumerable property names of `value` (own and inherited, as `for...in`).
+fn property_names(name: &str, value: &Unknown) -> std::result::Result<Vec<String>, NodeError> {
+    let env = value.value().env;
+    let rethrown =
+        |e: napi::Error| NodeError::rethrow_pending(env, name).unwrap_or_else(|| NodeError::arg_value(name, e.reason));
+    // SAFETY: the caller checked that `value` is an object.
+    let object: Object = unsafe { value.cast() }.map_err(rethrown)?;
+    let names = object.get_property_names().map_err(rethrown)?;
+    let len = names.get_array_length().map_err(rethrown)?;
+    (0..len).map(|i| names.get_element::<String>(i).map_err(rethrown)).collect()
+}
+
+/// Reads an optional options object (see [`convert_arg`]); a property that
+/// is not one of its options is an error naming it.
+pub fn object_arg<T: FromNapiValue + Default + OptionKeys>(
+    name: &str,
+    value: Option<Unknown>,
+) -> std::result::Result<T, NodeError> {
     let Some(value) = value else { return Ok(T::default()) };
     match value.get_type() {
         Ok(ValueType::Undefined | ValueType::Null) => Ok(T::default()),
-        Ok(ValueType::Object) => convert_arg(name, &value, "is invalid"),
+        Ok(ValueType::Object) => {
+            // Converted first: what a getter of a known option throws comes first.
+            let options = convert_arg(name, &value, "is invalid")?;
+            let keys = property_names(name, &value)?;
+            loki_metrics::check_option_names(keys.iter().map(String::as_str), T::KEYS)
+                .map_err(|e| NodeError::arg_value(name, e))?;
+            Ok(options)
+        }
         Ok(other) => Err(NodeError::arg_type(name, "an object", other)),
         Err(e) => Err(NodeError::arg_value(name, e.reason)),
     }
@@ -200,27 +229,34 @@ pub fn millis_arg(name: &str, ms: f64, min_exclusive: bool) -> std::result::Resu
     }
 }
 
-/// Core options from a directory (else `LOKI_DIR`, else `./.loki`) and JS options.
+/// Core options from a directory and JS options, by the core's one set of
+/// rules (`OptionInputs::resolve`: else `LOKI_DIR`, else `./.loki`, ...).
 pub fn core_options(dir: Option<String>, opts: &CollectOptions) -> std::result::Result<Options, NodeError> {
-    let mut options = match dir {
-        Some(dir) => {
-            let mut options = Options::from_env();
-            options.loki_dir = PathBuf::from(dir);
-            options
-        }
-        None => Options::from_env(),
+    let inputs = loki_metrics::OptionInputs {
+        loki_dir: dir.map(PathBuf::from),
+        max_iterations: opts.max_iterations.map(|max| count_arg("maxIterations", max, 1.0)).transpose()?,
+        json_size_cap: opts.json_size_cap.map(|cap| count_arg("jsonSizeCap", cap, 0.0)).transpose()?,
+        now: opts.now.as_ref().map(Now::to_system_time).transpose()?,
+        exporter_metrics: opts.exporter_metrics,
     };
-    if let Some(max) = opts.max_iterations {
-        options.max_iterations = Some(count_arg("maxIterations", max, 1.0)?);
+    Ok(inputs.resolve()?)
+}
+
+/// The directory of an options object that takes it as `lokiDir` or, as
+/// shipped, `dir` (both given and different is an error).
+pub fn dir_option(dir: Option<String>, loki_dir: Option<String>) -> std::result::Result<Option<String>, NodeError> {
+    match (dir, loki_dir) {
+        (Some(a), Some(b)) if a != b => {
+            Err(NodeError::arg_value("opts", format!("lokiDir {b:?} and its alias dir {a:?} disagree: give one")))
+        }
+        (dir, loki_dir) => Ok(loki_dir.or(dir)),
     }
-    if let Some(now) = &opts.now {
-        options.now = Some(now.to_system_time()?);
-    }
-    if let Some(cap) = opts.json_size_cap {
-        options.json_size_cap = count_arg("jsonSizeCap", cap, 0.0)?;
-    }
-    if let Some(flag) = opts.exporter_metrics {
-        options.exporter_metrics = flag;
-    }
-    Ok(options)
+}
+
+impl OptionKeys for CollectOptions {
+    const KEYS: &'static [&'static str] = &["maxIterations", "now", "jsonSizeCap", "exporterMetrics"];
+}
+
+impl OptionKeys for RenderOptions {
+    const KEYS: &'static [&'static str] = &["format", "maxIterations", "now", "jsonSizeCap", "exporterMetrics"];
 }

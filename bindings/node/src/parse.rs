@@ -46,6 +46,14 @@ pub struct ParseOptions {
     pub format: Option<String>,
 }
 
+impl crate::options::OptionKeys for ParseOptions {
+    const KEYS: &'static [&'static str] = &["format"];
+}
+
+impl crate::options::OptionKeys for ScrapeOptions {
+    const KEYS: &'static [&'static str] = &["token", "accept", "timeoutMs", "format", "caFile", "insecure"];
+}
+
 fn parse_format(name: &str, value: Option<&str>) -> Result<ParseFormat, NodeError> {
     match value {
         None => Ok(ParseFormat::Auto),

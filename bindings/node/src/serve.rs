@@ -19,6 +19,8 @@ use crate::task::{Offload, Work};
 #[derive(Debug, Default)]
 pub struct ServeOptions {
     /// The `.loki` directory (default: env `LOKI_DIR`, else `./.loki`).
+    pub loki_dir: Option<String>,
+    /// `lokiDir`, as it was first named.
     pub dir: Option<String>,
     /// Address to bind (default `127.0.0.1`).
     pub host: Option<String>,
@@ -45,6 +47,24 @@ pub struct ServeOptions {
     pub exporter_metrics: Option<bool>,
 }
 
+impl crate::options::OptionKeys for ServeOptions {
+    const KEYS: &'static [&'static str] = &[
+        "lokiDir",
+        "dir",
+        "host",
+        "port",
+        "path",
+        "token",
+        "tlsCert",
+        "tlsKey",
+        "cacheTtlMs",
+        "maxIterations",
+        "now",
+        "jsonSizeCap",
+        "exporterMetrics",
+    ];
+}
+
 fn serve_config(opts: ServeOptions) -> Result<ServerConfig, NodeError> {
     let collect = CollectOptions {
         max_iterations: opts.max_iterations,
@@ -52,7 +72,8 @@ fn serve_config(opts: ServeOptions) -> Result<ServerConfig, NodeError> {
         json_size_cap: opts.json_size_cap,
         exporter_metrics: opts.exporter_metrics,
     };
-    let mut config = ServerConfig::new(core_options(opts.dir, &collect)?);
+    let dir = crate::options::dir_option(opts.dir, opts.loki_dir)?;
+    let mut config = ServerConfig::new(core_options(dir, &collect)?);
     if let Some(host) = opts.host {
         config.host = host;
     }

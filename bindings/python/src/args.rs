@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use loki_metrics::{env_flag, Format, Options};
+use loki_metrics::{Format, OptionInputs, Options};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
@@ -24,22 +24,14 @@ impl OptionArgs<'_, '_> {
     /// The core's options. `loki_dir=None` is env `LOKI_DIR`, else `./.loki`;
     /// `exporter_metrics=None` is env `LOKI_METRICS_EXPORTER_METRICS`.
     pub(crate) fn to_options(&self, py: Python<'_>) -> PyResult<Options> {
-        let mut options = match self.loki_dir {
-            None => Options::from_env(),
-            Some(dir) => Options::new(path_arg("loki_dir", dir)?),
+        let inputs = OptionInputs {
+            loki_dir: self.loki_dir.map(|dir| path_arg("loki_dir", dir)).transpose()?,
+            max_iterations: self.max_iterations.map(|max| positive_int("max_iterations", max)).transpose()?,
+            json_size_cap: self.json_size_cap.map(|cap| positive_int("json_size_cap", cap)).transpose()?,
+            now: self.now.map(|now| time_arg(py, now)).transpose()?,
+            exporter_metrics: self.exporter_metrics,
         };
-        options.exporter_metrics = self.exporter_metrics.unwrap_or_else(|| env_flag("LOKI_METRICS_EXPORTER_METRICS"));
-        if let Some(max) = self.max_iterations {
-            let max = positive_int("max_iterations", max)?;
-            options = options.with_max_iterations(max).map_err(|e| core_error(py, e))?;
-        }
-        if let Some(cap) = self.json_size_cap {
-            options.json_size_cap = positive_int("json_size_cap", cap)?;
-        }
-        if let Some(now) = self.now {
-            options.now = Some(time_arg(py, now)?);
-        }
-        Ok(options)
+        inputs.resolve().map_err(|e| core_error(py, e))
     }
 }
 

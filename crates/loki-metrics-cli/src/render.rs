@@ -10,28 +10,34 @@ use loki_metrics::{Format, Options};
 /// Where and how to read the `.loki` directory.
 #[derive(Args)]
 pub struct SourceArgs {
-    /// The .loki directory.
-    #[arg(long, env = "LOKI_DIR", default_value = ".loki", value_name = "DIR")]
-    loki_dir: PathBuf,
+    /// The .loki directory [default: .loki].
+    #[arg(long, env = "LOKI_DIR", value_name = "DIR")]
+    loki_dir: Option<PathBuf>,
     /// Maximum configured iterations (loki_iteration_max). Without it,
     /// LOKI_MAX_ITERATIONS is read; an invalid value there is a warning and 1000.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_iterations: Option<u64>,
-    /// Largest JSON source to read, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = loki_metrics::DEFAULT_JSON_SIZE_CAP)]
-    json_size_cap: u64,
-    /// Also emit loki_source_error, loki_scrape_duration_seconds and loki_exporter_build_info.
-    #[arg(long, env = "LOKI_METRICS_EXPORTER_METRICS")]
+    /// Largest JSON source to read, in bytes, at least 1 [default: 67108864 (64 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    json_size_cap: Option<u64>,
+    /// Also emit loki_source_error, loki_scrape_duration_seconds and
+    /// loki_exporter_build_info. Without it, LOKI_METRICS_EXPORTER_METRICS
+    /// (true, 1 or yes) is read.
+    #[arg(long)]
     exporter_metrics: bool,
 }
 
 impl SourceArgs {
-    pub fn options(&self) -> Options {
-        let mut options = Options::new(&self.loki_dir);
-        options.max_iterations = self.max_iterations;
-        options.json_size_cap = self.json_size_cap;
-        options.exporter_metrics = self.exporter_metrics;
-        options
+    /// The options, by the core's one set of rules; `Err` is a usage error.
+    pub fn options(&self, now: Option<std::time::SystemTime>) -> Result<Options, loki_metrics::Error> {
+        loki_metrics::OptionInputs {
+            loki_dir: self.loki_dir.clone(),
+            max_iterations: self.max_iterations,
+            json_size_cap: self.json_size_cap,
+            now,
+            exporter_metrics: self.exporter_metrics.then_some(true),
+        }
+        .resolve()
     }
 }
 
@@ -75,8 +81,13 @@ pub fn parse_now(s: &str) -> Result<std::time::SystemTime, String> {
 }
 
 pub fn run(args: RenderArgs) -> ExitCode {
-    let mut options = args.source.options();
-    options.now = args.now;
+    let options = match args.source.options(args.now) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("error: {}", e.message_for(loki_metrics::NameStyle::Flag));
+            return ExitCode::from(2);
+        }
+    };
     let snapshot = loki_metrics::collect(&options);
     if !args.quiet {
         let mut stderr = std::io::stderr().lock();

@@ -97,7 +97,12 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> ExitCode {
     args.listen.init_logging();
-    let config = match args.listen.config(args.source.options()) {
+    let config = match args
+        .source
+        .options(None)
+        .map_err(|e| e.message_for(loki_metrics::NameStyle::Flag))
+        .and_then(|o| args.listen.config(o))
+    {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");

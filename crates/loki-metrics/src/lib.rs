@@ -31,11 +31,14 @@ mod sources;
 
 pub use collector::{Collector, DEFAULT_CACHE_TTL};
 pub use encode::{negotiate, render, render_into, Format};
-pub use error::Error;
+pub use error::{Error, NameStyle};
 pub use loki_metrics_exposition as exposition;
 pub use loki_metrics_exposition::parse;
 pub use loki_metrics_exposition::{Exemplar, Label, MetricFamily, MetricType, Sample, SampleValue, TextFormat, Value};
-pub use options::{env_flag, parse_rfc3339, Options, DEFAULT_JSON_SIZE_CAP, DEFAULT_MAX_ITERATIONS};
+pub use options::{
+    check_option_names, env_flag, flag_value, parse_rfc3339, reference_markdown as options_reference_markdown,
+    OptionInputs, OptionName, Options, DEFAULT_JSON_SIZE_CAP, DEFAULT_MAX_ITERATIONS, OPTION_NAMES,
+};
 pub use snapshot::{ExporterInfo, SessionStatus, Snapshot, Source, TaskCounts, Warning};
 pub use sources::{LineCount, SourceState};
 

@@ -38,7 +38,8 @@ impl Options {
     }
 
     /// Options from the environment: `LOKI_DIR` (else `./.loki`) and
-    /// `LOKI_METRICS_EXPORTER_METRICS=true`.
+    /// `LOKI_METRICS_EXPORTER_METRICS=true` (what [`OptionInputs::resolve`]
+    /// makes of no inputs at all).
     pub fn from_env() -> Self {
         let dir = std::env::var_os("LOKI_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
         let mut options = Options::new(dir.unwrap_or_else(|| PathBuf::from(".loki")));
@@ -69,5 +70,176 @@ pub fn parse_rfc3339(text: &str) -> Result<SystemTime, Error> {
 
 /// True when the variable is set to `true`, `1` or `yes` (any case).
 pub fn env_flag(name: &str) -> bool {
-    std::env::var(name).map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")).unwrap_or(false)
+    std::env::var(name).is_ok_and(|v| flag_value(&v))
+}
+
+/// The collection options as a front end received them (CLI flags, Python
+/// keyword arguments, Node option objects, C options), each `None` when not
+/// given. [`OptionInputs::resolve`] is the one place their rules live; the
+/// front ends only convert types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OptionInputs {
+    /// The `.loki` directory; else env `LOKI_DIR`, else `./.loki`.
+    pub loki_dir: Option<PathBuf>,
+    /// `loki_iteration_max`, at least 1; else env `LOKI_MAX_ITERATIONS` at
+    /// each collection, else 1000.
+    pub max_iterations: Option<u64>,
+    /// The largest JSON source read, in bytes, at least 1; else 64 MiB.
+    pub json_size_cap: Option<u64>,
+    /// The clock; else the system clock.
+    pub now: Option<SystemTime>,
+    /// The exporter families; else env `LOKI_METRICS_EXPORTER_METRICS`
+    /// (`true`, `1` or `yes`), whether or not a directory is given.
+    pub exporter_metrics: Option<bool>,
+}
+
+impl OptionInputs {
+    /// The options, reading the process environment for what is not given.
+    pub fn resolve(&self) -> Result<Options, Error> {
+        self.resolve_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// The options, reading `env` for what is not given.
+    pub fn resolve_with_env(&self, env: impl Fn(&str) -> Option<String>) -> Result<Options, Error> {
+        // A given empty path is a directory that does not exist (a warning), not "unset".
+        let loki_dir = match &self.loki_dir {
+            Some(dir) => dir.clone(),
+            None => env("LOKI_DIR").filter(|d| !d.is_empty()).map_or_else(|| PathBuf::from(".loki"), PathBuf::from),
+        };
+        if self.max_iterations == Some(0) {
+            return Err(Error::invalid_option("max_iterations", "must be at least 1"));
+        }
+        if self.json_size_cap == Some(0) {
+            return Err(Error::invalid_option(
+                "json_size_cap",
+                "must be at least 1 byte (a 0-byte cap would skip every JSON source)",
+            ));
+        }
+        Ok(Options {
+            loki_dir,
+            max_iterations: self.max_iterations,
+            json_size_cap: self.json_size_cap.unwrap_or(DEFAULT_JSON_SIZE_CAP),
+            now: self.now,
+            exporter_metrics: self
+                .exporter_metrics
+                .unwrap_or_else(|| env("LOKI_METRICS_EXPORTER_METRICS").is_some_and(|v| flag_value(&v))),
+        })
+    }
+}
+
+/// One collection option's name in each front end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionName {
+    /// Rust, Python and C (`loki_dir`).
+    pub snake: &'static str,
+    /// Node (`lokiDir`).
+    pub camel: &'static str,
+    /// Other names that shipped (Node's `dir`).
+    pub aliases: &'static [&'static str],
+    /// The CLI flag.
+    pub flag: &'static str,
+    /// The environment variable read when it is not given.
+    pub env: Option<&'static str>,
+    /// Its rule: allowed values and what applies when it is not given.
+    pub rule: &'static str,
+}
+
+/// The collection options of [`OptionInputs`], by name.
+pub const OPTION_NAMES: &[OptionName] = &[
+    OptionName {
+        snake: "loki_dir",
+        camel: "lokiDir",
+        aliases: &["dir"],
+        flag: "--loki-dir",
+        env: Some("LOKI_DIR"),
+        rule: "any path (an empty or missing one is a directory that does not exist: a warning and every \
+               fallback); not given: `LOKI_DIR` if set and non-empty, else `./.loki`",
+    },
+    OptionName {
+        snake: "max_iterations",
+        camel: "maxIterations",
+        aliases: &[],
+        flag: "--max-iterations",
+        env: Some("LOKI_MAX_ITERATIONS"),
+        rule: "an integer ≥ 1 (0 is refused); not given: `LOKI_MAX_ITERATIONS` read at each collection \
+               (an invalid value there is a warning and 1000), else 1000",
+    },
+    OptionName {
+        snake: "json_size_cap",
+        camel: "jsonSizeCap",
+        aliases: &[],
+        flag: "--json-size-cap",
+        env: None,
+        rule: "bytes, an integer ≥ 1 (0 is refused: it would skip every JSON source); larger JSON sources \
+               are skipped with a warning; not given: 67108864 (64 MiB)",
+    },
+    OptionName {
+        snake: "now",
+        camel: "now",
+        aliases: &[],
+        flag: "--now",
+        env: None,
+        rule: "the clock for `loki_uptime_seconds` (RFC 3339; Python also a datetime or epoch seconds, Node \
+               a Date or epoch milliseconds, C epoch seconds + nanoseconds); not given: the system clock",
+    },
+    OptionName {
+        snake: "exporter_metrics",
+        camel: "exporterMetrics",
+        aliases: &[],
+        flag: "--exporter-metrics",
+        env: Some("LOKI_METRICS_EXPORTER_METRICS"),
+        rule: "adds the exporter families; not given: on when `LOKI_METRICS_EXPORTER_METRICS` is `true`, \
+               `1` or `yes` (any case), also when a directory is given",
+    },
+];
+
+/// Checks that every name in `given` is one of `known`: the first that is
+/// not is [`Error::UnknownOption`], naming it and the closest known name.
+pub fn check_option_names<'a>(given: impl IntoIterator<Item = &'a str>, known: &[&str]) -> Result<(), Error> {
+    for name in given {
+        if !known.contains(&name) {
+            return Err(Error::unknown_option(name, known));
+        }
+    }
+    Ok(())
+}
+
+/// True for `true`, `1` or `yes` (any case, trimmed): the one reading of a
+/// boolean environment variable.
+pub fn flag_value(value: &str) -> bool {
+    matches!(value.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+}
+
+/// The options reference page (`docs/options.md`), made from [`OPTION_NAMES`].
+pub fn reference_markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "# Collection options\n\n\
+         <!-- Generated from crates/loki-metrics/src/options.rs by \
+         `LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test docs`; do not edit. -->\n\n\
+         Every front end (the CLI, Python, Node, C) hands what it was given to one core function, \
+         `OptionInputs::resolve`, so the rules and messages below are the same everywhere; each spells \
+         the names its own way. An option a function does not take is an error naming it (with the \
+         closest known name); in C, whose options are a struct, unknown `flags` bits are. \
+         `tests/options/cases.txt` holds the cases every front end's tests run.\n\n\
+         | Rust, Python, C | Node | CLI | environment | rule |\n|---|---|---|---|---|\n",
+    );
+    for o in OPTION_NAMES {
+        let node = std::iter::once(o.camel).chain(o.aliases.iter().copied()).collect::<Vec<_>>().join("`, `");
+        let _ = writeln!(
+            out,
+            "| `{}` | `{node}` | `{}` | {} | {} |",
+            o.snake,
+            o.flag,
+            o.env.map_or_else(|| "—".to_owned(), |e| format!("`{e}`")),
+            o.rule
+        );
+    }
+    out.push_str(
+        "\nIn C a zero field is \"not given\" (a zero-initialised `loki_options` is every default); \
+         `LOKI_OPTION_MAX_ITERATIONS` and `LOKI_OPTION_JSON_SIZE_CAP` in `flags` mark the field as given, \
+         0 included (and so refused). Node's `dir` is the shipped alias of `lokiDir`; giving both with \
+         different values is an error.\n",
+    );
+    out
 }

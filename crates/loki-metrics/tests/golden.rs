@@ -105,7 +105,8 @@ fn every_fixture_renders_its_expected_files_byte_for_byte() {
             }
             let expected = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{name}/{file}: {e}"));
             if actual != expected {
-                failures.push(format!("{name}/{file} is stale (- expected, + actual):\n{}", line_diff(&expected, &actual)));
+                failures
+                    .push(format!("{name}/{file} is stale (- expected, + actual):\n{}", line_diff(&expected, &actual)));
             }
         }
     }
