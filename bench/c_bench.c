@@ -53,14 +53,14 @@ int main(int argc, char **argv) {
     snprintf(dir, sizeof dir, "%s/S/.loki", argv[1]);
 
     for (i = 0; i < runs; i++) {
-        loki_snapshot snapshot;
+        loki_snapshot *snapshot = NULL;
         loki_string out;
         double t = now_seconds();
         if (loki_collect(dir, strlen(dir), NULL, &snapshot) != LOKI_STATUS_OK) die("collect");
-        if (loki_render_snapshot(&snapshot, LOKI_FORMAT_PROMETHEUS, &out) != LOKI_STATUS_OK) die("render");
+        if (loki_render_snapshot(snapshot, LOKI_FORMAT_PROMETHEUS, &out) != LOKI_STATUS_OK) die("render");
         sink += out.len;
         loki_string_free(&out);
-        loki_snapshot_free(&snapshot);
+        loki_snapshot_free(snapshot);
         times[i] = now_seconds() - t;
     }
     printf("collect_render_us=%.2f\n", median(times, runs) * 1e6);

@@ -98,8 +98,8 @@ check "make install PREFIX=..." make -s -C bindings/c install PREFIX="$PREFIX" |
 export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 check "pkg-config reports version $VERSION" test "$(pkg-config --modversion loki-metrics)" = "$VERSION"
-check "installed shared library has SONAME libloki_metrics.so.0" \
-  sh -c "readelf -d '$PREFIX/lib/libloki_metrics.so' | grep -q 'SONAME.*\[libloki_metrics.so.0\]'"
+check "installed shared library has SONAME libloki_metrics.so.1" \
+  sh -c "readelf -d '$PREFIX/lib/libloki_metrics.so' | grep -q 'SONAME.*\[libloki_metrics.so.1\]'"
 check "header exports no test-only symbol" sh -c "! grep -q loki_internal '$PREFIX/include/loki_metrics.h'"
 
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -pthread -DEXPECTED_VERSION="\"$VERSION\"")
@@ -125,8 +125,8 @@ for s in "${SUITES[@]}"; do
 done
 check "static binary does not need libloki_metrics.so" \
   sh -c "! readelf -d '$BUILD/loki_metrics_static' | grep -q libloki_metrics"
-check "dynamic binary needs libloki_metrics.so.0" \
-  sh -c "readelf -d '$BUILD/loki_metrics_dynamic' | grep -q 'NEEDED.*\[libloki_metrics.so.0\]'"
+check "dynamic binary needs libloki_metrics.so.1" \
+  sh -c "readelf -d '$BUILD/loki_metrics_dynamic' | grep -q 'NEEDED.*\[libloki_metrics.so.1\]'"
 check "header compiles as C++ (g++ -Wall -Wextra -Werror -pedantic)" \
   g++ -std=c++11 -Wall -Wextra -Werror -pedantic tests/c/header_cxx.cpp -o "$BUILD/header_cxx" \
   "${PC_CFLAGS[@]}" "${PC_LIBS[@]}" "$RPATH"
@@ -159,5 +159,20 @@ check "parse_scrape lists the families of a scrape" sh -c \
   "'$BUILD/parse_scrape' tests/fixtures/running/expected.om | grep -qx '  loki_tasks_total{status=\"completed\"} 7'"
 check "parse_scrape reports line:column of invalid text and exits 1" sh -c \
   "printf '# TYPE a gauge\na 0x1p3\n# EOF\n' > '$WORK/bad.om'; '$BUILD/parse_scrape' '$WORK/bad.om' 2>'$WORK/err'; [ \$? -eq 1 ] && grep -q 'bad.om:2:' '$WORK/err'"
+
+# The rule of bindings/c/README.md ("Keeping old binaries working"): a program
+# built before a family was added runs, unchanged, against the rebuilt library.
+step "ABI compatibility: an old binary against a library with a family added since"
+check "tests/c/compat_old.c builds against the installed library (no test family)" \
+  gcc "${CFLAGS[@]}" tests/c/compat_old.c -o "$BUILD/compat_old" "${PC_CFLAGS[@]}" "${PC_LIBS[@]}"
+check "compat_old runs against the library it was built with" \
+  env LD_LIBRARY_PATH="$PREFIX/lib" "$BUILD/compat_old" tests/fixtures absent
+NEW_TARGET=$ROOT/target/test-family
+check "libloki_metrics rebuilt with the test-only family (--features test-family)" \
+  env CARGO_TARGET_DIR="$NEW_TARGET" cargo build -q --release --locked -p loki-metrics-c --features test-family
+mkdir -p "$BUILD/new-lib"
+ln -sf "$NEW_TARGET/release/libloki_metrics_c.so" "$BUILD/new-lib/libloki_metrics.so.1"
+check "the old binary, unchanged, sees the new family, valgrind-clean" \
+  env LD_LIBRARY_PATH="$BUILD/new-lib" "${VALGRIND[@]}" "$BUILD/compat_old" tests/fixtures present
 
 finish

@@ -17,8 +17,8 @@ static int fail(const char *what, loki_status status) {
 int main(int argc, char **argv) {
     const char *dir = NULL;
     uint32_t format = LOKI_FORMAT_PROMETHEUS;
-    loki_options options = {0};
-    loki_snapshot snapshot;
+    loki_options options = LOKI_OPTIONS_INIT;
+    loki_snapshot *snapshot = NULL;
     loki_string text;
     loki_status status;
     size_t i;
@@ -44,13 +44,13 @@ int main(int argc, char **argv) {
 
     status = loki_collect(dir, dir ? strlen(dir) : 0, &options, &snapshot);
     if (status != LOKI_STATUS_OK) return fail("collect", status);
-    for (i = 0; i < snapshot.warning_count; i++) {
-        loki_warning warning;
-        if (loki_snapshot_warning(&snapshot, i, &warning) == LOKI_STATUS_OK)
-            fprintf(stderr, "warning: %s: %s\n", warning.path.data, warning.message.data);
+    for (i = 0; i < loki_snapshot_warning_count(snapshot); i++) {
+        loki_str source, message;
+        if (loki_snapshot_warning(snapshot, i, &source, &message) == LOKI_STATUS_OK)
+            fprintf(stderr, "warning: %s: %s\n", source.data, message.data);
     }
-    status = loki_render_snapshot(&snapshot, format, &text);
-    loki_snapshot_free(&snapshot);
+    status = loki_render_snapshot(snapshot, format, &text);
+    loki_snapshot_free(snapshot);
     if (status != LOKI_STATUS_OK) return fail("render", status);
     fwrite(text.data, 1, text.len, stdout);
     loki_string_free(&text);

@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     const std::string dir = std::string(argv[1]) + "/running/.loki";
-    loki_options options{};
+    loki_options options = LOKI_OPTIONS_INIT;
     options.flags = LOKI_OPTION_NOW;
     const char now[] = "2026-01-05T12:00:00Z";
     check(loki_parse_rfc3339(now, sizeof now - 1, &options.now_seconds, &options.now_nanoseconds) == LOKI_STATUS_OK,
@@ -44,11 +44,15 @@ int main(int argc, char **argv) {
           "cxx_renders_a_directory");
 
     loki_collector *collector = nullptr;
-    loki_snapshot snapshot{};
+    loki_snapshot *snapshot = nullptr;
+    double iteration = 0;
+    const char name[] = "loki_iteration_current";
     check(loki_collector_new(dir.data(), dir.size(), nullptr, 2.0, &collector) == LOKI_STATUS_OK &&
-              loki_collector_collect(collector, &snapshot) == LOKI_STATUS_OK && snapshot.iteration_current == 12,
+              loki_collector_collect(collector, &snapshot) == LOKI_STATUS_OK &&
+              loki_snapshot_value(snapshot, name, sizeof name - 1, nullptr, 0, &iteration) == LOKI_STATUS_OK &&
+              iteration == 12,
           "cxx_collects_through_a_collector");
-    loki_snapshot_free(&snapshot);
+    loki_snapshot_free(snapshot);
     loki_collector_free(collector);
 
     OwnedText bad;

@@ -34,6 +34,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* A loki_options with its size set and every other field zero (every default). */
+#define LOKI_OPTIONS_INIT { sizeof(struct loki_options), 0, 0, 0, 0, 0 }
+
 
 // `loki_options.flags`: use `now_seconds` + `now_nanoseconds` as the clock
 // instead of the system clock (for reproducible `loki_uptime_seconds`).
@@ -84,11 +87,13 @@ typedef enum loki_status {
   // An index past the end (family, sample, label or warning).
   LOKI_STATUS_OUT_OF_RANGE = 8,
   // Any other argument outside its domain (a length over `PTRDIFF_MAX`, a
-  // snapshot field with an undefined value).
+  // `loki_options.size` too small to hold its `size`).
   LOKI_STATUS_INVALID_ARGUMENT = 9,
   // An internal error (a bug in the library): a Rust panic, stopped at the
   // C boundary. The library remains usable.
   LOKI_STATUS_PANIC = 10,
+  // `loki_snapshot_value`: the snapshot has no sample of that name and labels.
+  LOKI_STATUS_NOT_FOUND = 11,
 } loki_status;
 
 // The type of a metric family.
@@ -111,7 +116,7 @@ typedef enum loki_metric_type {
   LOKI_METRIC_TYPE_UNKNOWN = 7,
 } loki_metric_type;
 
-// `loki_session_status`'s values, as in `loki_snapshot.session_status`.
+// `loki_session_status`'s values, as `loki_snapshot_value` reads them.
 typedef enum loki_session_status {
   // No session, or a dead PID.
   LOKI_SESSION_STATUS_STOPPED = 0,
@@ -120,27 +125,6 @@ typedef enum loki_session_status {
   // `mode` is paused.
   LOKI_SESSION_STATUS_PAUSED = 2,
 } loki_session_status;
-
-// The files a snapshot is read from, as bits: `loki_snapshot.failed_sources`
-// is an OR of them, `loki_warning.source` one of them.
-typedef enum loki_source {
-  // The `.loki` directory itself (path `.`).
-  LOKI_SOURCE_DIRECTORY = 1,
-  // `dashboard-state.json`.
-  LOKI_SOURCE_DASHBOARD_STATE = (1 << 1),
-  // `loki.pid`.
-  LOKI_SOURCE_PID = (1 << 2),
-  // `state/agents.json`.
-  LOKI_SOURCE_AGENTS = (1 << 3),
-  // `metrics/efficiency/` and the records in it.
-  LOKI_SOURCE_EFFICIENCY = (1 << 4),
-  // `pricing.json`.
-  LOKI_SOURCE_PRICING = (1 << 5),
-  // `events.jsonl`.
-  LOKI_SOURCE_EVENTS = (1 << 6),
-  // The options the collection was given (e.g. `LOKI_MAX_ITERATIONS`).
-  LOKI_SOURCE_OPTIONS = (1 << 7),
-} loki_source;
 
 // Output formats of `loki_render*`.
 typedef enum loki_format {
@@ -175,12 +159,23 @@ typedef struct loki_collector loki_collector;
 // Immutable once made, so it may be read from several threads at once.
 typedef struct loki_families loki_families;
 
-// The warnings of a snapshot (opaque; owned by its `loki_snapshot`).
-typedef struct loki_warnings loki_warnings;
+// One collection of a `.loki` directory (opaque). Immutable once made, so it
+// may be read from several threads at once; free it with
+// `loki_snapshot_free`.
+typedef struct loki_snapshot loki_snapshot;
 
-// Options of a collection. All-zero (`loki_options o = {0};`) means every
-// default, as does passing NULL.
+// Options of a collection. Initialise it with `LOKI_OPTIONS_INIT` (its
+// `size`, every other field zero: every default), then set what you need;
+// passing NULL also means every default.
+//
+// The struct only ever grows at its end: the library reads `size` bytes of
+// it, so a program built against an older, shorter `loki_options` keeps
+// working (the fields it does not know are "not given"), and a program
+// built against a newer one gets `LOKI_STATUS_INVALID_OPTION` if it sets a
+// field this library does not know.
 typedef struct loki_options {
+  // `sizeof(loki_options)` as the caller was compiled (`LOKI_OPTIONS_INIT` sets it).
+  size_t size;
   // A bitwise OR of `LOKI_OPTION_*` values; other bits are refused.
   uint32_t flags;
   // `loki_iteration_max`; 0 (without `LOKI_OPTION_MAX_ITERATIONS`) reads
@@ -196,50 +191,6 @@ typedef struct loki_options {
   // With `LOKI_OPTION_NOW`: nanoseconds added to `now_seconds`, below 1e9.
   uint32_t now_nanoseconds;
 } loki_options;
-
-// One collection's metric values. Plain data except `warnings`, which the
-// snapshot owns: release it with `loki_snapshot_free` (and do not copy a
-// snapshot that has warnings and free both copies).
-//
-// A snapshot may also be filled by hand (zero-initialise it, `warnings`
-// NULL) and encoded with `loki_render_snapshot`.
-typedef struct loki_snapshot {
-  // A `loki_session_status` value (0 stopped, 1 running, 2 paused).
-  uint32_t session_status;
-  // `loki_iteration_current`.
-  uint64_t iteration_current;
-  // `loki_iteration_max`.
-  uint64_t iteration_max;
-  // `loki_tasks_total{status="pending"}`.
-  uint64_t tasks_pending;
-  // `loki_tasks_total{status="in_progress"}`.
-  uint64_t tasks_in_progress;
-  // `loki_tasks_total{status="completed"}`.
-  uint64_t tasks_completed;
-  // `loki_tasks_total{status="failed"}`.
-  uint64_t tasks_failed;
-  // `loki_agents_active`.
-  uint64_t agents_active;
-  // `loki_agents_total`.
-  uint64_t agents_total;
-  // `loki_cost_usd`, rounded to 6 decimals.
-  double cost_usd;
-  // `loki_events_total`.
-  uint64_t events_total;
-  // `loki_uptime_seconds`, rounded to 0.1.
-  double uptime_seconds;
-  // Sources that exist but could not be used: an OR of `loki_source` bits.
-  uint32_t failed_sources;
-  // Non-zero when the exporter families are present
-  // (`LOKI_OPTION_EXPORTER_METRICS`); then `collect_seconds` is set.
-  uint32_t has_exporter_info;
-  // `loki_scrape_duration_seconds`: how long the collection took.
-  double collect_seconds;
-  // How many warnings `warnings` holds (read them with `loki_snapshot_warning`).
-  size_t warning_count;
-  // Owned by the snapshot; NULL when there are no warnings.
-  struct loki_warnings *warnings;
-} loki_snapshot;
 
 // A string the library allocated: `len` bytes of UTF-8 at `data`, followed
 // by a NUL (so `data` is also a C string). Release it with `loki_string_free`
@@ -291,16 +242,13 @@ typedef struct loki_sample {
   uint32_t has_timestamp;
 } loki_sample;
 
-// One warning of a snapshot, borrowed from it (valid until `loki_snapshot_free`).
-typedef struct loki_warning {
-  // Which source it concerns: one `loki_source` bit.
-  uint32_t source;
-  // That source's path relative to the `.loki` directory (`.` for the
-  // directory itself); NUL-terminated.
-  struct loki_str path;
-  // What was wrong and what was used instead; NUL-terminated.
-  struct loki_str message;
-} loki_warning;
+// A label name and value (for `loki_snapshot_value`).
+typedef struct loki_label {
+  // The label name.
+  struct loki_str name;
+  // The label value.
+  struct loki_str value;
+} loki_label;
 
 #ifdef __cplusplus
 extern "C" {
@@ -338,14 +286,14 @@ enum loki_status loki_collector_new(const char *dir,
                                     double cache_ttl_seconds,
                                     struct loki_collector **out);
 
-// Fills `*out` with the cached snapshot if it is fresh, else with a new
-// collection. As with `loki_collect`, `*out` owns its warnings: call
-// `loki_snapshot_free(out)` once. On failure `*out` is zeroed.
+// Stores in `*out` the cached snapshot if it is fresh, else a new
+// collection. Free it with `loki_snapshot_free`. On failure `*out` is set
+// to NULL.
 //
 // # Safety
 // `collector` must be a live collector; `out` must be valid for writes.
 enum loki_status loki_collector_collect(const struct loki_collector *collector,
-                                        struct loki_snapshot *out);
+                                        struct loki_snapshot **out);
 
 // Stores in `*out` a copy of the cached snapshot's encoding in `format` (a
 // `loki_format`), collecting first if the cache is stale. Free `*out` with
@@ -485,14 +433,10 @@ enum loki_status loki_render(const char *dir,
                              uint32_t format,
                              struct loki_string *out);
 
-// Encodes `snapshot` (from `loki_collect`, or filled by hand) in `format`.
-//
-// Returns `LOKI_STATUS_INVALID_ARGUMENT` if a field holds an undefined value
-// (a `session_status` above 2, undefined `failed_sources` bits, a
-// `warning_count` that differs from the warnings it holds).
+// Encodes `snapshot` in `format`.
 //
 // # Safety
-// `snapshot` must point to a valid snapshot; `out` must be valid for writes.
+// `snapshot` must be a live snapshot; `out` must be valid for writes.
 // Free `*out` with `loki_string_free`.
 enum loki_status loki_render_snapshot(const struct loki_snapshot *snapshot,
                                       uint32_t format,
@@ -520,7 +464,7 @@ enum loki_status loki_format_from_name(const char *name, size_t len, uint32_t *f
 // string; NULL for an unknown code.
 const char *loki_format_content_type(uint32_t format);
 
-// Reads the `.loki` directory `dir` once and fills `*out`.
+// Reads the `.loki` directory `dir` once and stores the snapshot in `*out`.
 //
 // `dir` is `dir_len` bytes of UTF-8 (no NUL needed); `(NULL, 0)` reads
 // `LOKI_DIR`, else `./.loki`. `options` may be NULL for every default.
@@ -528,50 +472,88 @@ const char *loki_format_content_type(uint32_t format);
 // `LOKI_OPTION_REQUIRE_DIRECTORY`) are not errors: they are warnings in the
 // snapshot, with the specification's fallback values.
 //
-// On success `*out` owns its warnings: call `loki_snapshot_free(out)` once.
-// On failure `*out` is zeroed (freeing it is harmless).
+// Free `*out` with `loki_snapshot_free`. On failure `*out` is set to NULL.
 //
 // # Safety
 // `dir` must point to `dir_len` readable bytes or be NULL; `options` must be
-// NULL or point to a valid `loki_options`; `out` must be valid for writes.
+// NULL or point to a `loki_options` of `options->size` readable bytes; `out`
+// must be valid for writes.
 enum loki_status loki_collect(const char *dir,
                               size_t dir_len,
                               const struct loki_options *options,
-                              struct loki_snapshot *out);
+                              struct loki_snapshot **out);
+
+// Releases a snapshot. NULL is a no-op.
+//
+// # Safety
+// `snapshot` must be NULL or a live snapshot, not used afterwards (nor by
+// another thread meanwhile).
+void loki_snapshot_free(struct loki_snapshot *snapshot);
+
+// Stores in `*out` the value of the sample `name` (a sample name such as
+// `loki_tasks_total`, or an OpenMetrics family name such as `loki_events`)
+// whose labels are exactly the `label_count` pairs at `labels` (in any
+// order; `(NULL, 0)` for none). `LOKI_STATUS_NOT_FOUND` when the snapshot
+// has no such sample; `*out` is then 0. Counts above 2^53 are rounded, as in
+// every f64 (no `.loki` directory gets there).
+//
+// # Safety
+// `snapshot` must be a live snapshot; `name` must point to `name_len`
+// readable bytes; `labels` must point to `label_count` labels whose strings
+// are readable; `out` must be valid for writes.
+enum loki_status loki_snapshot_value(const struct loki_snapshot *snapshot,
+                                     const char *name,
+                                     size_t name_len,
+                                     const struct loki_label *labels,
+                                     size_t label_count,
+                                     double *out);
 
 // The metric families of `snapshot`, in output order, in a new handle
 // stored in `*out`: the same families `loki_parse` reads from the
 // snapshot's OpenMetrics rendering, read with `loki_families_family`,
 // `loki_families_sample` and `loki_families_label`, released with
-// `loki_families_free`. An invalid snapshot field is
-// `LOKI_STATUS_INVALID_ARGUMENT`, as for `loki_render_snapshot`; on failure
-// `*out` is set to NULL.
+// `loki_families_free`. On failure `*out` is set to NULL.
 //
 // # Safety
-// `snapshot` must point to a valid snapshot (as for `loki_render_snapshot`);
-// `out` must be valid for writes.
+// `snapshot` must be a live snapshot; `out` must be valid for writes.
 enum loki_status loki_snapshot_families(const struct loki_snapshot *snapshot,
                                         struct loki_families **out);
 
-// Releases what `snapshot` owns (its warnings) and zeroes it. NULL, a zeroed
-// snapshot and an already freed one are no-ops.
+// How many warnings `snapshot` has (0 for NULL).
 //
 // # Safety
-// `snapshot` must be NULL or point to a snapshot filled by `loki_collect` /
-// `loki_collector_collect` (or zero-initialised), not freed through a copy.
-// Not concurrently with other calls on the same snapshot.
-void loki_snapshot_free(struct loki_snapshot *snapshot);
+// `snapshot` must be NULL or a live snapshot.
+size_t loki_snapshot_warning_count(const struct loki_snapshot *snapshot);
 
-// Warning number `index` (from 0) of `snapshot`, borrowed from it.
-//
-// Returns `LOKI_STATUS_OUT_OF_RANGE` when `index >= warning_count`.
+// Warning number `index` (from 0) of `snapshot`: stores the path of its
+// source relative to the `.loki` directory (`.` for the directory itself) in
+// `*source` and what was wrong and what was used instead in `*message`, both
+// NUL-terminated and borrowed from the snapshot (valid until
+// `loki_snapshot_free`). `LOKI_STATUS_OUT_OF_RANGE` past the end.
 //
 // # Safety
-// `snapshot` must point to a valid snapshot; `out` must be valid for writes.
-// The strings written to `*out` are valid until `loki_snapshot_free(snapshot)`.
+// `snapshot` must be a live snapshot; `source` and `message` must be valid
+// for writes.
 enum loki_status loki_snapshot_warning(const struct loki_snapshot *snapshot,
                                        size_t index,
-                                       struct loki_warning *out);
+                                       struct loki_str *source,
+                                       struct loki_str *message);
+
+// How many sources of `snapshot` exist but could not be used (0 for NULL).
+//
+// # Safety
+// `snapshot` must be NULL or a live snapshot.
+size_t loki_snapshot_failed_source_count(const struct loki_snapshot *snapshot);
+
+// Failed source number `index` (from 0, sorted): stores its path relative to
+// the `.loki` directory in `*path`, NUL-terminated and borrowed from the
+// snapshot. `LOKI_STATUS_OUT_OF_RANGE` past the end.
+//
+// # Safety
+// `snapshot` must be a live snapshot; `path` must be valid for writes.
+enum loki_status loki_snapshot_failed_source(const struct loki_snapshot *snapshot,
+                                             size_t index,
+                                             struct loki_str *path);
 
 #ifdef __cplusplus
 }  // extern "C"

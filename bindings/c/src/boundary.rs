@@ -37,11 +37,13 @@ pub enum loki_status {
     /// An index past the end (family, sample, label or warning).
     OutOfRange = 8,
     /// Any other argument outside its domain (a length over `PTRDIFF_MAX`, a
-    /// snapshot field with an undefined value).
+    /// `loki_options.size` too small to hold its `size`).
     InvalidArgument = 9,
     /// An internal error (a bug in the library): a Rust panic, stopped at the
     /// C boundary. The library remains usable.
     Panic = 10,
+    /// `loki_snapshot_value`: the snapshot has no sample of that name and labels.
+    NotFound = 11,
 }
 
 /// Why a call failed: its status, the message for `loki_last_error_message`,

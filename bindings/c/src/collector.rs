@@ -62,25 +62,25 @@ pub unsafe extern "C" fn loki_collector_new(
     })
 }
 
-/// Fills `*out` with the cached snapshot if it is fresh, else with a new
-/// collection. As with `loki_collect`, `*out` owns its warnings: call
-/// `loki_snapshot_free(out)` once. On failure `*out` is zeroed.
+/// Stores in `*out` the cached snapshot if it is fresh, else a new
+/// collection. Free it with `loki_snapshot_free`. On failure `*out` is set
+/// to NULL.
 ///
 /// # Safety
 /// `collector` must be a live collector; `out` must be valid for writes.
 #[no_mangle]
 pub unsafe extern "C" fn loki_collector_collect(
     collector: *const loki_collector,
-    out: *mut loki_snapshot,
+    out: *mut *mut loki_snapshot,
 ) -> loki_status {
     guard(|| {
         // SAFETY: the caller guarantees `out` is NULL or writable.
-        unsafe { write_out(out, loki_snapshot::EMPTY, "out") }?;
+        unsafe { write_out(out, std::ptr::null_mut(), "out") }?;
         // SAFETY: the caller guarantees a live collector.
         let collector = unsafe { ref_arg(collector, "collector") }?;
-        let snapshot = collector.inner.collect();
+        let snapshot = loki_snapshot::new(collector.inner.collect());
         // SAFETY: checked non-NULL by the first write.
-        unsafe { out.write(loki_snapshot::from_core(&snapshot)) };
+        unsafe { out.write(Box::into_raw(snapshot)) };
         Ok(())
     })
 }

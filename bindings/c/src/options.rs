@@ -35,12 +35,21 @@ const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW
     | LOKI_OPTION_MAX_ITERATIONS
     | LOKI_OPTION_JSON_SIZE_CAP;
 
-/// Options of a collection. All-zero (`loki_options o = {0};`) means every
-/// default, as does passing NULL.
+/// Options of a collection. Initialise it with `LOKI_OPTIONS_INIT` (its
+/// `size`, every other field zero: every default), then set what you need;
+/// passing NULL also means every default.
+///
+/// The struct only ever grows at its end: the library reads `size` bytes of
+/// it, so a program built against an older, shorter `loki_options` keeps
+/// working (the fields it does not know are "not given"), and a program
+/// built against a newer one gets `LOKI_STATUS_INVALID_OPTION` if it sets a
+/// field this library does not know.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct loki_options {
+    /// `sizeof(loki_options)` as the caller was compiled (`LOKI_OPTIONS_INIT` sets it).
+    pub size: usize,
     /// A bitwise OR of `LOKI_OPTION_*` values; other bits are refused.
     pub flags: u32,
     /// `loki_iteration_max`; 0 (without `LOKI_OPTION_MAX_ITERATIONS`) reads
@@ -55,6 +64,43 @@ pub struct loki_options {
     pub now_seconds: i64,
     /// With `LOKI_OPTION_NOW`: nanoseconds added to `now_seconds`, below 1e9.
     pub now_nanoseconds: u32,
+}
+
+/// The caller's options: NULL is `None`; otherwise its first `size` bytes,
+/// the rest of this library's struct zero.
+///
+/// # Safety
+/// A non-NULL `options` must point to `options->size` readable bytes.
+pub(crate) unsafe fn read_options(options: *const loki_options) -> Result<Option<loki_options>, Failure> {
+    if options.is_null() {
+        return Ok(None);
+    }
+    const SIZE_FIELD: usize = std::mem::size_of::<usize>();
+    // SAFETY: every `loki_options` starts with its `size`, readable by the contract.
+    let size = unsafe { options.cast::<usize>().read_unaligned() };
+    if size < SIZE_FIELD {
+        return Err(Failure::new(
+            loki_status::InvalidArgument,
+            format!("loki_options.size is {size}: initialise the options with LOKI_OPTIONS_INIT"),
+        ));
+    }
+    let ours = std::mem::size_of::<loki_options>();
+    let bytes = options.cast::<u8>();
+    if size > ours {
+        // SAFETY: `size` bytes are readable by the contract.
+        let unknown = unsafe { std::slice::from_raw_parts(bytes.add(ours), size - ours) };
+        if unknown.iter().any(|&b| b != 0) {
+            return Err(invalid(format!(
+                "loki_options: bytes {ours}..{size} set options this library ({}) does not know",
+                loki_metrics::VERSION
+            )));
+        }
+    }
+    let mut out = loki_options::default();
+    // SAFETY: `min(size, ours)` bytes are readable (the contract) and writable
+    // (our struct); every bit pattern is a valid `loki_options` field.
+    unsafe { std::ptr::copy_nonoverlapping(bytes, (&mut out as *mut loki_options).cast::<u8>(), size.min(ours)) };
+    Ok(Some(out))
 }
 
 /// The core options for `dir` (already validated) and `options` (NULL =

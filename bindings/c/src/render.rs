@@ -104,14 +104,10 @@ pub unsafe extern "C" fn loki_render(
     })
 }
 
-/// Encodes `snapshot` (from `loki_collect`, or filled by hand) in `format`.
-///
-/// Returns `LOKI_STATUS_INVALID_ARGUMENT` if a field holds an undefined value
-/// (a `session_status` above 2, undefined `failed_sources` bits, a
-/// `warning_count` that differs from the warnings it holds).
+/// Encodes `snapshot` in `format`.
 ///
 /// # Safety
-/// `snapshot` must point to a valid snapshot; `out` must be valid for writes.
+/// `snapshot` must be a live snapshot; `out` must be valid for writes.
 /// Free `*out` with `loki_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn loki_render_snapshot(
@@ -125,7 +121,7 @@ pub unsafe extern "C" fn loki_render_snapshot(
         // SAFETY: the caller guarantees validity.
         let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?;
         let format = format_arg(format)?;
-        let text = loki_metrics::render(&snapshot.to_core()?, format);
+        let text = loki_metrics::render(snapshot.core(), format);
         // SAFETY: checked non-NULL by the first write.
         unsafe { out.write(loki_string::from_string(text)) };
         Ok(())

@@ -1,15 +1,18 @@
-//! `loki_snapshot`: the values of one collection as a plain C struct, plus an
-//! owned handle to its warnings; `loki_collect` fills it.
+//! `loki_snapshot`: one collection, as an opaque handle read through
+//! functions (the families as data, any value by name and labels, the
+//! warnings and failed sources as paths). Nothing here names a family: a
+//! family added to the core's catalogue is there with no new symbol.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
+use std::sync::Arc;
 
-use loki_metrics::{ExporterInfo, SessionStatus, Snapshot, Source, TaskCounts, Warning};
+use loki_metrics::{SampleValue, Snapshot};
 
 use crate::boundary::{guard, guard_value, loki_status, ref_arg, str_arg, write_out, Failure};
 use crate::loki_str;
-use crate::options::{core_options, loki_options, require_directory};
+use crate::options::{core_options, loki_options, read_options, require_directory};
 
-/// `loki_session_status`'s values, as in `loki_snapshot.session_status`.
+/// `loki_session_status`'s values, as `loki_snapshot_value` reads them.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,233 +25,46 @@ pub enum loki_session_status {
     Paused = 2,
 }
 
-/// The files a snapshot is read from, as bits: `loki_snapshot.failed_sources`
-/// is an OR of them, `loki_warning.source` one of them.
+/// One collection of a `.loki` directory (opaque). Immutable once made, so it
+/// may be read from several threads at once; free it with
+/// `loki_snapshot_free`.
 #[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum loki_source {
-    /// The `.loki` directory itself (path `.`).
-    Directory = 1,
-    /// `dashboard-state.json`.
-    DashboardState = 1 << 1,
-    /// `loki.pid`.
-    Pid = 1 << 2,
-    /// `state/agents.json`.
-    Agents = 1 << 3,
-    /// `metrics/efficiency/` and the records in it.
-    Efficiency = 1 << 4,
-    /// `pricing.json`.
-    Pricing = 1 << 5,
-    /// `events.jsonl`.
-    Events = 1 << 6,
-    /// The options the collection was given (e.g. `LOKI_MAX_ITERATIONS`).
-    Options = 1 << 7,
-}
-
-fn source_bit(source: Source) -> u32 {
-    let bit = match source {
-        Source::Directory => loki_source::Directory,
-        Source::DashboardState => loki_source::DashboardState,
-        Source::Pid => loki_source::Pid,
-        Source::Agents => loki_source::Agents,
-        Source::Efficiency => loki_source::Efficiency,
-        Source::Pricing => loki_source::Pricing,
-        Source::Events => loki_source::Events,
-        Source::Options => loki_source::Options,
-    };
-    bit as u32
-}
-
-fn source_path(source: Source) -> &'static CStr {
-    // NUL-terminated copies of `Source::path()` (checked by a unit test).
-    match source {
-        Source::Directory => c".",
-        Source::DashboardState => c"dashboard-state.json",
-        Source::Pid => c"loki.pid",
-        Source::Agents => c"state/agents.json",
-        Source::Efficiency => c"metrics/efficiency",
-        Source::Pricing => c"pricing.json",
-        Source::Events => c"events.jsonl",
-        Source::Options => c"options",
-    }
-}
-
-/// The warnings of a snapshot (opaque; owned by its `loki_snapshot`).
-#[allow(non_camel_case_types)]
-pub struct loki_warnings {
-    warnings: Vec<Warning>,
-    /// Each message with a trailing NUL, for C callers who want a C string.
-    messages: Vec<Box<str>>,
-}
-
-/// One collection's metric values. Plain data except `warnings`, which the
-/// snapshot owns: release it with `loki_snapshot_free` (and do not copy a
-/// snapshot that has warnings and free both copies).
-///
-/// A snapshot may also be filled by hand (zero-initialise it, `warnings`
-/// NULL) and encoded with `loki_render_snapshot`.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug)]
 pub struct loki_snapshot {
-    /// A `loki_session_status` value (0 stopped, 1 running, 2 paused).
-    pub session_status: u32,
-    /// `loki_iteration_current`.
-    pub iteration_current: u64,
-    /// `loki_iteration_max`.
-    pub iteration_max: u64,
-    /// `loki_tasks_total{status="pending"}`.
-    pub tasks_pending: u64,
-    /// `loki_tasks_total{status="in_progress"}`.
-    pub tasks_in_progress: u64,
-    /// `loki_tasks_total{status="completed"}`.
-    pub tasks_completed: u64,
-    /// `loki_tasks_total{status="failed"}`.
-    pub tasks_failed: u64,
-    /// `loki_agents_active`.
-    pub agents_active: u64,
-    /// `loki_agents_total`.
-    pub agents_total: u64,
-    /// `loki_cost_usd`, rounded to 6 decimals.
-    pub cost_usd: f64,
-    /// `loki_events_total`.
-    pub events_total: u64,
-    /// `loki_uptime_seconds`, rounded to 0.1.
-    pub uptime_seconds: f64,
-    /// Sources that exist but could not be used: an OR of `loki_source` bits.
-    pub failed_sources: u32,
-    /// Non-zero when the exporter families are present
-    /// (`LOKI_OPTION_EXPORTER_METRICS`); then `collect_seconds` is set.
-    pub has_exporter_info: u32,
-    /// `loki_scrape_duration_seconds`: how long the collection took.
-    pub collect_seconds: f64,
-    /// How many warnings `warnings` holds (read them with `loki_snapshot_warning`).
-    pub warning_count: usize,
-    /// Owned by the snapshot; NULL when there are no warnings.
-    pub warnings: *mut loki_warnings,
-}
-
-/// One warning of a snapshot, borrowed from it (valid until `loki_snapshot_free`).
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct loki_warning {
-    /// Which source it concerns: one `loki_source` bit.
-    pub source: u32,
-    /// That source's path relative to the `.loki` directory (`.` for the
-    /// directory itself); NUL-terminated.
-    pub path: loki_str,
-    /// What was wrong and what was used instead; NUL-terminated.
-    pub message: loki_str,
+    inner: Arc<Snapshot>,
+    /// Each warning's message with a trailing NUL, for C callers who want a C string.
+    messages: Vec<Box<str>>,
+    /// Each source path (of warnings and failed sources) with a trailing NUL.
+    paths: Vec<(&'static str, Box<str>)>,
 }
 
 impl loki_snapshot {
-    pub(crate) const EMPTY: loki_snapshot = loki_snapshot {
-        session_status: 0,
-        iteration_current: 0,
-        iteration_max: 0,
-        tasks_pending: 0,
-        tasks_in_progress: 0,
-        tasks_completed: 0,
-        tasks_failed: 0,
-        agents_active: 0,
-        agents_total: 0,
-        cost_usd: 0.0,
-        events_total: 0,
-        uptime_seconds: 0.0,
-        failed_sources: 0,
-        has_exporter_info: 0,
-        collect_seconds: 0.0,
-        warning_count: 0,
-        warnings: std::ptr::null_mut(),
-    };
-
-    /// The C form of `snapshot`; its warnings are copied into a new handle.
-    pub(crate) fn from_core(snapshot: &Snapshot) -> Self {
-        let warnings = if snapshot.warnings.is_empty() {
-            std::ptr::null_mut()
-        } else {
-            let messages = snapshot.warnings.iter().map(|w| format!("{}\0", w.message).into_boxed_str()).collect();
-            Box::into_raw(Box::new(loki_warnings { warnings: snapshot.warnings.clone(), messages }))
-        };
-        let (tasks, exporter) = (snapshot.tasks(), snapshot.exporter());
-        loki_snapshot {
-            session_status: snapshot.session_status().code().into(),
-            iteration_current: snapshot.iteration_current(),
-            iteration_max: snapshot.iteration_max(),
-            tasks_pending: tasks.pending,
-            tasks_in_progress: tasks.in_progress,
-            tasks_completed: tasks.completed,
-            tasks_failed: tasks.failed,
-            agents_active: snapshot.agents_active(),
-            agents_total: snapshot.agents_total(),
-            cost_usd: snapshot.cost_usd(),
-            events_total: snapshot.events_total(),
-            uptime_seconds: snapshot.uptime_seconds(),
-            failed_sources: snapshot.failed_sources().iter().fold(0, |bits, &s| bits | source_bit(s)),
-            has_exporter_info: exporter.is_some().into(),
-            collect_seconds: exporter.as_ref().map_or(0.0, |e| e.collect_seconds),
-            warning_count: snapshot.warnings.len(),
-            warnings,
-        }
+    pub(crate) fn new(inner: Arc<Snapshot>) -> Box<Self> {
+        let messages = inner.warnings.iter().map(|w| format!("{}\0", w.message).into_boxed_str()).collect();
+        let paths =
+            loki_metrics::Source::ALL.iter().map(|s| (s.path(), format!("{}\0", s.path()).into_boxed_str())).collect();
+        Box::new(loki_snapshot { inner, messages, paths })
     }
 
-    /// The core snapshot this struct describes (for rendering it).
-    pub(crate) fn to_core(&self) -> Result<Snapshot, Failure> {
-        let session_status = match self.session_status {
-            0 => SessionStatus::Stopped,
-            1 => SessionStatus::Running,
-            2 => SessionStatus::Paused,
-            other => return Err(invalid_field(format!("session_status {other} is not a loki_session_status"))),
-        };
-        let all_bits = Source::ALL.iter().fold(0, |bits, &s| bits | source_bit(s));
-        if self.failed_sources & !all_bits != 0 {
-            return Err(invalid_field(format!("failed_sources {:#x} has undefined bits", self.failed_sources)));
-        }
-        // SAFETY: `warnings` is NULL or the handle `loki_collect` stored (the
-        // caller's contract for passing this snapshot).
-        let warnings = match unsafe { self.warnings.as_ref() } {
-            Some(handle) => handle.warnings.clone(),
-            None => Vec::new(),
-        };
-        if warnings.len() != self.warning_count {
-            return Err(invalid_field(format!(
-                "warning_count {} does not match the {} warnings it holds",
-                self.warning_count,
-                warnings.len()
-            )));
-        }
-        let mut snapshot = Snapshot::empty(self.iteration_max);
-        snapshot.set_session_status(session_status);
-        snapshot.set_iteration_current(self.iteration_current);
-        snapshot.set_tasks(TaskCounts {
-            pending: self.tasks_pending,
-            in_progress: self.tasks_in_progress,
-            completed: self.tasks_completed,
-            failed: self.tasks_failed,
-        });
-        snapshot.set_agents_active(self.agents_active);
-        snapshot.set_agents_total(self.agents_total);
-        snapshot.set_cost_usd(self.cost_usd);
-        snapshot.set_events_total(self.events_total);
-        snapshot.set_uptime_seconds(self.uptime_seconds);
-        snapshot.set_failed_sources(
-            Source::ALL.into_iter().filter(|&s| self.failed_sources & source_bit(s) != 0).collect(),
-        );
-        snapshot.warnings = warnings;
-        if self.has_exporter_info != 0 {
-            snapshot.set_exporter(Some(ExporterInfo {
-                collect_seconds: self.collect_seconds,
-                version: loki_metrics::VERSION.to_owned(),
-            }));
-        }
-        Ok(snapshot)
+    pub(crate) fn core(&self) -> &Snapshot {
+        &self.inner
+    }
+
+    /// The NUL-terminated copy of a source path.
+    fn path(&self, path: &str) -> loki_str {
+        let copy = self.paths.iter().find(|(p, _)| *p == path).map_or("\0", |(_, c)| c);
+        loki_str { data: copy.as_ptr().cast(), len: copy.len() - 1 }
     }
 }
 
-fn invalid_field(message: String) -> Failure {
-    Failure::new(loki_status::InvalidArgument, format!("loki_snapshot.{message}"))
+/// A label name and value (for `loki_snapshot_value`).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct loki_label {
+    /// The label name.
+    pub name: loki_str,
+    /// The label value.
+    pub value: loki_str,
 }
 
 /// The `.loki` directory argument: `(NULL, 0)` means `Options::from_env`
@@ -275,14 +91,14 @@ pub(crate) unsafe fn options_args(
 ) -> Result<loki_metrics::Options, Failure> {
     // SAFETY: forwarded from the caller.
     let dir = unsafe { dir_arg(dir, dir_len) }?;
-    // SAFETY: the caller guarantees a non-NULL `options` is valid.
-    let c_options = unsafe { options.as_ref() };
-    let core = core_options(dir, c_options)?;
-    require_directory(c_options, &core)?;
+    // SAFETY: the caller guarantees a non-NULL `options` is valid for its `size`.
+    let c_options = unsafe { read_options(options) }?;
+    let core = core_options(dir, c_options.as_ref())?;
+    require_directory(c_options.as_ref(), &core)?;
     Ok(core)
 }
 
-/// Reads the `.loki` directory `dir` once and fills `*out`.
+/// Reads the `.loki` directory `dir` once and stores the snapshot in `*out`.
 ///
 /// `dir` is `dir_len` bytes of UTF-8 (no NUL needed); `(NULL, 0)` reads
 /// `LOKI_DIR`, else `./.loki`. `options` may be NULL for every default.
@@ -290,27 +106,91 @@ pub(crate) unsafe fn options_args(
 /// `LOKI_OPTION_REQUIRE_DIRECTORY`) are not errors: they are warnings in the
 /// snapshot, with the specification's fallback values.
 ///
-/// On success `*out` owns its warnings: call `loki_snapshot_free(out)` once.
-/// On failure `*out` is zeroed (freeing it is harmless).
+/// Free `*out` with `loki_snapshot_free`. On failure `*out` is set to NULL.
 ///
 /// # Safety
 /// `dir` must point to `dir_len` readable bytes or be NULL; `options` must be
-/// NULL or point to a valid `loki_options`; `out` must be valid for writes.
+/// NULL or point to a `loki_options` of `options->size` readable bytes; `out`
+/// must be valid for writes.
 #[no_mangle]
 pub unsafe extern "C" fn loki_collect(
     dir: *const c_char,
     dir_len: usize,
     options: *const loki_options,
-    out: *mut loki_snapshot,
+    out: *mut *mut loki_snapshot,
 ) -> loki_status {
     guard(|| {
         // SAFETY: the caller guarantees `out` is NULL or writable.
-        unsafe { write_out(out, loki_snapshot::EMPTY, "out") }?;
+        unsafe { write_out(out, std::ptr::null_mut(), "out") }?;
         // SAFETY: forwarded from the caller.
         let options = unsafe { options_args(dir, dir_len, options) }?;
-        let snapshot = loki_metrics::collect(&options);
+        let snapshot = loki_snapshot::new(Arc::new(loki_metrics::collect(&options)));
         // SAFETY: checked non-NULL by the first write.
-        unsafe { out.write(loki_snapshot::from_core(&snapshot)) };
+        unsafe { out.write(Box::into_raw(snapshot)) };
+        Ok(())
+    })
+}
+
+/// Releases a snapshot. NULL is a no-op.
+///
+/// # Safety
+/// `snapshot` must be NULL or a live snapshot, not used afterwards (nor by
+/// another thread meanwhile).
+#[no_mangle]
+pub unsafe extern "C" fn loki_snapshot_free(snapshot: *mut loki_snapshot) {
+    guard_value((), || {
+        if !snapshot.is_null() {
+            // SAFETY: from `Box::into_raw` in `loki_collect` /
+            // `loki_collector_collect`, released only here.
+            drop(unsafe { Box::from_raw(snapshot) });
+        }
+    })
+}
+
+/// Stores in `*out` the value of the sample `name` (a sample name such as
+/// `loki_tasks_total`, or an OpenMetrics family name such as `loki_events`)
+/// whose labels are exactly the `label_count` pairs at `labels` (in any
+/// order; `(NULL, 0)` for none). `LOKI_STATUS_NOT_FOUND` when the snapshot
+/// has no such sample; `*out` is then 0. Counts above 2^53 are rounded, as in
+/// every f64 (no `.loki` directory gets there).
+///
+/// # Safety
+/// `snapshot` must be a live snapshot; `name` must point to `name_len`
+/// readable bytes; `labels` must point to `label_count` labels whose strings
+/// are readable; `out` must be valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn loki_snapshot_value(
+    snapshot: *const loki_snapshot,
+    name: *const c_char,
+    name_len: usize,
+    labels: *const loki_label,
+    label_count: usize,
+    out: *mut f64,
+) -> loki_status {
+    guard(|| {
+        // SAFETY: the caller guarantees `out` is NULL or writable.
+        unsafe { write_out(out, 0.0, "out") }?;
+        // SAFETY: the caller guarantees a live snapshot and readable strings.
+        let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?;
+        let name = unsafe { str_arg(name, name_len, "name") }?;
+        let labels: &[loki_label] = match (labels.is_null(), label_count) {
+            (_, 0) => &[],
+            (true, _) => return Err(Failure::null("labels")),
+            // SAFETY: the caller guarantees `label_count` labels at `labels`.
+            (false, n) => unsafe { std::slice::from_raw_parts(labels, n) },
+        };
+        let mut pairs = Vec::with_capacity(labels.len());
+        for label in labels {
+            // SAFETY: the caller guarantees each label's strings are readable.
+            let k = unsafe { str_arg(label.name.data, label.name.len, "labels[].name") }?;
+            let v = unsafe { str_arg(label.value.data, label.value.len, "labels[].value") }?;
+            pairs.push((k, v));
+        }
+        let value = snapshot.core().value(name, &pairs).ok_or_else(|| {
+            Failure::new(loki_status::NotFound, format!("no sample {name:?} with these {} labels", pairs.len()))
+        })?;
+        // SAFETY: checked non-NULL by the first write.
+        unsafe { out.write(value.to_f64()) };
         Ok(())
     })
 }
@@ -319,13 +199,10 @@ pub unsafe extern "C" fn loki_collect(
 /// stored in `*out`: the same families `loki_parse` reads from the
 /// snapshot's OpenMetrics rendering, read with `loki_families_family`,
 /// `loki_families_sample` and `loki_families_label`, released with
-/// `loki_families_free`. An invalid snapshot field is
-/// `LOKI_STATUS_INVALID_ARGUMENT`, as for `loki_render_snapshot`; on failure
-/// `*out` is set to NULL.
+/// `loki_families_free`. On failure `*out` is set to NULL.
 ///
 /// # Safety
-/// `snapshot` must point to a valid snapshot (as for `loki_render_snapshot`);
-/// `out` must be valid for writes.
+/// `snapshot` must be a live snapshot; `out` must be valid for writes.
 #[no_mangle]
 pub unsafe extern "C" fn loki_snapshot_families(
     snapshot: *const loki_snapshot,
@@ -334,95 +211,93 @@ pub unsafe extern "C" fn loki_snapshot_families(
     guard(|| {
         // SAFETY: the caller guarantees `out` is NULL or writable.
         unsafe { write_out(out, std::ptr::null_mut(), "out") }?;
-        // SAFETY: the caller guarantees NULL or a valid snapshot.
-        let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?.to_core()?;
-        let families = snapshot.families().iter().map(|f| f.to_f64()).collect();
+        // SAFETY: the caller guarantees a live snapshot.
+        let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?;
+        let families = snapshot.core().families().iter().map(|f| f.to_f64()).collect();
         // SAFETY: checked non-NULL by the first write.
         unsafe { out.write(Box::into_raw(crate::parse::loki_families::owned(families))) };
         Ok(())
     })
 }
 
-/// Releases what `snapshot` owns (its warnings) and zeroes it. NULL, a zeroed
-/// snapshot and an already freed one are no-ops.
+/// How many warnings `snapshot` has (0 for NULL).
 ///
 /// # Safety
-/// `snapshot` must be NULL or point to a snapshot filled by `loki_collect` /
-/// `loki_collector_collect` (or zero-initialised), not freed through a copy.
-/// Not concurrently with other calls on the same snapshot.
+/// `snapshot` must be NULL or a live snapshot.
 #[no_mangle]
-pub unsafe extern "C" fn loki_snapshot_free(snapshot: *mut loki_snapshot) {
-    guard_value((), || {
-        // SAFETY: the caller guarantees NULL or a valid, exclusive snapshot.
-        let Some(snapshot) = (unsafe { snapshot.as_mut() }) else { return };
-        let warnings = std::mem::replace(&mut snapshot.warnings, std::ptr::null_mut());
-        if !warnings.is_null() {
-            // SAFETY: a non-NULL `warnings` came from `Box::into_raw` in
-            // `from_core` and is released only here, once (it is nulled above).
-            drop(unsafe { Box::from_raw(warnings) });
-        }
-        *snapshot = loki_snapshot::EMPTY;
-    })
+pub unsafe extern "C" fn loki_snapshot_warning_count(snapshot: *const loki_snapshot) -> usize {
+    // SAFETY: the caller guarantees NULL or a live snapshot.
+    guard_value(0, || unsafe { snapshot.as_ref() }.map_or(0, |s| s.core().warnings.len()))
 }
 
-/// Warning number `index` (from 0) of `snapshot`, borrowed from it.
-///
-/// Returns `LOKI_STATUS_OUT_OF_RANGE` when `index >= warning_count`.
+/// Warning number `index` (from 0) of `snapshot`: stores the path of its
+/// source relative to the `.loki` directory (`.` for the directory itself) in
+/// `*source` and what was wrong and what was used instead in `*message`, both
+/// NUL-terminated and borrowed from the snapshot (valid until
+/// `loki_snapshot_free`). `LOKI_STATUS_OUT_OF_RANGE` past the end.
 ///
 /// # Safety
-/// `snapshot` must point to a valid snapshot; `out` must be valid for writes.
-/// The strings written to `*out` are valid until `loki_snapshot_free(snapshot)`.
+/// `snapshot` must be a live snapshot; `source` and `message` must be valid
+/// for writes.
 #[no_mangle]
 pub unsafe extern "C" fn loki_snapshot_warning(
     snapshot: *const loki_snapshot,
     index: usize,
-    out: *mut loki_warning,
+    source: *mut loki_str,
+    message: *mut loki_str,
 ) -> loki_status {
     guard(|| {
         // SAFETY: the caller guarantees validity.
         let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?;
-        // SAFETY: `warnings` is NULL or the handle this snapshot owns.
-        let handle = unsafe { snapshot.warnings.as_ref() };
-        let count = handle.map_or(0, |h| h.warnings.len());
-        let Some(handle) = handle.filter(|_| index < count) else {
+        let count = snapshot.messages.len();
+        let (Some(warning), Some(text)) = (snapshot.core().warnings.get(index), snapshot.messages.get(index)) else {
             return Err(Failure::new(
                 loki_status::OutOfRange,
                 format!("warning index {index} is out of range (the snapshot has {count})"),
             ));
         };
-        let warning = &handle.warnings[index];
-        let message = &handle.messages[index];
-        let path = source_path(warning.source);
-        let value = loki_warning {
-            source: source_bit(warning.source),
-            path: loki_str { data: path.as_ptr(), len: path.to_bytes().len() },
-            message: loki_str { data: message.as_ptr().cast(), len: message.len() - 1 },
-        };
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        unsafe { write_out(out, value, "out") }
+        let text = loki_str { data: text.as_ptr().cast(), len: text.len() - 1 };
+        // SAFETY: the caller guarantees both are NULL or writable.
+        unsafe {
+            write_out(source, snapshot.path(warning.source.path()), "source")?;
+            write_out(message, text, "message")
+        }
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// How many sources of `snapshot` exist but could not be used (0 for NULL).
+///
+/// # Safety
+/// `snapshot` must be NULL or a live snapshot.
+#[no_mangle]
+pub unsafe extern "C" fn loki_snapshot_failed_source_count(snapshot: *const loki_snapshot) -> usize {
+    // SAFETY: the caller guarantees NULL or a live snapshot.
+    guard_value(0, || unsafe { snapshot.as_ref() }.map_or(0, |s| s.core().failed_sources().len()))
+}
 
-    #[test]
-    fn source_paths_match_the_core() {
-        for source in Source::ALL {
-            assert_eq!(source_path(source).to_str().expect("ascii"), source.path());
-        }
-    }
-
-    #[test]
-    fn snapshot_round_trips_through_the_c_struct() {
-        let options = loki_metrics::Options::new("/nonexistent/loki-metrics-c-test");
-        let snapshot = loki_metrics::collect(&options);
-        assert!(!snapshot.warnings.is_empty());
-        let mut c = loki_snapshot::from_core(&snapshot);
-        assert_eq!(c.to_core().expect("valid"), snapshot);
-        // SAFETY: a snapshot made by `from_core`.
-        unsafe { loki_snapshot_free(&mut c) };
-        assert!(c.warnings.is_null());
-    }
+/// Failed source number `index` (from 0, sorted): stores its path relative to
+/// the `.loki` directory in `*path`, NUL-terminated and borrowed from the
+/// snapshot. `LOKI_STATUS_OUT_OF_RANGE` past the end.
+///
+/// # Safety
+/// `snapshot` must be a live snapshot; `path` must be valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn loki_snapshot_failed_source(
+    snapshot: *const loki_snapshot,
+    index: usize,
+    path: *mut loki_str,
+) -> loki_status {
+    guard(|| {
+        // SAFETY: the caller guarantees validity.
+        let snapshot = unsafe { ref_arg(snapshot, "snapshot") }?;
+        let failed = snapshot.core().failed_sources();
+        let source = failed.get(index).ok_or_else(|| {
+            Failure::new(
+                loki_status::OutOfRange,
+                format!("failed source index {index} is out of range (the snapshot has {})", failed.len()),
+            )
+        })?;
+        // SAFETY: the caller guarantees `path` is NULL or writable.
+        unsafe { write_out(path, snapshot.path(source.path()), "path") }
+    })
 }

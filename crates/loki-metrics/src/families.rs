@@ -286,6 +286,21 @@ pub const EXPORTER_BUILD_INFO: Family = Family {
     json: Json::Label("version"),
 };
 
+/// `loki_test_answer`: only with the `test-family` feature (see Cargo.toml).
+#[cfg(feature = "test-family")]
+pub const TEST_ANSWER: Family = Family {
+    name: "loki_test_answer",
+    metric_type: MetricType::Gauge,
+    help: "A family that exists only in test builds",
+    unit: None,
+    labels: &[],
+    source: "a constant: 42 (for a directory that exists)",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Integer("test_answer"),
+};
+
 /// Every family, in output order.
 pub const CATALOGUE: &[Family] = &[
     SESSION_STATUS,
@@ -297,6 +312,8 @@ pub const CATALOGUE: &[Family] = &[
     COST_USD,
     EVENTS_TOTAL,
     UPTIME_SECONDS,
+    #[cfg(feature = "test-family")]
+    TEST_ANSWER,
     SOURCE_ERROR,
     SCRAPE_DURATION_SECONDS,
     EXPORTER_BUILD_INFO,

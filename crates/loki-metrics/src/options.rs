@@ -236,7 +236,7 @@ pub fn reference_markdown() -> String {
         );
     }
     out.push_str(
-        "\nIn C a zero field is \"not given\" (a zero-initialised `loki_options` is every default); \
+        "\nIn C a zero field is \"not given\" (`LOKI_OPTIONS_INIT` sets the struct's `size` and is every default); \
          `LOKI_OPTION_MAX_ITERATIONS` and `LOKI_OPTION_JSON_SIZE_CAP` in `flags` mark the field as given, \
          0 included (and so refused). Node's `dir` is the shipped alias of `lokiDir`; giving both with \
          different values is an error.\n",
