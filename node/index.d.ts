@@ -10,6 +10,21 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A collection held on the native side (internal): the package's `collect`
+ * returns its plain object (`toObject`) with `families` and `value` bound
+ * to it, so both describe the collection itself, every family included.
+ */
+export declare class __NativeSnapshot {
+  /** The snapshot as its plain object. */
+  toObject(): Snapshot
+  /** The families, up to the columns (the package builds the objects). */
+  columns(): ColumnsJs
+  /** The value of the sample `name` whose labels are exactly `labels`, or `null`. */
+  value(name: string, labels?: Record<string, string> | null): number | null
+}
+export type NativeSnapshot = __NativeSnapshot
+
+/**
  * Collects a directory at most once per cache TTL, however many callers ask
  * (one collection at a time; concurrent callers share it). A warm `render`
  * returns the cached text.
@@ -20,6 +35,10 @@ export declare class Collector {
   collect(): Snapshot
   /** `collect` on the thread pool. */
   collectAsync(): Promise<Snapshot>
+  /** `collect`, as the native snapshot the package's `collect` wraps. */
+  __collectNative(): NativeSnapshot
+  /** `__collectNative` on the thread pool. */
+  __collectNativeAsync(): Promise<__NativeSnapshot>
   /** The cached snapshot's encoding (default Prometheus text 0.0.4). */
   render(format?: Format | null): string
   /** `render` on the thread pool. */
@@ -58,6 +77,15 @@ export declare class Server {
   close(): Promise<void>
 }
 
+/**
+ * `collect`, as the native snapshot the package's `collect` wraps (its plain
+ * fields plus `families` and `value`).
+ */
+export declare function __collectNative(dir?: string | null, opts?: CollectOptions | null): NativeSnapshot
+
+/** `__collectNative` on the thread pool. */
+export declare function __collectNativeAsync(dir?: string | null, opts?: CollectOptions | null): Promise<__NativeSnapshot>
+
 /** `parse` up to the columns (the package's `parse` builds the objects). */
 export declare function __parseColumns(text: string, opts?: ParseOptions | null): ColumnsJs
 
@@ -66,18 +94,6 @@ export declare function __parseColumnsAsync(text: string, opts?: ParseOptions | 
 
 /** `scrape` up to the columns: the request and the parse, off the JS thread. */
 export declare function __scrapeColumns(url: string, opts?: ScrapeOptions | null): Promise<ColumnsJs>
-
-/**
- * A snapshot object's families, up to the columns (the package attaches
- * `families` and `value` to the snapshots it returns).
- */
-export declare function __snapshotColumns(snapshot: Snapshot): ColumnsJs
-
-/**
- * `Snapshot.value` of a snapshot object: the value of the sample `name`
- * whose labels are exactly `labels`, or `undefined`.
- */
-export declare function __snapshotValue(snapshot: Snapshot, name: string, labels?: Record<string, string> | null): number | null
 
 /**
  * Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`).

@@ -835,13 +835,15 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.__NativeSnapshot = nativeBinding.__NativeSnapshot
+module.exports.NativeSnapshot = nativeBinding.NativeSnapshot
 module.exports.Collector = nativeBinding.Collector
 module.exports.Server = nativeBinding.Server
+module.exports.__collectNative = nativeBinding.__collectNative
+module.exports.__collectNativeAsync = nativeBinding.__collectNativeAsync
 module.exports.__parseColumns = nativeBinding.__parseColumns
 module.exports.__parseColumnsAsync = nativeBinding.__parseColumnsAsync
 module.exports.__scrapeColumns = nativeBinding.__scrapeColumns
-module.exports.__snapshotColumns = nativeBinding.__snapshotColumns
-module.exports.__snapshotValue = nativeBinding.__snapshotValue
 module.exports.collect = nativeBinding.collect
 module.exports.collectAsync = nativeBinding.collectAsync
 module.exports.contentType = nativeBinding.contentType

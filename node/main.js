@@ -163,53 +163,63 @@ async function scrape(url, opts) {
   return buildInSlices(await native.__scrapeColumns(url, opts));
 }
 
-// The snapshots the package returns carry the core's families: a `families`
-// getter (the MetricFamily objects `parse` returns, made from the snapshot's
-// current values) and `value(name, labels)` (`null` when there is no such sample). Both are non-enumerable, so a
-// snapshot still spreads, compares and serialises as its plain fields.
-const snapshotModel = {
-  families: {
-    get() {
-      return build(native.__snapshotColumns(this));
-    },
-    enumerable: false,
-    configurable: true,
-  },
-  value: {
-    value(name, labels) {
-      return native.__snapshotValue(this, name, labels);
-    },
-    enumerable: false,
-    configurable: true,
-    writable: true,
-  },
-};
-const withModel = (snapshot) => Object.defineProperties(snapshot, snapshotModel);
-
-function collect(dir, opts) {
-  return withModel(native.collect(dir, opts));
-}
-
-async function collectAsync(dir, opts) {
-  return withModel(await native.collectAsync(dir, opts));
-}
-
-for (const [name, wrap] of [
-  ['collect', (snapshot) => withModel(snapshot)],
-  ['collectAsync', async (snapshot) => withModel(await snapshot)],
-]) {
-  const method = native.Collector.prototype[name];
-  Object.defineProperty(native.Collector.prototype, name, {
-    value: {
-      [name](...args) {
-        return wrap(method.apply(this, args));
+// The snapshots the package returns carry the core's families: the plain
+// object of a native snapshot, with a `families` getter (the MetricFamily
+// objects `parse` returns, built once) and `value(name, labels)` (`null`
+// when there is no such sample), both bound to the collection itself and
+// non-enumerable, so a snapshot still spreads, compares and serialises as
+// its plain fields.
+function fromNative(handle) {
+  let families;
+  return Object.defineProperties(handle.toObject(), {
+    families: {
+      get() {
+        families ??= build(handle.columns());
+        return families;
       },
-    }[name],
-    enumerable: false,
-    configurable: true,
-    writable: true,
+      enumerable: false,
+      configurable: true,
+    },
+    value: {
+      value(name, labels) {
+        return handle.value(name, labels);
+      },
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    },
   });
 }
+
+function collect(dir, opts) {
+  return fromNative(native.__collectNative(dir, opts));
+}
+
+function collectAsync(dir, opts) {
+  return native.__collectNativeAsync(dir, opts).then(fromNative);
+}
+
+// Called through the native methods, so a foreign `this` is napi's own
+// "Illegal invocation" TypeError, thrown synchronously as before.
+const { __collectNative: collectNative, __collectNativeAsync: collectNativeAsync } = native.Collector.prototype;
+Object.defineProperties(native.Collector.prototype, {
+  collect: {
+    value: function collect() {
+      return fromNative(collectNative.call(this));
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  },
+  collectAsync: {
+    value: function collectAsync() {
+      return collectNativeAsync.call(this).then(fromNative);
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  },
+});
 
 // napi-rs checks the receiver of methods (V8's "Illegal invocation" TypeError) but not of
 // getters, where a foreign `this` fails inside napi as a generic Error with code 'InvalidArg'.
@@ -234,4 +244,6 @@ for (const Class of [native.Collector, native.Server]) {
   }
 }
 
-module.exports = { ...native, collect, collectAsync, parse, parseAsync, scrape };
+// napi also exports a type alias of each renamed class (`NativeSnapshot`), undefined at run time.
+const exported = Object.fromEntries(Object.entries(native).filter(([, value]) => value !== undefined));
+module.exports = { ...exported, collect, collectAsync, parse, parseAsync, scrape };

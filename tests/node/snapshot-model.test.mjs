@@ -37,13 +37,20 @@ test('families and value are not enumerable: a snapshot spreads and serialises a
   assert.equal(JSON.stringify(snapshot), JSON.stringify({ ...snapshot }));
 });
 
-test('families follow the current values and exporter metrics', () => {
+test('families follow exporter metrics and describe the collection, not later edits', () => {
   const snapshot = collectRunning({ exporterMetrics: true });
   const names = snapshot.families.map((f) => f.name);
   assert.deepEqual(names.slice(-3), ['loki_source_error', 'loki_scrape_duration_seconds', 'loki_exporter_build']);
   assert.equal(snapshot.value('loki_exporter_build_info', { version: loki.VERSION }), 1);
+  assert.equal(snapshot.families, snapshot.families, 'built once');
   snapshot.iterationCurrent = 99;
-  assert.equal(snapshot.value('loki_iteration_current'), 99);
+  assert.equal(snapshot.value('loki_iteration_current'), 12);
+  assert.match(loki.render(snapshot), /\nloki_iteration_current 99\n/, 'render encodes the plain fields as edited');
+});
+
+test('a Collector method called on another object is a TypeError', () => {
+  const collector = new loki.Collector({ lokiDir: running.lokiDir, now: running.now });
+  assert.throws(() => collector.collect.call({}), TypeError);
 });
 
 test('a Collector returns snapshots with families, sync and async', async () => {

@@ -10,7 +10,7 @@ use std::result::Result;
 
 use crate::error::{NodeError, OrThrow};
 use crate::options::{convert_arg, core_options, format_arg, object_arg, string_arg, CollectOptions, RenderOptions};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{NativeSnapshot, Snapshot};
 use crate::task::{Offload, Work};
 
 fn collect_args(dir: Option<Unknown>, opts: Option<Unknown>) -> Result<Options, NodeError> {
@@ -118,41 +118,33 @@ pub fn render_async(source: Option<Unknown>, opts: Option<Unknown>) -> AsyncTask
     Offload::new(RenderWork::args(source, opts))
 }
 
-/// A snapshot object's families, up to the columns (the package attaches
-/// `families` and `value` to the snapshots it returns).
-#[napi(js_name = "__snapshotColumns", ts_args_type = "snapshot: Snapshot")]
-pub fn snapshot_columns(env: Env, snapshot: Unknown) -> napi::Result<crate::parse::ColumnsJs> {
-    let columns = || -> Result<crate::parse::ColumnsJs, NodeError> {
-        let snapshot = loki_metrics::Snapshot::try_from(snapshot_arg("snapshot", snapshot)?)?;
-        let families: Vec<_> = snapshot.families().iter().map(|f| f.to_f64()).collect();
-        Ok(crate::parse::Columns::encode(&families)?.into_js())
-    };
-    columns().or_throw(&env)
+/// `collect`, as the native snapshot the package's `collect` wraps (its plain
+/// fields plus `families` and `value`).
+#[napi(js_name = "__collectNative", ts_args_type = "dir?: string | null, opts?: CollectOptions | null")]
+pub fn collect_native(env: Env, dir: Option<Unknown>, opts: Option<Unknown>) -> napi::Result<NativeSnapshot> {
+    let options = collect_args(dir, opts).or_throw(&env)?;
+    Ok(NativeSnapshot::new(Arc::new(loki_metrics::collect(&options))))
 }
 
-/// `Snapshot.value` of a snapshot object: the value of the sample `name`
-/// whose labels are exactly `labels`, or `undefined`.
+pub struct NativeCollectWork(Options);
+
+impl Work for NativeCollectWork {
+    type Output = loki_metrics::Snapshot;
+    type Js = NativeSnapshot;
+    fn run(self) -> Result<Self::Output, NodeError> {
+        Ok(loki_metrics::collect(&self.0))
+    }
+    fn into_js(_env: &Env, output: Self::Output) -> Result<NativeSnapshot, NodeError> {
+        Ok(NativeSnapshot::new(Arc::new(output)))
+    }
+}
+
+/// `__collectNative` on the thread pool.
 #[napi(
-    js_name = "__snapshotValue",
-    ts_args_type = "snapshot: Snapshot, name: string, labels?: Record<string, string> | null"
+    js_name = "__collectNativeAsync",
+    ts_args_type = "dir?: string | null, opts?: CollectOptions | null",
+    ts_return_type = "Promise<__NativeSnapshot>"
 )]
-pub fn snapshot_value(
-    env: Env,
-    snapshot: Unknown,
-    name: Unknown,
-    labels: Option<Unknown>,
-) -> napi::Result<Option<f64>> {
-    let value = || -> Result<Option<f64>, NodeError> {
-        let snapshot = loki_metrics::Snapshot::try_from(snapshot_arg("snapshot", snapshot)?)?;
-        let name = crate::options::required_string_arg("name", name)?;
-        let labels: Option<std::collections::HashMap<String, String>> =
-            match labels.filter(|l| !matches!(l.get_type(), Ok(ValueType::Undefined | ValueType::Null))) {
-                Some(l) => Some(convert_arg("labels", &l, "must be an object of strings")?),
-                None => None,
-            };
-        let pairs: Vec<(&str, &str)> = labels.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        // Counts above 2^53 lose precision in a JS number; no .loki directory gets there.
-        Ok(snapshot.value(&name, &pairs).map(loki_metrics::SampleValue::to_f64))
-    };
-    value().or_throw(&env)
+pub fn collect_native_async(dir: Option<Unknown>, opts: Option<Unknown>) -> AsyncTask<Offload<NativeCollectWork>> {
+    Offload::new(collect_args(dir, opts).map(NativeCollectWork))
 }

@@ -107,6 +107,18 @@ impl Collector {
         Offload::new(Ok(CachedWork { collector: Arc::clone(&self.inner), format: None }))
     }
 
+    /// `collect`, as the native snapshot the package's `collect` wraps.
+    #[napi(js_name = "__collectNative")]
+    pub fn collect_native(&self) -> crate::snapshot::NativeSnapshot {
+        crate::snapshot::NativeSnapshot::new(self.inner.collect())
+    }
+
+    /// `__collectNative` on the thread pool.
+    #[napi(js_name = "__collectNativeAsync", ts_return_type = "Promise<__NativeSnapshot>")]
+    pub fn collect_native_async(&self) -> AsyncTask<Offload<NativeCachedWork>> {
+        Offload::new(Ok(NativeCachedWork(Arc::clone(&self.inner))))
+    }
+
     /// The cached snapshot's encoding (default Prometheus text 0.0.4).
     #[napi(ts_args_type = "format?: Format | null")]
     pub fn render(&self, env: Env, format: Option<Unknown>) -> napi::Result<String> {
@@ -149,6 +161,19 @@ impl Collector {
 }
 
 /// A collector call off the JS thread: a snapshot, or a rendering when `format` is set.
+pub struct NativeCachedWork(Arc<loki_metrics::Collector>);
+
+impl Work for NativeCachedWork {
+    type Output = Arc<loki_metrics::Snapshot>;
+    type Js = crate::snapshot::NativeSnapshot;
+    fn run(self) -> Result<Self::Output, NodeError> {
+        Ok(self.0.collect())
+    }
+    fn into_js(_env: &Env, output: Self::Output) -> Result<Self::Js, NodeError> {
+        Ok(crate::snapshot::NativeSnapshot::new(output))
+    }
+}
+
 pub struct CachedWork {
     collector: Arc<loki_metrics::Collector>,
     format: Option<Format>,

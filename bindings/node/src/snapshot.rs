@@ -1,10 +1,62 @@
 //! The snapshot as a plain JavaScript object (camelCase), both ways.
 
-use loki_metrics as core;
-use napi_derive::napi;
+use std::sync::Arc;
 
-use crate::error::NodeError;
-use crate::options::count_arg;
+use loki_metrics as core;
+use napi::bindgen_prelude::*;
+use napi::{Env, ValueType};
+use napi_derive::napi;
+use std::result::Result;
+
+use crate::error::{NodeError, OrThrow};
+use crate::options::{convert_arg, count_arg, required_string_arg};
+
+/// A collection held on the native side (internal): the package's `collect`
+/// returns its plain object (`toObject`) with `families` and `value` bound
+/// to it, so both describe the collection itself, every family included.
+#[napi(js_name = "__NativeSnapshot")]
+pub struct NativeSnapshot {
+    inner: Arc<core::Snapshot>,
+}
+
+impl NativeSnapshot {
+    pub fn new(inner: Arc<core::Snapshot>) -> Self {
+        NativeSnapshot { inner }
+    }
+}
+
+#[napi]
+impl NativeSnapshot {
+    /// The snapshot as its plain object.
+    #[napi(js_name = "toObject")]
+    pub fn to_object(&self) -> Snapshot {
+        Snapshot::from(&*self.inner)
+    }
+
+    /// The families, up to the columns (the package builds the objects).
+    #[napi]
+    pub fn columns(&self, env: Env) -> napi::Result<crate::parse::ColumnsJs> {
+        let families: Vec<_> = self.inner.families().iter().map(|f| f.to_f64()).collect();
+        crate::parse::Columns::encode(&families).map(crate::parse::Columns::into_js).or_throw(&env)
+    }
+
+    /// The value of the sample `name` whose labels are exactly `labels`, or `null`.
+    #[napi(ts_args_type = "name: string, labels?: Record<string, string> | null")]
+    pub fn value(&self, env: Env, name: Unknown, labels: Option<Unknown>) -> napi::Result<Option<f64>> {
+        let value = || -> Result<Option<f64>, NodeError> {
+            let name = required_string_arg("name", name)?;
+            let labels: Option<std::collections::HashMap<String, String>> =
+                match labels.filter(|l| !matches!(l.get_type(), Ok(ValueType::Undefined | ValueType::Null))) {
+                    Some(l) => Some(convert_arg("labels", &l, "must be an object of strings")?),
+                    None => None,
+                };
+            let pairs: Vec<(&str, &str)> = labels.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            // Counts above 2^53 lose precision in a JS number; no .loki directory gets there.
+            Ok(self.inner.value(&name, &pairs).map(core::SampleValue::to_f64))
+        };
+        value().or_throw(&env)
+    }
+}
 
 /// Task counts by queue, as in `loki_tasks_total{status=...}`.
 #[napi(object)]
