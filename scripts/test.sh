@@ -57,3 +57,6 @@ if ! command -v openssl >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
 fi
 LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/hostile_clients.py
+
+step "the test-only family in every front end (Rust, CLI, Python, Node; C in test-c.sh)"
+bash scripts/test-family.sh
