@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use loki_metrics::Options;
-use loki_metrics_server::simulate::{self, SimulateConfig};
+use loki_metrics_simulate::{self as simulate, SimulateConfig};
 
 use crate::serve::ListenArgs;
 

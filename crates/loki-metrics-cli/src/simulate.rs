@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
-use loki_metrics_server::simulate::{self, SimulateConfig};
+use loki_metrics_simulate::{self as simulate, SimulateConfig};
 
 use crate::render::parse_now;
 

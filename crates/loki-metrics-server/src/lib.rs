@@ -5,7 +5,6 @@
 //!   a [`RunningServer`] handle (what the bindings embed); [`serve`] runs one
 //!   on the caller's runtime until a shutdown future completes (the CLI).
 //! * [`client::fetch`] GETs an endpoint over the same HTTP stack.
-//! * [`simulate`] writes a live `.loki` directory the way Loki Mode does.
 #![deny(missing_docs)]
 
 pub mod client;
@@ -17,7 +16,6 @@ mod error;
 pub mod fuzzing;
 mod routes;
 mod server;
-pub mod simulate;
 mod tls;
 
 pub use config::{read_token_file, Limits, ServerConfig, DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, HEALTH_PATH};

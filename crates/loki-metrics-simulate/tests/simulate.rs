@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use loki_metrics::{collect, Options};
-use loki_metrics_server::simulate::Simulator;
+use loki_metrics_simulate::Simulator;
 
 fn start() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)

@@ -6,12 +6,15 @@
 //! a `loki.pid`. Given a seed and a start time, the files' contents are the
 //! same on every run (the PID aside).
 
+#![deny(missing_docs)]
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use loki_metrics::Source;
 use serde_json::json;
 
 /// A small deterministic generator (SplitMix64): the same seed gives the
@@ -116,10 +119,10 @@ impl Simulator {
     /// `pending in_progress completed failed` per state written, before it
     /// becomes visible.
     pub fn new(dir: &Path, seed: u64, start: SystemTime, record: Option<&Path>) -> io::Result<Self> {
-        fs::create_dir_all(dir.join("state"))?;
-        fs::create_dir_all(dir.join("metrics/efficiency"))?;
-        write_atomically(&dir.join("loki.pid"), format!("{}\n", std::process::id()).as_bytes())?;
-        let events = OpenOptions::new().create(true).append(true).open(dir.join("events.jsonl"))?;
+        fs::create_dir_all(dir.join(Source::Agents.path()).parent().unwrap_or(dir))?;
+        fs::create_dir_all(dir.join(Source::Efficiency.path()))?;
+        write_atomically(&dir.join(Source::Pid.path()), format!("{}\n", std::process::id()).as_bytes())?;
+        let events = OpenOptions::new().create(true).append(true).open(dir.join(Source::Events.path()))?;
         let record = match record {
             Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
             None => None,
@@ -208,7 +211,7 @@ impl Simulator {
     /// Writes the final state (`mode` "stopped") and removes `loki.pid`.
     pub fn finish(&mut self) -> io::Result<()> {
         self.write_state("stopped")?;
-        match fs::remove_file(self.dir.join("loki.pid")) {
+        match fs::remove_file(self.dir.join(Source::Pid.path())) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
@@ -300,7 +303,7 @@ impl Simulator {
                 "output_tokens": 100 + self.rng.below(8_000),
             })
         };
-        let folder = self.dir.join("metrics/efficiency");
+        let folder = self.dir.join(Source::Efficiency.path());
         write_atomically(&folder.join(format!("iteration-{}.json", self.iteration)), record.to_string().as_bytes())?;
         match self.keep {
             Some(n) if self.iteration > n as u64 => {
@@ -351,8 +354,11 @@ impl Simulator {
             writeln!(record, "{} {} {} {}", c.pending, c.in_progress, c.completed, c.failed)?;
             record.flush()?;
         }
-        write_atomically(&self.dir.join("state/agents.json"), serde_json::Value::Array(agents).to_string().as_bytes())?;
-        write_atomically(&self.dir.join("dashboard-state.json"), state.to_string().as_bytes())
+        write_atomically(
+            &self.dir.join(Source::Agents.path()),
+            serde_json::Value::Array(agents).to_string().as_bytes(),
+        )?;
+        write_atomically(&self.dir.join(Source::DashboardState.path()), state.to_string().as_bytes())
     }
 }
 
