@@ -1,13 +1,11 @@
 //! `metrics/efficiency/*.json`: one cost record per iteration.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::value::RawValue;
 
-use super::file::{self, FileKey, OpenError};
+use super::folder::{Entry, FolderProblem, FolderSpec, RecordFolder};
 use super::json;
 use super::pricing::PriceTable;
 
@@ -98,37 +96,18 @@ fn parse_decimal(text: &str) -> Option<f64> {
 /// Most per-file warnings kept from one collection; the rest are summarised.
 const MAX_FILE_WARNINGS: usize = 20;
 
-/// A folder unchanged since its last listing is listed again after this long
-/// anyway, to catch a record rewritten in place (which leaves the folder's
-/// own mtime alone).
-const FULL_LISTING_INTERVAL: Duration = Duration::from_secs(30);
+/// The efficiency records: a [`RecordFolder`] of `*.json` files.
+const SPEC: FolderSpec<Record> = FolderSpec {
+    accept: |name| name.ends_with(".json"),
+    file_in_entry: None,
+    parse: parse_record,
+    invalid: |record| matches!(record, Record::Invalid(_)),
+};
 
-/// Records modified this recently (or unusable) are re-checked on every
-/// collection: a writer may still be filling them in.
-const HOT_WINDOW_NS: i128 = 10_000_000_000;
-
-/// What one `*.json` entry of the folder holds.
-#[derive(Debug, Clone, PartialEq)]
-enum Entry {
-    /// A record read from a regular file with this identity.
-    Record(FileKey, Record),
-    /// An entry that could not be read as a record.
-    Unusable(String),
-}
-
-/// The efficiency folder's records, re-read only when a file's
-/// (inode, size, mtime) changes.
-///
-/// While the folder itself is unchanged (same inode, size and mtime: no file
-/// added, removed or renamed), a collection does not list it: it re-checks
-/// only the "hot" records (recently modified or unusable ones) and reuses the
-/// rest, so it costs O(change) rather than O(files). A full listing still
-/// happens every [`FULL_LISTING_INTERVAL`].
+/// The efficiency folder's records, re-read only when a file changes.
 #[derive(Debug, Default)]
 pub(crate) struct EfficiencyState {
-    entries: BTreeMap<OsString, Entry>,
-    hot: BTreeSet<OsString>,
-    listed: Option<(FileKey, Instant)>,
+    folder: RecordFolder<Record>,
 }
 
 /// The folder's total and what went wrong on the way.
@@ -140,137 +119,17 @@ pub(crate) struct EfficiencyTotal {
     pub failed: bool,
 }
 
-fn now_ns() -> i128 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
-}
-
 impl EfficiencyState {
     pub(crate) fn total(&mut self, dir: &Path, prices: &PriceTable, cap: u64) -> EfficiencyTotal {
         let mut out = EfficiencyTotal::default();
-        let dir_meta = match file::stat(dir) {
-            Ok(meta) if meta.is_dir() => meta,
-            Ok(meta) => {
-                *self = EfficiencyState::default();
-                out.failed = true;
-                out.warnings.push(format!("is {}, not a directory; cost 0", file::describe_type(&meta)));
-                return out;
-            }
-            Err(OpenError::Missing) => {
-                *self = EfficiencyState::default();
-                return out;
-            }
-            Err(OpenError::Unusable(why)) => {
-                *self = EfficiencyState::default();
-                out.failed = true;
-                out.warnings.push(format!("cannot be read: {why}; cost 0"));
-                return out;
-            }
-        };
-        let dir_key = FileKey::of(&dir_meta);
-        let unchanged =
-            matches!(self.listed, Some((key, at)) if key == dir_key && at.elapsed() < FULL_LISTING_INTERVAL);
-        if unchanged {
-            let hot: Vec<OsString> = self.hot.iter().cloned().collect();
-            for name in hot {
-                self.refresh(&name, &dir.join(&name), false, cap);
-            }
-        } else {
-            // The key is taken before listing: a change during the listing
-            // moves the folder's mtime past it, so the next collection lists again.
-            let listed_at = Instant::now();
-            if let Err(why) = self.list(dir, cap) {
-                *self = EfficiencyState::default();
-                out.failed = true;
-                out.warnings.push(format!("cannot be listed: {why}; cost 0"));
-                return out;
-            }
-            self.listed = Some((dir_key, listed_at));
+        if let Err(FolderProblem::NotADirectory(why) | FolderProblem::Unreadable(why)) =
+            self.folder.refresh(dir, &SPEC, cap)
+        {
+            out.failed = true;
+            out.warnings.push(format!("{why}; cost 0"));
+            return out;
         }
         self.sum(prices, out)
-    }
-
-    /// Lists the folder and brings every `*.json` entry up to date.
-    fn list(&mut self, dir: &Path, cap: u64) -> Result<(), String> {
-        let listing = std::fs::read_dir(dir).map_err(|e| file::io_message(&e))?;
-        let mut present = BTreeSet::new();
-        for entry in listing.flatten() {
-            let name = entry.file_name();
-            let Some(text) = name.to_str() else { continue };
-            if !text.ends_with(".json") || text.starts_with('.') {
-                continue;
-            }
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if self.refresh(&name, &entry.path(), is_file, cap) {
-                present.insert(name);
-            }
-        }
-        self.entries.retain(|name, _| present.contains(name));
-        self.hot.retain(|name| present.contains(name));
-        Ok(())
-    }
-
-    /// Brings one entry up to date; false if it no longer exists.
-    /// `listed_as_file`: the directory entry says it is a regular file.
-    fn refresh(&mut self, name: &OsString, path: &Path, listed_as_file: bool, cap: u64) -> bool {
-        let cached = match self.entries.get(name) {
-            Some(Entry::Record(key, _)) => Some(*key),
-            _ => None,
-        };
-        // A new regular file is opened directly: the open is non-blocking and
-        // re-checked on the handle, so the stat can be skipped.
-        if !(cached.is_none() && listed_as_file) {
-            let meta = match file::stat(path) {
-                Ok(meta) => meta,
-                Err(OpenError::Missing) => return self.forget(name),
-                Err(OpenError::Unusable(why)) => return self.unusable(name, why),
-            };
-            if !meta.file_type().is_file() {
-                // Becoming a file again takes a rename or a new entry, which
-                // changes the folder: no need to keep checking it.
-                self.entries.insert(
-                    name.clone(),
-                    Entry::Unusable(format!("is {}, not a regular file", file::describe_type(&meta))),
-                );
-                self.hot.remove(name);
-                return true;
-            }
-            let key = FileKey::of(&meta);
-            if cached == Some(key) {
-                self.mark(name, key, false);
-                return true;
-            }
-        }
-        match read_record(path, cap) {
-            Ok((key, record)) => {
-                let invalid = matches!(record, Record::Invalid(_));
-                self.entries.insert(name.clone(), Entry::Record(key, record));
-                self.mark(name, key, invalid);
-                true
-            }
-            Err(OpenError::Missing) => self.forget(name),
-            Err(OpenError::Unusable(why)) => self.unusable(name, why),
-        }
-    }
-
-    fn forget(&mut self, name: &OsString) -> bool {
-        self.entries.remove(name);
-        self.hot.remove(name);
-        false
-    }
-
-    fn unusable(&mut self, name: &OsString, why: String) -> bool {
-        self.entries.insert(name.clone(), Entry::Unusable(why));
-        self.hot.insert(name.clone());
-        true
-    }
-
-    /// Keeps `name` hot while it is invalid or was modified recently.
-    fn mark(&mut self, name: &OsString, key: FileKey, invalid: bool) {
-        if invalid || now_ns() - key.mtime_ns() < HOT_WINDOW_NS {
-            self.hot.insert(name.clone());
-        } else {
-            self.hot.remove(name);
-        }
     }
 
     fn sum(&self, prices: &PriceTable, mut out: EfficiencyTotal) -> EfficiencyTotal {
@@ -279,7 +138,7 @@ impl EfficiencyState {
         let mut problems: Vec<String> = Vec::new();
         let mut sum = 0.0f64;
         // A fixed (name) order makes the floating-point sum reproducible.
-        for (name, entry) in &self.entries {
+        for (name, entry) in self.folder.entries() {
             let cost = match entry {
                 Entry::Record(_, Record::Cost(c)) => *c,
                 Entry::Record(_, Record::Tokens { input, output, model }) => {
@@ -319,11 +178,4 @@ impl EfficiencyState {
         }
         out
     }
-}
-
-fn read_record(path: &Path, cap: u64) -> Result<(FileKey, Record), OpenError> {
-    let (handle, meta) = file::open_checked(path)?;
-    let key = FileKey::of(&meta);
-    let bytes = file::read_capped(handle, &meta, cap).map_err(OpenError::Unusable)?;
-    Ok((key, parse_record(&bytes)))
 }

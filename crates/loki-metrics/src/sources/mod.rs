@@ -6,6 +6,7 @@ mod dashboard_state;
 mod efficiency;
 mod events;
 mod file;
+mod folder;
 mod json;
 mod pid;
 mod pricing;
