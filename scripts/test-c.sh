@@ -8,8 +8,7 @@
 #
 # Usage: scripts/test-c.sh        Last line: "N passed, M failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(dirname "$0")/lib.sh"
 CBINDGEN_VERSION=0.29.4
 TOOLS=$ROOT/target/tools
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/loki-metrics-c.XXXXXX")
@@ -20,7 +19,6 @@ mkdir -p "$BUILD"
 
 PASSED=0
 FAILED=0
-step() { printf '\n==> %s\n' "$*"; }
 pass() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$1"; }
 fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$1"; }
 
@@ -56,22 +54,10 @@ finish() {
   exit $?
 }
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
 step "system packages (gcc, g++, make, valgrind, pkg-config, git)"
-missing=()
-for tool in gcc:gcc g++:g++ make:make valgrind:valgrind pkg-config:pkg-config git:git curl:curl; do
-  command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" ca-certificates libc6-dev >/dev/null
-fi
-if ! command -v cargo >/dev/null; then
-  [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null
-  export PATH=$HOME/.cargo/bin:$PATH
-fi
+apt_install gcc g++ make valgrind pkg-config git curl
+[ -e /usr/include/stdio.h ] || apt_install libc6-dev:libc6-dev
+ensure_cargo
 gcc --version | head -n 1
 cargo --version
 
@@ -82,8 +68,7 @@ fi
 export PATH=$TOOLS/bin:$PATH
 cbindgen --version
 
-# The golden fixtures assume the default loki_iteration_max and no LOKI_DIR.
-unset LOKI_MAX_ITERATIONS LOKI_DIR LOKI_METRICS_EXPORTER_METRICS
+clean_loki_env
 export RUST_BACKTRACE=0 CARGO_BUILD_JOBS=2
 
 step "build libloki_metrics (release)"

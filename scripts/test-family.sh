@@ -7,16 +7,13 @@
 # Usage: scripts/test-family.sh   (after scripts/test-python.sh and test-node.sh
 # have installed their tools: maturin in a venv, node_modules)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(dirname "$0")/lib.sh"
 export CARGO_TARGET_DIR=$ROOT/target/test-family CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 FEATURE=loki-metrics/test-family
 RUNNING=$ROOT/tests/fixtures/running/.loki
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/loki-metrics-family.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-unset LOKI_DIR LOKI_MAX_ITERATIONS LOKI_METRICS_EXPORTER_METRICS
-
-step() { printf '\n==> %s\n' "$*"; }
+clean_loki_env
 
 step "Rust core (cargo test --features test-family --test test_family)"
 cargo test -q --locked -p loki-metrics --features test-family --test test_family

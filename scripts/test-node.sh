@@ -6,26 +6,12 @@
 # prom-client bridge, `npm pack` installed into a separate project) and the
 # `tsc --strict` consumer check. Usage: scripts/test-node.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(dirname "$0")/lib.sh"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
-step() { printf '\n==> %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
 step "toolchains"
-if ! command -v cc >/dev/null; then
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends build-essential curl ca-certificates >/dev/null
-fi
-if ! command -v cargo >/dev/null; then
-  if [ -x "$HOME/.cargo/bin/cargo" ]; then
-    export PATH="$HOME/.cargo/bin:$PATH"
-  else
-    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
-    export PATH="$HOME/.cargo/bin:$PATH"
-  fi
-fi
+apt_install cc:build-essential
+ensure_cargo
 command -v node >/dev/null && command -v npm >/dev/null || { echo "Node 20 and npm are required" >&2; exit 1; }
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 18 ] || { echo "Node >= 18 is required (found $(node --version))" >&2; exit 1; }
@@ -51,16 +37,14 @@ for f in index.js index.d.ts; do
 done
 [ "$stale" = 0 ]
 
-step "Rust CLI (same target, profile and flags as the addon, so dependencies are shared)"
-RUSTFLAGS=" -C link-arg=-s" cargo build --release --locked --target x86_64-unknown-linux-gnu -p loki-metrics-cli
-export LOKI_METRICS_CLI="$ROOT/target/x86_64-unknown-linux-gnu/release/loki-metrics"
+step "Rust CLI (the debug build every suite shares)"
+cli_bin debug
 export LOKI_NODE_REQUIRE_CLI=1
 
 step "cargo fmt --check (bindings/node)"
 cargo fmt -p loki-metrics-node -- --check
 
-# The golden fixtures assume the default loki_iteration_max.
-unset LOKI_MAX_ITERATIONS LOKI_DIR LOKI_METRICS_EXPORTER_METRICS
+clean_loki_env
 
 step "node --test tests/node/"
 node --test tests/node/

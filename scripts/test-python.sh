@@ -9,19 +9,15 @@
 # Usage: scripts/test-python.sh [extra pytest arguments]
 # Env:   PYTHON (default python3), KEEP_WORK=1 keeps the temporary directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(dirname "$0")/lib.sh"
 PYTHON=${PYTHON:-python3}
 MATURIN_VERSION=1.16.0
-
-step() { printf '\n==> %s\n' "$*"; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/loki-metrics-python.XXXXXX")
 if [ "${KEEP_WORK:-0}" != 1 ]; then trap 'rm -rf "$WORK"' EXIT; fi
 
 # The golden fixtures assume the defaults; nothing may start an exporter.
-unset LOKI_DIR LOKI_MAX_ITERATIONS LOKI_METRICS_EXPORTER_METRICS LOKI_METRICS_ENABLED \
-      LOKI_METRICS_HOST LOKI_METRICS_PORT LOKI_METRICS_PATH LOKI_METRICS_TOKEN
+clean_loki_env
 
 fresh_venv() {  # fresh_venv DIR: a venv with the test requirements
   "$PYTHON" -m venv "$1"
@@ -33,8 +29,7 @@ run_tests() {  # run_tests VENV: pytest from outside the repository
 }
 
 step "the CLI (the golden tests compare against its output)"
-cargo build -q --locked -p loki-metrics-cli
-export LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics"
+cli_bin debug
 
 step "1/2: pip install . from the repository root, into a fresh venv"
 fresh_venv "$WORK/venv-pip"

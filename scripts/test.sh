@@ -3,26 +3,17 @@
 # needs first (Debian's prometheus for promtool, a Python venv with the
 # third-party parsers). Usage: scripts/test.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(dirname "$0")/lib.sh"
 
-step() { printf '\n==> %s\n' "$*"; }
-
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-step "system packages (prometheus, promtool)"
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-fi
+step "system packages (prometheus, promtool, openssl)"
+apt_install promtool:prometheus prometheus openssl
 promtool --version 2>&1 | head -n 1
 
 step "python venv (.venv)"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 
-# The golden fixtures assume the default loki_iteration_max.
-unset LOKI_MAX_ITERATIONS LOKI_DIR LOKI_METRICS_EXPORTER_METRICS
+clean_loki_env
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -43,20 +34,17 @@ step "Node package: addon, generated files, node --test, tsc --strict, npm pack"
 bash scripts/test-node.sh
 
 step "python tests against the built CLI"
-LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python -m pytest -q tests/python
+cli_bin debug
+.venv/bin/python -m pytest -q tests/python
 
 step "integration: a real Prometheus scraping the exporter"
-LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/prometheus_scrape.py
+.venv/bin/python tests/integration/prometheus_scrape.py
 
 step "integration: soak (simulate + 16 concurrent scrapers)"
-LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/soak.py
+.venv/bin/python tests/integration/soak.py
 
 step "integration: hostile clients (10,000 connections, slow loris, 1 MB headers, bad tokens, bad TLS)"
-if ! command -v openssl >/dev/null; then
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
-fi
-LOKI_METRICS_BIN="$ROOT/target/debug/loki-metrics" .venv/bin/python tests/integration/hostile_clients.py
+.venv/bin/python tests/integration/hostile_clients.py
 
 step "the test-only family in every front end (Rust, CLI, Python, Node; C in test-c.sh)"
 bash scripts/test-family.sh

@@ -40,5 +40,5 @@ for (const fx of fixtures) {
 
 // scripts/test-node.sh sets LOKI_NODE_REQUIRE_CLI, so a missing CLI fails there instead of skipping.
 test('the Rust CLI is available when the run requires it', { skip: !process.env.LOKI_NODE_REQUIRE_CLI && 'LOKI_NODE_REQUIRE_CLI is not set' }, () => {
-  assert.ok(cli, 'LOKI_METRICS_CLI does not name a built binary');
+  assert.ok(cli, 'LOKI_METRICS_BIN does not name a built binary');
 });

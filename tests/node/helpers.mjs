@@ -33,9 +33,9 @@ export const fixtures = readdirSync(fixturesDir)
     };
   });
 
-/** The Rust CLI binary (scripts/test-node.sh builds it and sets LOKI_METRICS_CLI). */
-export const cli = process.env.LOKI_METRICS_CLI && existsSync(process.env.LOKI_METRICS_CLI) ? process.env.LOKI_METRICS_CLI : null;
-export const noCli = cli ? false : 'LOKI_METRICS_CLI is not set to a built loki-metrics binary';
+/** The Rust CLI binary (scripts/test-node.sh builds it and sets LOKI_METRICS_BIN). */
+export const cli = process.env.LOKI_METRICS_BIN && existsSync(process.env.LOKI_METRICS_BIN) ? process.env.LOKI_METRICS_BIN : null;
+export const noCli = cli ? false : 'LOKI_METRICS_BIN is not set to a built loki-metrics binary';
 
 export function runCli(args, input) {
   return spawnSync(cli, args, { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
