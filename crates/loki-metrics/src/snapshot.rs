@@ -165,8 +165,11 @@ pub struct ExporterInfo {
     pub version: String,
 }
 
+/// The sample's labels are exactly `labels`, in any order.
 fn labels_match(sample: &Sample<'_, Value>, labels: &[(&str, &str)]) -> bool {
-    sample.labels.len() == labels.len() && labels.iter().all(|(k, v)| sample.label(k) == Some(*v))
+    sample.labels.len() == labels.len()
+        && labels.iter().all(|(k, v)| sample.label(k) == Some(*v))
+        && sample.labels.iter().all(|(k, v)| labels.iter().any(|(qk, qv)| qk == k && qv == v))
 }
 
 impl Snapshot {

@@ -176,3 +176,16 @@ fn exporter_metrics_add_source_errors_duration_and_build_info() {
     let prom = loki_metrics::render(&s, Format::Prometheus);
     assert!(prom.contains("# TYPE loki_exporter_build_info gauge\n"));
 }
+
+#[test]
+fn value_looks_samples_up_by_name_and_exact_labels() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/running/.loki");
+    let s = loki_metrics::collect(&loki_metrics::Options::new(dir));
+    use loki_metrics::Value::{Float, Int};
+    assert_eq!(s.value("loki_tasks_total", &[("status", "pending")]), Some(Int(3)));
+    assert_eq!(s.value("loki_cost_usd", &[]), Some(Float(1.2)));
+    assert_eq!(s.value("loki_events", &[]), s.value("loki_events_total", &[]), "family or sample name");
+    assert_eq!(s.value("loki_tasks_total", &[]), None, "no unlabelled sample");
+    assert_eq!(s.value("loki_tasks_total", &[("status", "pending"), ("status", "pending")]), None);
+    assert_eq!(s.value("loki_nope", &[]), None);
+}
