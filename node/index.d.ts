@@ -19,6 +19,11 @@ export declare class __NativeSnapshot {
   toObject(): Snapshot
   /** The families, up to the columns (the package builds the objects). */
   columns(): ColumnsJs
+  /**
+   * Each family's name as Prometheus text 0.0.4 spells it (`loki_events_total`
+   * for the counter family `loki_events`), in the order of `columns`.
+   */
+  prometheusNames(): Array<string>
   /** The value of the sample `name` whose labels are exactly `labels`, or `null`. */
   value(name: string, labels?: Record<string, string> | null): number | null
 }

@@ -26,14 +26,20 @@ export declare function parseAsync(text: string, opts?: ParseOptions | null): Pr
  */
 export declare function scrape(url: string, opts?: ScrapeOptions | null): Promise<MetricFamily[]>
 
+/** A family of a collected snapshot: a `MetricFamily`, plus its name in 0.0.4 text. */
+export interface SnapshotFamily extends MetricFamily {
+  /** The name Prometheus text 0.0.4 gives it (`loki_events_total` for the counter family `loki_events`); non-enumerable. */
+  readonly prometheusName: string
+}
+
 /**
  * A snapshot as `collect`, `collectAsync` and a `Collector` return it: the
  * plain fields of `Snapshot`, plus its metric families as data (both
  * non-enumerable: a spread or `JSON.stringify` of it has the plain fields).
  */
 export interface CollectedSnapshot extends Snapshot {
-  /** The metric families, as `parse` returns them, made from the current values. */
-  readonly families: MetricFamily[]
+  /** The metric families of the collection, as `parse` returns them. */
+  readonly families: SnapshotFamily[]
   /**
    * The value of the sample `name` (a sample name such as `'loki_tasks_total'`,
    * or a family name such as `'loki_events'`) whose labels are exactly

@@ -165,16 +165,22 @@ async function scrape(url, opts) {
 
 // The snapshots the package returns carry the core's families: the plain
 // object of a native snapshot, with a `families` getter (the MetricFamily
-// objects `parse` returns, built once) and `value(name, labels)` (`null`
-// when there is no such sample), both bound to the collection itself and
-// non-enumerable, so a snapshot still spreads, compares and serialises as
+// objects `parse` returns, built once, each with a non-enumerable
+// `prometheusName`: its name in 0.0.4 text) and `value(name, labels)`
+// (`null` when there is no such sample), both bound to the collection itself
+// and non-enumerable, so a snapshot still spreads, compares and serialises as
 // its plain fields.
 function fromNative(handle) {
   let families;
+  const named = (list) => {
+    const names = handle.prometheusNames();
+    list.forEach((family, i) => Object.defineProperty(family, 'prometheusName', { value: names[i] }));
+    return list;
+  };
   return Object.defineProperties(handle.toObject(), {
     families: {
       get() {
-        families ??= build(handle.columns());
+        families ??= named(build(handle.columns()));
         return families;
       },
       enumerable: false,

@@ -4,10 +4,10 @@
 // optional peer dependency, loaded only here.
 //
 // Nothing Loki-specific is written in this file: the families, their HELP
-// texts, types and labels come from the core (a Collector's cached
-// Prometheus text, read back by the core's parser).
+// texts, types, labels and 0.0.4 names come from the core, as the families of
+// a Collector's cached snapshot (no text in between).
 
-const { Collector, parse } = require('./main.js');
+const { Collector } = require('./main.js');
 
 function invalidArgType(message) {
   const error = new TypeError(message);
@@ -51,30 +51,22 @@ function registerLokiMetrics(registry, opts = {}) {
   }
   const collector = given ?? new Collector(collectorOptions);
 
-  // The latest text and its families by name; re-parsed only when the text changes.
-  let lastText = null;
-  let byName = new Map();
-  const familiesOf = (text) => {
-    if (text !== lastText) {
-      byName = new Map(parse(text, { format: 'prometheus' }).map((f) => [f.name, f]));
-      lastText = text;
-    }
-    return byName;
-  };
+  // A snapshot's families by their 0.0.4 name (prom-client names metrics so).
+  const familiesOf = (snapshot) => new Map(snapshot.families.map((f) => [f.prometheusName, f]));
 
   const metrics = [];
-  for (const family of familiesOf(collector.render('prometheus')).values()) {
+  for (const family of familiesOf(collector.collect()).values()) {
     const labelNames = [...new Set(family.samples.flatMap((s) => Object.keys(s.labels)))];
     const isCounter = family.type === 'counter';
     const Metric = isCounter ? promClient.Counter : promClient.Gauge;
-    const name = family.name;
+    const name = family.prometheusName;
     const metric = new Metric({
       name,
       help: family.help ?? name,
       labelNames,
       registers: [target],
       async collect() {
-        const current = familiesOf(await collector.renderAsync('prometheus')).get(name);
+        const current = familiesOf(await collector.collectAsync()).get(name);
         this.reset();
         for (const sample of current ? current.samples : []) {
           if (isCounter) this.inc(sample.labels, sample.value);

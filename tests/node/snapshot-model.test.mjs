@@ -60,3 +60,13 @@ test('a Collector returns snapshots with families, sync and async', async () => 
   assert.deepEqual((await collector.collectAsync()).families, expected);
   assert.deepEqual((await loki.collectAsync(running.lokiDir, { now: running.now })).families, expected);
 });
+
+test('each family of a snapshot knows its 0.0.4 name, non-enumerably', () => {
+  const snapshot = collectRunning({ exporterMetrics: true });
+  const byName = Object.fromEntries(snapshot.families.map((f) => [f.name, f.prometheusName]));
+  assert.equal(byName.loki_events, 'loki_events_total');
+  assert.equal(byName.loki_exporter_build, 'loki_exporter_build_info');
+  assert.equal(byName.loki_cost_usd, 'loki_cost_usd');
+  assert.deepEqual(snapshot.families.map((f) => f.prometheusName), loki.parse(loki.render(running.lokiDir, { now: running.now, exporterMetrics: true }), { format: 'prometheus' }).map((f) => f.name));
+  assert.ok(!Object.keys(snapshot.families[0]).includes('prometheusName'));
+});

@@ -40,6 +40,13 @@ impl NativeSnapshot {
         crate::parse::Columns::encode(&families).map(crate::parse::Columns::into_js).or_throw(&env)
     }
 
+    /// Each family's name as Prometheus text 0.0.4 spells it (`loki_events_total`
+    /// for the counter family `loki_events`), in the order of `columns`.
+    #[napi(js_name = "prometheusNames")]
+    pub fn prometheus_names(&self) -> Vec<String> {
+        self.inner.families().iter().map(|f| f.prometheus_name().into_owned()).collect()
+    }
+
     /// The value of the sample `name` whose labels are exactly `labels`, or `null`.
     #[napi(ts_args_type = "name: string, labels?: Record<string, string> | null")]
     pub fn value(&self, env: Env, name: Unknown, labels: Option<Unknown>) -> napi::Result<Option<f64>> {
