@@ -133,7 +133,7 @@ pub const SESSION_STATUS: Family = Family {
     help: "Current session status (0=stopped, 1=running, 2=paused)",
     unit: None,
     labels: &[],
-    source: "dashboard-state.json `mode`; else liveness of the PID in loki.pid",
+    source: "STOP/PAUSE, liveness (loki.pid, sessions/*/loki.pid, pids/*.json, session.json), else a fresh dashboard-state.json `mode`",
     group: Group::Default,
     series: Series::Single,
     fallback: Value::Int(0),
@@ -146,7 +146,7 @@ pub const ITERATION_CURRENT: Family = Family {
     help: "Current iteration number",
     unit: None,
     labels: &[],
-    source: "dashboard-state.json `iteration`",
+    source: "autonomy-state.json `iterationCount`, else dashboard-state.json `iteration`, else state/orchestrator.json `iteration`",
     group: Group::Default,
     series: Series::Single,
     fallback: Value::Int(0),
@@ -174,7 +174,7 @@ pub const TASKS_TOTAL: Family = Family {
     help: "Number of tasks by status",
     unit: None,
     labels: &["status"],
-    source: "dashboard-state.json `tasks.pending|inProgress|completed|failed`",
+    source: "dashboard-state.json `tasks.pending|inProgress|completed|failed`; else queue/{pending,in-progress,completed,failed}.json",
     group: Group::Default,
     series: Series::Each { label: "status", values: TASK_STATUSES },
     fallback: Value::Int(0),
@@ -213,7 +213,7 @@ pub const COST_USD: Family = Family {
     help: "Estimated total cost in USD",
     unit: None,
     labels: &[],
-    source: "metrics/efficiency/*.json `cost_usd`, else tokens x pricing",
+    source: "metrics/efficiency/*.json `cost_usd`, else input, output and cache tokens x pricing",
     group: Group::Default,
     series: Series::Single,
     fallback: Value::Float(0.0),
@@ -239,11 +239,152 @@ pub const UPTIME_SECONDS: Family = Family {
     help: "Seconds since session started",
     unit: Some("seconds"),
     labels: &[],
-    source: "now - dashboard-state.json `startedAt`; else now - mtime of loki.pid",
+    source: "age of the live run: the live PID file's mtime, session.json `startedAt`, or dashboard-state.json `startedAt`; stopped: 0",
     group: Group::Default,
     series: Series::Single,
     fallback: Value::Float(0.0),
     json: Json::Float("uptime_seconds"),
+};
+
+/// The `verdict` label values of `loki_receipts_by_verdict`, in output order.
+pub const RECEIPT_VERDICTS: &[&str] = &["verified", "with_gaps", "not_verified", "unknown"];
+/// `loki_receipts_total` (Loki Mode 9.20).
+pub const RECEIPTS_TOTAL: Family = Family {
+    name: "loki_receipts_total",
+    metric_type: MetricType::Gauge,
+    help: "Evidence Receipts on disk",
+    unit: None,
+    labels: &[],
+    source: "proofs/<run>/proof.json that are JSON objects",
+    group: Group::Default,
+    series: Series::Single,
+    fallback: Value::Int(0),
+    json: Json::Integer("receipts_total"),
+};
+/// `loki_receipts_by_verdict` (Loki Mode 9.20).
+pub const RECEIPTS_BY_VERDICT: Family = Family {
+    name: "loki_receipts_by_verdict",
+    metric_type: MetricType::Gauge,
+    help: "Receipts bucketed on the recorded honesty headline",
+    unit: None,
+    labels: &["verdict"],
+    source: "proofs/<run>/proof.json `honesty.headline`",
+    group: Group::Default,
+    series: Series::Each { label: "verdict", values: RECEIPT_VERDICTS },
+    fallback: Value::Int(0),
+    json: Json::ByLabel("receipts_by_verdict"),
+};
+/// The `kind` label values of `loki_receipts_with_provenance`, in output order.
+pub const PROVENANCE_KINDS: &[&str] = &["attestation", "gpg"];
+/// `loki_receipts_with_provenance` (Loki Mode 9.20).
+pub const RECEIPTS_WITH_PROVENANCE: Family = Family {
+    name: "loki_receipts_with_provenance",
+    metric_type: MetricType::Gauge,
+    help: "Receipts carrying a checkable provenance record",
+    unit: None,
+    labels: &["kind"],
+    source: "proofs/<run>/proof.json `verification.attestation`, `verification.gpg_signature` (truthy)",
+    group: Group::Default,
+    series: Series::Each { label: "kind", values: PROVENANCE_KINDS },
+    fallback: Value::Int(0),
+    json: Json::ByLabel("receipts_with_provenance"),
+};
+/// `loki_budget_limit_usd`.
+pub const BUDGET_LIMIT_USD: Family = Family {
+    name: "loki_budget_limit_usd",
+    metric_type: MetricType::Gauge,
+    help: "Configured session budget in USD",
+    unit: None,
+    labels: &[],
+    source: "metrics/budget.json `limit`, else `budget_limit`; else env LOKI_BUDGET_LIMIT; none: no sample",
+    group: Group::Default,
+    series: Series::Dynamic,
+    fallback: Value::Float(0.0),
+    json: Json::Float("budget_limit_usd"),
+};
+/// `loki_budget_exceeded`.
+pub const BUDGET_EXCEEDED: Family = Family {
+    name: "loki_budget_exceeded",
+    metric_type: MetricType::Gauge,
+    help: "Whether the session budget was exceeded (1) or not (0)",
+    unit: None,
+    labels: &[],
+    source: "metrics/budget.json `exceeded`, or signals/BUDGET_EXCEEDED; neither file: no sample",
+    group: Group::Default,
+    series: Series::Dynamic,
+    fallback: Value::Int(0),
+    json: Json::Integer("budget_exceeded"),
+};
+/// The `kind` label values of `loki_tokens_total`, in output order.
+pub const TOKEN_KINDS: &[&str] = &["input", "output", "cache_read", "cache_creation"];
+/// `loki_tokens_total`.
+pub const TOKENS_TOTAL: Family = Family {
+    name: "loki_tokens_total",
+    metric_type: MetricType::Counter,
+    help: "Tokens used by the current run",
+    unit: None,
+    labels: &["kind"],
+    source: "metrics/efficiency/*.json `input_tokens`, `output_tokens`, `cache_read_tokens`, `cache_creation_tokens`",
+    group: Group::Default,
+    series: Series::Each { label: "kind", values: TOKEN_KINDS },
+    fallback: Value::Int(0),
+    json: Json::ByLabel("tokens"),
+};
+/// `loki_model_cost_usd`.
+pub const MODEL_COST_USD: Family = Family {
+    name: "loki_model_cost_usd",
+    metric_type: MetricType::Gauge,
+    help: "Estimated cost in USD by model",
+    unit: None,
+    labels: &["model"],
+    source: "metrics/efficiency/*.json by `model` (lower-cased; the 32 costliest, the rest as `other`)",
+    group: Group::Default,
+    series: Series::Dynamic,
+    fallback: Value::Float(0.0),
+    json: Json::ByLabel("model_cost_usd"),
+};
+/// The labels of `loki_session_info`, in output order.
+pub const SESSION_INFO_LABELS: &[&str] = &["version", "provider", "phase", "project"];
+/// `loki_session_info`.
+pub const SESSION_INFO: Family = Family {
+    name: "loki_session_info",
+    metric_type: MetricType::Info,
+    help: "Loki Mode session metadata",
+    unit: None,
+    labels: SESSION_INFO_LABELS,
+    source: "dashboard-state.json `version`, `provider`, `phase`, `project.name`; else session.json, state/orchestrator.json",
+    group: Group::Default,
+    series: Series::Dynamic,
+    fallback: Value::Int(1),
+    json: Json::Derived,
+};
+/// `loki_state_updated_timestamp_seconds`.
+pub const STATE_UPDATED_TIMESTAMP_SECONDS: Family = Family {
+    name: "loki_state_updated_timestamp_seconds",
+    metric_type: MetricType::Gauge,
+    help: "Unix time the session state was last written",
+    unit: Some("seconds"),
+    labels: &[],
+    source: "dashboard-state.json `timestamp` (else its mtime); else session.json `updatedAt`; none: no sample",
+    group: Group::Default,
+    series: Series::Dynamic,
+    fallback: Value::Float(0.0),
+    json: Json::Float("state_updated_timestamp_seconds"),
+};
+/// The `status` label values of `loki_checklist_items`, in output order.
+pub const CHECKLIST_STATUSES: &[&str] = &["verified", "failing", "pending"];
+/// `loki_checklist_items`.
+pub const CHECKLIST_ITEMS: Family = Family {
+    name: "loki_checklist_items",
+    metric_type: MetricType::Gauge,
+    help: "PRD checklist items by verification status",
+    unit: None,
+    labels: &["status"],
+    source: "checklist/checklist.json `summary.verified|failing|pending`; absent: no sample",
+    group: Group::Default,
+    series: Series::Dynamic,
+    fallback: Value::Int(0),
+    json: Json::ByLabel("checklist_items"),
 };
 
 /// `loki_source_error` (exporter metrics, off by default).
@@ -312,6 +453,16 @@ pub const CATALOGUE: &[Family] = &[
     COST_USD,
     EVENTS_TOTAL,
     UPTIME_SECONDS,
+    RECEIPTS_TOTAL,
+    RECEIPTS_BY_VERDICT,
+    RECEIPTS_WITH_PROVENANCE,
+    BUDGET_LIMIT_USD,
+    BUDGET_EXCEEDED,
+    TOKENS_TOTAL,
+    MODEL_COST_USD,
+    SESSION_INFO,
+    STATE_UPDATED_TIMESTAMP_SECONDS,
+    CHECKLIST_ITEMS,
     #[cfg(feature = "test-family")]
     TEST_ANSWER,
     SOURCE_ERROR,

@@ -1,10 +1,12 @@
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::Error;
 
 /// `loki_iteration_max` when neither the option nor `LOKI_MAX_ITERATIONS` gives a valid value.
 pub const DEFAULT_MAX_ITERATIONS: u64 = 1000;
+/// How old `dashboard-state.json` may be and still count as live, by default.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(60);
 /// Largest JSON source read by default (64 MiB).
 pub const DEFAULT_JSON_SIZE_CAP: u64 = 64 * 1024 * 1024;
 
@@ -23,6 +25,9 @@ pub struct Options {
     /// Also emit `loki_source_error`, `loki_scrape_duration_seconds` and
     /// `loki_exporter_build_info`.
     pub exporter_metrics: bool,
+    /// How old `dashboard-state.json` may be and still show a session as
+    /// running when nothing else says whether it lives (default 60 s).
+    pub stale_after: Duration,
 }
 
 impl Options {
@@ -34,6 +39,7 @@ impl Options {
             json_size_cap: DEFAULT_JSON_SIZE_CAP,
             now: None,
             exporter_metrics: false,
+            stale_after: DEFAULT_STALE_AFTER,
         }
     }
 
@@ -123,6 +129,7 @@ impl OptionInputs {
             exporter_metrics: self
                 .exporter_metrics
                 .unwrap_or_else(|| env("LOKI_METRICS_EXPORTER_METRICS").is_some_and(|v| flag_value(&v))),
+            stale_after: DEFAULT_STALE_AFTER,
         })
     }
 }

@@ -82,6 +82,33 @@ pub enum Source {
     /// `events.jsonl`.
     #[serde(rename = "events.jsonl")]
     Events,
+    /// `autonomy-state.json` (run.sh's main loop).
+    #[serde(rename = "autonomy-state.json")]
+    AutonomyState,
+    /// `session.json` (skill-invoked sessions).
+    #[serde(rename = "session.json")]
+    Session,
+    /// `sessions/<id>/loki.pid` of parallel sessions.
+    #[serde(rename = "sessions")]
+    Sessions,
+    /// `pids/*.json`, the process registry.
+    #[serde(rename = "pids")]
+    PidRegistry,
+    /// `state/orchestrator.json`.
+    #[serde(rename = "state/orchestrator.json")]
+    Orchestrator,
+    /// `queue/{pending,in-progress,completed,failed}.json`.
+    #[serde(rename = "queue")]
+    Queue,
+    /// `metrics/budget.json`.
+    #[serde(rename = "metrics/budget.json")]
+    Budget,
+    /// `proofs/<run>/proof.json`, the Evidence Receipts.
+    #[serde(rename = "proofs")]
+    Proofs,
+    /// `checklist/checklist.json`.
+    #[serde(rename = "checklist/checklist.json")]
+    Checklist,
     /// The options the collection was given (e.g. `LOKI_MAX_ITERATIONS`).
     #[serde(rename = "options")]
     Options,
@@ -89,7 +116,7 @@ pub enum Source {
 
 impl Source {
     /// Every source, in a fixed order.
-    pub const ALL: [Source; 8] = [
+    pub const ALL: [Source; 17] = [
         Source::Directory,
         Source::DashboardState,
         Source::Pid,
@@ -97,6 +124,15 @@ impl Source {
         Source::Efficiency,
         Source::Pricing,
         Source::Events,
+        Source::AutonomyState,
+        Source::Session,
+        Source::Sessions,
+        Source::PidRegistry,
+        Source::Orchestrator,
+        Source::Queue,
+        Source::Budget,
+        Source::Proofs,
+        Source::Checklist,
         Source::Options,
     ];
 
@@ -115,6 +151,15 @@ impl Source {
             Source::Efficiency => "metrics/efficiency",
             Source::Pricing => "pricing.json",
             Source::Events => "events.jsonl",
+            Source::AutonomyState => "autonomy-state.json",
+            Source::Session => "session.json",
+            Source::Sessions => "sessions",
+            Source::PidRegistry => "pids",
+            Source::Orchestrator => "state/orchestrator.json",
+            Source::Queue => "queue",
+            Source::Budget => "metrics/budget.json",
+            Source::Proofs => "proofs",
+            Source::Checklist => "checklist/checklist.json",
             Source::Options => "options",
         }
     }
@@ -383,6 +428,8 @@ impl Serialize for FamilyJson<'_> {
         let value = first.map_or(self.family.fallback, |s| s.value);
         match self.family.json {
             Json::Derived => s.serialize_unit(),
+            // A family whose source is absent has no sample: null.
+            Json::Integer(_) | Json::Float(_) if first.is_none() => s.serialize_none(),
             Json::Integer(_) => s.serialize_u64(value.to_u64()),
             Json::Float(_) => s.serialize_f64(value.to_f64()),
             Json::Named(_, names) => {
@@ -392,7 +439,10 @@ impl Serialize for FamilyJson<'_> {
                 let mut map = s.serialize_map(Some(self.samples.len()))?;
                 for sample in self.samples {
                     let key = sample.labels.first().map_or("", |(_, v)| v.as_ref());
-                    map.serialize_entry(key, &sample.value.to_u64())?;
+                    match sample.value {
+                        Value::Int(n) => map.serialize_entry(key, &n)?,
+                        Value::Float(v) => map.serialize_entry(key, &v)?,
+                    }
                 }
                 map.end()
             }
@@ -482,6 +532,7 @@ fn read_family(snapshot: &mut Snapshot, family: &Family, key: &str, value: JsonV
     let integer = |v: &JsonValue| v.as_u64().ok_or_else(|| format!("{key}: expected an integer ≥ 0"));
     match family.json {
         Json::Derived => {}
+        Json::Integer(_) | Json::Float(_) if value.is_null() && family.series == Series::Dynamic => {}
         Json::Integer(_) => snapshot.set(family, &[], integer(&value)?),
         Json::Float(_) => snapshot.set(family, &[], value.as_f64().ok_or_else(|| format!("{key}: expected a number"))?),
         Json::Named(_, names) => {
@@ -491,6 +542,19 @@ fn read_family(snapshot: &mut Snapshot, family: &Family, key: &str, value: JsonV
                 .position(|n| *n == name)
                 .ok_or_else(|| format!("{key}: expected one of {}", names.join(", ")))?;
             snapshot.set(family, &[], code as u64);
+        }
+        Json::ByLabel(_) if family.series == Series::Dynamic => {
+            let (Some(label), JsonValue::Object(object)) = (family.labels.first(), &value) else {
+                return Err(format!("{key}: expected an object"));
+            };
+            for (v, n) in object {
+                // The catalogue's fallback says whether the family counts or measures.
+                let n = match family.fallback {
+                    Value::Int(_) => Value::Int(integer(n).map_err(|e| format!("{e} ({v})"))?),
+                    Value::Float(_) => Value::Float(n.as_f64().ok_or_else(|| format!("{key}: {v} is not a number"))?),
+                };
+                snapshot.set(family, &[(label, v)], n);
+            }
         }
         Json::ByLabel(_) => {
             let (Series::Each { label, values }, JsonValue::Object(object)) = (family.series, &value) else {

@@ -135,7 +135,7 @@ fn openmetrics_names_the_counter_family_without_total_and_ends_with_eof() {
 }
 
 #[test]
-fn prometheus_text_has_help_then_type_then_samples_for_all_nine_families_in_order() {
+fn prometheus_text_has_help_then_type_then_samples_for_every_family_in_spec_order() {
     let text = loki_metrics::render(&sample_snapshot(), Format::Prometheus);
     let names: Vec<&str> =
         text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).map(|l| l.split(' ').next().unwrap_or("")).collect();
@@ -150,7 +150,17 @@ fn prometheus_text_has_help_then_type_then_samples_for_all_nine_families_in_orde
             "loki_agents_total",
             "loki_cost_usd",
             "loki_events_total",
-            "loki_uptime_seconds"
+            "loki_uptime_seconds",
+            "loki_receipts_total",
+            "loki_receipts_by_verdict",
+            "loki_receipts_with_provenance",
+            "loki_budget_limit_usd",
+            "loki_budget_exceeded",
+            "loki_tokens_total",
+            "loki_model_cost_usd",
+            "loki_session_info",
+            "loki_state_updated_timestamp_seconds",
+            "loki_checklist_items",
         ]
     );
     assert!(text.contains(

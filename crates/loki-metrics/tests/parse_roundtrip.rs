@@ -32,6 +32,14 @@ fn expected_samples(s: &Snapshot) -> Vec<Flat> {
         plain("loki_events_total", s.events_total() as f64),
         plain("loki_uptime_seconds", s.uptime_seconds()),
     ];
+    // The families after 5.38's nine have no typed accessors: their samples as the snapshot holds them.
+    let default_families = loki_metrics::families::group(loki_metrics::families::Group::Default).skip(9);
+    for family in default_families {
+        for sample in s.family(family).map_or(&[][..], |f| &f.samples[..]) {
+            let labels = sample.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            out.push((sample.name.to_string(), labels, loki_metrics::SampleValue::to_f64(sample.value)));
+        }
+    }
     if let Some(e) = &s.exporter() {
         for src in Source::ALL.iter().filter(|s| **s != Source::Options) {
             out.push((

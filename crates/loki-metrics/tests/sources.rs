@@ -55,9 +55,9 @@ fn collect_within(loki: &Loki, limit: Duration) -> Snapshot {
 }
 
 #[test]
-fn running_mode_reports_status_1_without_a_pid() {
+fn running_mode_reports_status_1_without_a_pid_while_the_state_is_fresh() {
     let l = Loki::new();
-    l.write("dashboard-state.json", r#"{"mode":"autonomous"}"#);
+    l.write("dashboard-state.json", r#"{"mode":"autonomous","timestamp":"2026-01-05T11:59:30Z"}"#);
     assert_eq!(l.collect().session_status(), SessionStatus::Running);
 }
 
@@ -70,11 +70,18 @@ fn paused_mode_reports_status_2_even_with_a_live_pid() {
 }
 
 #[test]
-fn stopped_mode_with_a_live_pid_falls_back_to_the_pid() {
+fn running_mode_in_a_stale_state_without_a_pid_is_stopped() {
+    let l = Loki::new();
+    l.write("dashboard-state.json", r#"{"mode":"autonomous","timestamp":"2026-01-05T11:58:59Z"}"#);
+    assert_eq!(l.collect().session_status(), SessionStatus::Stopped);
+}
+
+#[test]
+fn stopped_mode_next_to_a_live_pid_is_stopped() {
     let l = Loki::new();
     l.write("dashboard-state.json", r#"{"mode":"stopped"}"#);
     l.write("loki.pid", format!(" {}\n", std::process::id()));
-    assert_eq!(l.collect().session_status(), SessionStatus::Running);
+    assert_eq!(l.collect().session_status(), SessionStatus::Stopped);
 }
 
 #[test]
@@ -130,7 +137,10 @@ fn uptime_is_zero_without_start_or_live_pid() {
 #[test]
 fn uptime_is_rounded_to_a_tenth() {
     let l = Loki::new();
-    l.write("dashboard-state.json", r#"{"startedAt":"2026-01-05T11:59:58.26Z"}"#);
+    l.write(
+        "dashboard-state.json",
+        r#"{"mode":"running","timestamp":"2026-01-05T12:00:00Z","startedAt":"2026-01-05T11:59:58.26Z"}"#,
+    );
     assert_eq!(l.collect().uptime_seconds(), 1.7);
 }
 
@@ -323,9 +333,9 @@ fn an_unreadable_directory_or_file_type_change_recovers_once_sane() {
     let s = state.collect(&l.options());
     assert!(warned(&s, Source::DashboardState, "directory"));
     fs::remove_dir(l.dir.join("dashboard-state.json")).expect("rmdir");
-    l.write("dashboard-state.json", r#"{"mode":"paused","iteration":9}"#);
+    l.write("dashboard-state.json", r#"{"mode":"autonomous","iteration":9,"timestamp":"2026-01-05T12:00:00Z"}"#);
     let s = state.collect(&l.options());
-    assert_eq!((s.session_status(), s.iteration_current()), (SessionStatus::Paused, 9));
+    assert_eq!((s.session_status(), s.iteration_current()), (SessionStatus::Running, 9));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 

@@ -1,4 +1,5 @@
-//! `dashboard-state.json`: mode, iteration, startedAt, tasks, agents.
+//! `dashboard-state.json`: mode, iteration, startedAt, timestamp, tasks,
+//! agents and the session's metadata (version, provider, phase, project).
 
 use std::time::SystemTime;
 
@@ -15,66 +16,109 @@ pub(crate) enum Mode {
     Paused,
     /// `autonomous` or `running`.
     Running,
-    /// Missing, `stopped`, unknown or unusable: decide by the PID.
-    Undecided,
+    /// `stopped`.
+    Stopped,
+    /// Missing, null, unknown or unusable.
+    Unset,
 }
 
 /// The parts of `dashboard-state.json` the metrics use.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DashboardState {
     pub mode: Mode,
-    pub iteration: u64,
+    /// `None` when missing or unusable (the next source of the iteration applies).
+    pub iteration: Option<u64>,
     pub started_at: Option<SystemTime>,
+    /// `timestamp`: when the status monitor wrote the file.
+    pub timestamp: Option<SystemTime>,
     pub tasks: TaskCounts,
     /// `None` when `agents` is missing or unusable.
     pub agents: Option<AgentCounts>,
+    /// `version`, `provider`, `phase` and `project.name`, when non-empty strings.
+    pub info: Info,
+}
+
+/// The session metadata of `loki_session_info`, each `None` when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Info {
+    pub version: Option<String>,
+    pub provider: Option<String>,
+    pub phase: Option<String>,
+    pub project: Option<String>,
 }
 
 /// Parses the document; `Err` when it is not a JSON object at all.
 /// Field-level problems are pushed to `warnings` and fall back.
 pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<DashboardState, String> {
-    let fields = json::object_fields(bytes, &["mode", "iteration", "startedAt", "tasks", "agents"])
-        .map_err(|e| json::object_error(bytes, &e))?;
-    let [mode, iteration, started_at, tasks, agents] = fields[..] else {
+    let fields = json::object_fields(
+        bytes,
+        &["mode", "iteration", "startedAt", "timestamp", "tasks", "agents", "version", "provider", "phase", "project"],
+    )
+    .map_err(|e| json::object_error(bytes, &e))?;
+    let [mode, iteration, started_at, timestamp, tasks, agents, version, provider, phase, project] = fields[..] else {
         unreachable!("object_fields returns one slot per wanted key")
     };
+    let project = project.and_then(|raw| json::raw_object_fields(raw, &["name"]).ok()).and_then(|f| f[0]);
     Ok(DashboardState {
-        mode: mode.map_or(Mode::Undecided, |raw| parse_mode(raw, warnings)),
-        iteration: iteration.map_or(0, |raw| parse_iteration(raw, warnings)),
-        started_at: started_at.and_then(|raw| parse_started_at(raw, warnings)),
+        mode: mode.map_or(Mode::Unset, |raw| parse_mode(raw, warnings)),
+        iteration: iteration.and_then(|raw| parse_iteration(raw, "iteration", warnings)),
+        started_at: started_at.and_then(|raw| parse_time(raw, "startedAt", warnings)),
+        timestamp: timestamp.and_then(|raw| parse_time(raw, "timestamp", warnings)),
         tasks: tasks.map_or_else(TaskCounts::default, |raw| parse_tasks(raw, warnings)),
         agents: agents.and_then(|raw| parse_agents(raw, warnings)),
+        info: Info {
+            version: version.and_then(label_text),
+            provider: provider.and_then(label_text),
+            phase: phase.and_then(label_text),
+            project: project.and_then(label_text),
+        },
     })
+}
+
+/// A non-empty string value (a label of `loki_session_info`); anything else is
+/// left out silently, as an empty value is.
+pub(crate) fn label_text(raw: &RawValue) -> Option<String> {
+    json::string(raw).filter(|s| !s.trim().is_empty())
 }
 
 fn parse_mode(raw: &RawValue, warnings: &mut Vec<String>) -> Mode {
     match json::string(raw).as_deref() {
         Some("paused") => Mode::Paused,
         Some("autonomous") | Some("running") => Mode::Running,
-        Some("stopped") => Mode::Undecided,
+        Some("stopped") => Mode::Stopped,
         Some(other) => {
-            warnings.push(format!("unknown mode {other:?}; session status decided by loki.pid"));
-            Mode::Undecided
+            warnings.push(format!("unknown mode {other:?}; ignored"));
+            Mode::Unset
         }
-        None if json::is_null(raw) => Mode::Undecided,
+        None if json::is_null(raw) => Mode::Unset,
         None => {
-            warnings.push(format!("mode is {}, not a string; session status decided by loki.pid", json::kind(raw)));
-            Mode::Undecided
+            warnings.push(format!("mode is {}, not a string; ignored", json::kind(raw)));
+            Mode::Unset
         }
     }
 }
 
-fn parse_iteration(raw: &RawValue, warnings: &mut Vec<String>) -> u64 {
-    json::count(raw, true).unwrap_or_else(|why| {
-        warnings.push(format!("iteration {} {why}; using 0", json::show(raw)));
-        0
-    })
+/// An iteration count: a non-negative integer, a float truncated; `null` is
+/// silently absent, anything else a warning (the next source applies).
+pub(crate) fn parse_iteration(raw: &RawValue, name: &str, warnings: &mut Vec<String>) -> Option<u64> {
+    if json::is_null(raw) {
+        return None;
+    }
+    match json::count(raw, true) {
+        Ok(n) => Some(n),
+        Err(why) => {
+            warnings.push(format!("{name} {} {why}; ignored", json::show(raw)));
+            None
+        }
+    }
 }
 
-fn parse_started_at(raw: &RawValue, warnings: &mut Vec<String>) -> Option<SystemTime> {
+/// An ISO-8601 date-time field; `null` and `""` are absent, anything else
+/// that is not a date-time is a warning.
+pub(crate) fn parse_time(raw: &RawValue, name: &str, warnings: &mut Vec<String>) -> Option<SystemTime> {
     let Some(text) = json::string(raw) else {
         if !json::is_null(raw) {
-            warnings.push(format!("startedAt is {}, not a string; ignored", json::kind(raw)));
+            warnings.push(format!("{name} is {}, not a string; ignored", json::kind(raw)));
         }
         return None;
     };
@@ -83,7 +127,7 @@ fn parse_started_at(raw: &RawValue, warnings: &mut Vec<String>) -> Option<System
     }
     let parsed = parse_iso8601(&text);
     if parsed.is_none() {
-        warnings.push(format!("startedAt {} is not an ISO-8601 date-time; ignored", json::show(raw)));
+        warnings.push(format!("{name} {} is not an ISO-8601 date-time; ignored", json::show(raw)));
     }
     parsed
 }

@@ -1,6 +1,6 @@
 //! `metrics/efficiency/*.json`: one cost record per iteration.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::value::RawValue;
@@ -12,51 +12,52 @@ use super::pricing::PriceTable;
 /// What one record contributes, before prices are applied.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Record {
-    /// A usable `cost_usd`.
-    Cost(f64),
-    /// Tokens to be priced for `model` (lower-cased; `None` is the default model).
-    Tokens { input: f64, output: f64, model: Option<String> },
+    /// A usable record.
+    Usage(Usage),
     /// Adds nothing; the message says why.
     Invalid(String),
 }
 
+/// One iteration's usage.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Usage {
+    /// A usable `cost_usd` (else the tokens are priced).
+    pub cost: Option<f64>,
+    /// Input, output, cache-read and cache-creation tokens, in the order of
+    /// `loki_tokens_total`'s `kind` values.
+    pub tokens: [f64; 4],
+    /// `model`, lower-cased; `None` is the default model.
+    pub model: Option<String>,
+    /// A token field that could not be used next to a usable `cost_usd`.
+    pub note: Option<String>,
+}
+
+/// The token fields, in the order of [`Usage::tokens`].
+const TOKEN_FIELDS: [&str; 4] = ["input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens"];
+
 /// Parses one record. Never fails: a bad record is [`Record::Invalid`].
 pub(crate) fn parse_record(bytes: &[u8]) -> Record {
-    let fields = match json::object_fields(bytes, &["cost_usd", "input_tokens", "output_tokens", "model"]) {
+    let wanted = ["cost_usd", "model", TOKEN_FIELDS[0], TOKEN_FIELDS[1], TOKEN_FIELDS[2], TOKEN_FIELDS[3]];
+    let fields = match json::object_fields(bytes, &wanted) {
         Ok(fields) => fields,
         Err(e) => return Record::Invalid(format!("{}; adds nothing", json::object_error(bytes, &e))),
     };
-    let [cost, input, output, model] = fields[..] else { unreachable!("one slot per wanted key") };
-    let mut cost_problem = None;
-    if let Some(raw) = cost.filter(|r| !json::is_null(r)) {
-        match cost_value(raw) {
-            Ok(v) => return Record::Cost(v),
-            Err(why) => cost_problem = Some(why),
-        }
-    }
-    if input.is_none() && output.is_none() {
-        return Record::Invalid(match cost_problem {
-            Some(why) => format!("{why} and there are no tokens; adds nothing"),
-            None => "has neither cost_usd nor input_tokens/output_tokens; adds nothing".to_owned(),
-        });
-    }
-    let tokens = |name: &str, raw: Option<&RawValue>| -> Result<f64, String> {
-        let Some(raw) = raw.filter(|r| !json::is_null(r)) else {
-            return Ok(0.0);
-        };
+    let [cost, model, ref token_fields @ ..] = fields[..] else { unreachable!("one slot per wanted key") };
+    let cost = match cost.filter(|r| !json::is_null(r)) {
+        None => Ok(None),
+        Some(raw) => cost_value(raw).map(Some),
+    };
+    let mut tokens = [0.0; 4];
+    let mut token_problem = None;
+    for ((slot, raw), name) in tokens.iter_mut().zip(token_fields).zip(TOKEN_FIELDS) {
+        let Some(raw) = raw.filter(|r| !json::is_null(r)) else { continue };
         match json::number(raw).map(json::Number::as_f64) {
-            Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
-            _ => Err(format!("{name} {} is not a non-negative number; adds nothing", json::show(raw))),
+            Some(v) if v.is_finite() && v >= 0.0 => *slot = v,
+            _ => {
+                token_problem.get_or_insert_with(|| format!("{name} {} is not a non-negative number", json::show(raw)));
+            }
         }
-    };
-    let input = match tokens("input_tokens", input) {
-        Ok(v) => v,
-        Err(why) => return Record::Invalid(why),
-    };
-    let output = match tokens("output_tokens", output) {
-        Ok(v) => v,
-        Err(why) => return Record::Invalid(why),
-    };
+    }
     let model = match model.filter(|r| !json::is_null(r)) {
         None => None,
         Some(raw) => match json::string(raw) {
@@ -64,10 +65,26 @@ pub(crate) fn parse_record(bytes: &[u8]) -> Record {
             None => return Record::Invalid(format!("model is {}, not a string; adds nothing", json::kind(raw))),
         },
     };
-    Record::Tokens { input, output, model }
+    match (cost, token_problem) {
+        (Ok(Some(cost)), note) => {
+            let note = note.map(|why| format!("{why}; those tokens not counted"));
+            Record::Usage(Usage { cost: Some(cost), tokens, model, note })
+        }
+        (Ok(None), None) if token_fields.iter().all(Option::is_none) => {
+            Record::Invalid("has neither cost_usd nor token counts; adds nothing".to_owned())
+        }
+        (Ok(None), None) => Record::Usage(Usage { cost: None, tokens, model, note: None }),
+        (Err(why), None) if token_fields.iter().all(Option::is_none) => {
+            Record::Invalid(format!("{why} and there are no tokens; adds nothing"))
+        }
+        (Err(why), None) => {
+            let note = Some(format!("{why}; its tokens priced instead"));
+            Record::Usage(Usage { cost: None, tokens, model, note })
+        }
+        (_, Some(why)) => Record::Invalid(format!("{why}; adds nothing")),
+    }
 }
 
-/// `cost_usd` as a finite non-negative number; a numeric string is accepted.
 fn cost_value(raw: &RawValue) -> Result<f64, String> {
     let value = match json::number(raw) {
         Some(n) => Some(n.as_f64()),
@@ -96,30 +113,44 @@ fn parse_decimal(text: &str) -> Option<f64> {
 /// Most per-file warnings kept from one collection; the rest are summarised.
 const MAX_FILE_WARNINGS: usize = 20;
 
-/// The efficiency records: a [`RecordFolder`] of `*.json` files.
+/// At most this many models get a `loki_model_cost_usd` sample of their own
+/// (the costliest); the rest are summed as `other`.
+pub(crate) const MAX_MODELS: usize = 32;
+
+/// The `model` label of the models past [`MAX_MODELS`].
+pub(crate) const OTHER_MODEL: &str = "other";
+
 const SPEC: FolderSpec<Record> = FolderSpec {
     accept: |name| name.ends_with(".json"),
     file_in_entry: None,
+    hidden: false,
     parse: parse_record,
     invalid: |record| matches!(record, Record::Invalid(_)),
 };
 
-/// The efficiency folder's records, re-read only when a file changes.
+/// The folder's records, kept between collections.
 #[derive(Debug, Default)]
 pub(crate) struct EfficiencyState {
     folder: RecordFolder<Record>,
 }
 
-/// The folder's total and what went wrong on the way.
+/// The cost of one collection.
 #[derive(Debug, Default)]
 pub(crate) struct EfficiencyTotal {
+    /// Rounded to 6 decimals.
     pub cost_usd: f64,
+    /// Tokens by kind (input, output, cache read, cache creation).
+    pub tokens: [u64; 4],
+    /// Cost by model, each rounded to 6 decimals, sorted by name with
+    /// `other` last.
+    pub by_model: Vec<(String, f64)>,
     pub warnings: Vec<String>,
-    /// A record or the folder itself could not be used.
+    /// Something that exists could not be used.
     pub failed: bool,
 }
 
 impl EfficiencyState {
+    /// Refreshes the records in `dir` and sums them at `prices`.
     pub(crate) fn total(&mut self, dir: &Path, prices: &PriceTable, cap: u64) -> EfficiencyTotal {
         let mut out = EfficiencyTotal::default();
         if let Err(FolderProblem::NotADirectory(why) | FolderProblem::Unreadable(why)) =
@@ -133,39 +164,47 @@ impl EfficiencyState {
     }
 
     fn sum(&self, prices: &PriceTable, mut out: EfficiencyTotal) -> EfficiencyTotal {
-        let fallback = prices.fallback();
         let mut unknown_models = BTreeSet::new();
         let mut problems: Vec<String> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
         let mut sum = 0.0f64;
-        // A fixed (name) order makes the floating-point sum reproducible.
+        let mut tokens = [0.0f64; 4];
+        let mut by_model: BTreeMap<&str, f64> = BTreeMap::new();
         for (name, entry) in self.folder.entries() {
-            let cost = match entry {
-                Entry::Record(_, Record::Cost(c)) => *c,
-                Entry::Record(_, Record::Tokens { input, output, model }) => {
-                    let price = match model.as_deref() {
-                        None => fallback,
-                        Some(m) => prices.get(m).unwrap_or_else(|| {
-                            unknown_models.insert(m.to_owned());
-                            fallback
-                        }),
-                    };
-                    input / 1e6 * price.input + output / 1e6 * price.output
-                }
+            let usage = match entry {
+                Entry::Record(_, Record::Usage(usage)) => usage,
                 Entry::Record(_, Record::Invalid(why)) | Entry::Unusable(why) => {
                     problems.push(format!("{}: {why}", name.to_string_lossy()));
                     continue;
                 }
             };
-            if (sum + cost).is_finite() {
-                sum += cost;
-            } else {
+            if let Some(note) = &usage.note {
+                notes.push(format!("{}: {note}", name.to_string_lossy()));
+            }
+            let model = usage.model.as_deref().unwrap_or(super::pricing::FALLBACK_MODEL);
+            let cost = match usage.cost {
+                Some(cost) => cost,
+                None => {
+                    let price = prices.get(model).unwrap_or_else(|| {
+                        unknown_models.insert(model.to_owned());
+                        prices.fallback()
+                    });
+                    price.cost(&usage.tokens)
+                }
+            };
+            if !(sum + cost).is_finite() {
                 problems.push(format!("{}: cost would overflow the total; adds nothing", name.to_string_lossy()));
+                continue;
+            }
+            sum += cost;
+            *by_model.entry(model).or_insert(0.0) += cost;
+            for (total, n) in tokens.iter_mut().zip(usage.tokens) {
+                *total += n;
             }
         }
-        out.cost_usd = (sum * 1e6).round() / 1e6;
-        if !out.cost_usd.is_finite() {
-            out.cost_usd = sum;
-        }
+        out.cost_usd = round6(sum);
+        out.tokens = tokens.map(|n| if n >= u64::MAX as f64 { u64::MAX } else { n as u64 });
+        out.by_model = top_models(by_model);
         out.failed = !problems.is_empty();
         let extra = problems.len().saturating_sub(MAX_FILE_WARNINGS);
         problems.truncate(MAX_FILE_WARNINGS);
@@ -173,9 +212,41 @@ impl EfficiencyState {
         if extra > 0 {
             out.warnings.push(format!("{extra} more record(s) with problems not listed"));
         }
+        let extra_notes = notes.len().saturating_sub(MAX_FILE_WARNINGS);
+        notes.truncate(MAX_FILE_WARNINGS);
+        out.warnings.extend(notes);
+        if extra_notes > 0 {
+            out.warnings.push(format!("{extra_notes} more record(s) with unusable fields not listed"));
+        }
         for model in unknown_models {
             out.warnings.push(format!("unknown model {model:?} priced as {}", super::pricing::FALLBACK_MODEL));
         }
         out
     }
+}
+
+/// A cost rounded to 6 decimals (kept as is if rounding overflows).
+fn round6(v: f64) -> f64 {
+    let rounded = (v * 1e6).round() / 1e6;
+    if rounded.is_finite() {
+        rounded
+    } else {
+        v
+    }
+}
+
+/// The [`MAX_MODELS`] costliest models by name, the rest summed as `other`
+/// (which sorts last).
+fn top_models(by_model: BTreeMap<&str, f64>) -> Vec<(String, f64)> {
+    let mut ranked: Vec<(&str, f64)> = by_model.into_iter().collect();
+    if ranked.len() > MAX_MODELS {
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let other: f64 = ranked[MAX_MODELS..].iter().map(|(_, c)| c).sum();
+        ranked.truncate(MAX_MODELS);
+        ranked.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out: Vec<(String, f64)> = ranked.into_iter().map(|(m, c)| (m.to_owned(), round6(c))).collect();
+        out.push((OTHER_MODEL.to_owned(), round6(other)));
+        return out;
+    }
+    ranked.into_iter().map(|(m, c)| (m.to_owned(), round6(c))).collect()
 }

@@ -35,6 +35,9 @@ pub(crate) struct FolderSpec<R> {
     /// The record's file inside an entry that is a directory
     /// (`proofs/<run>/proof.json`), or `None` when the entry is the file.
     pub file_in_entry: Option<&'static str>,
+    /// Whether entries whose name starts with `.` count (Loki Mode's own
+    /// receipt walk includes them; its efficiency glob does not).
+    pub hidden: bool,
     /// Parses a record's bytes; never fails (a bad record is a value of `R`).
     pub parse: fn(&[u8]) -> R,
     /// Whether a parsed record is invalid (then kept hot: re-read each time).
@@ -64,12 +67,16 @@ pub(crate) enum FolderProblem {
 pub(crate) struct RecordFolder<R> {
     entries: BTreeMap<OsString, Entry<R>>,
     hot: BTreeSet<OsString>,
+    /// Entries that are directories without their record file yet
+    /// (`proofs/<run>/` before its `proof.json`): checked on every refresh,
+    /// since writing the file inside leaves the folder's own mtime alone.
+    waiting: BTreeSet<OsString>,
     listed: Option<(FileKey, Instant)>,
 }
 
 impl<R> Default for RecordFolder<R> {
     fn default() -> Self {
-        RecordFolder { entries: BTreeMap::new(), hot: BTreeSet::new(), listed: None }
+        RecordFolder { entries: BTreeMap::new(), hot: BTreeSet::new(), waiting: BTreeSet::new(), listed: None }
     }
 }
 
@@ -107,6 +114,12 @@ impl<R: Clone> RecordFolder<R> {
             for name in hot {
                 self.refresh_entry(&name, &record_path(dir, &name, spec), false, spec, cap);
             }
+            let waiting: Vec<OsString> = self.waiting.iter().cloned().collect();
+            for name in waiting {
+                if self.refresh_entry(&name, &record_path(dir, &name, spec), false, spec, cap) {
+                    self.waiting.remove(&name);
+                }
+            }
         } else {
             // The key is taken before listing: a change during the listing
             // moves the folder's mtime past it, so the next refresh lists again.
@@ -129,15 +142,22 @@ impl<R: Clone> RecordFolder<R> {
     fn list(&mut self, dir: &Path, spec: &FolderSpec<R>, cap: u64) -> Result<(), String> {
         let listing = std::fs::read_dir(dir).map_err(|e| file::io_message(&e))?;
         let mut present = BTreeSet::new();
+        self.waiting.clear();
         for entry in listing.flatten() {
             let name = entry.file_name();
             let Some(text) = name.to_str() else { continue };
-            if text.starts_with('.') || !(spec.accept)(text) {
+            if (!spec.hidden && text.starts_with('.')) || !(spec.accept)(text) {
+                continue;
+            }
+            // A record inside an entry: only a directory (symlinks followed) holds one.
+            if spec.file_in_entry.is_some() && !dir.join(&name).is_dir() {
                 continue;
             }
             let is_file = spec.file_in_entry.is_none() && entry.file_type().is_ok_and(|t| t.is_file());
             if self.refresh_entry(&name, &record_path(dir, &name, spec), is_file, spec, cap) {
                 present.insert(name);
+            } else if spec.file_in_entry.is_some() {
+                self.waiting.insert(name);
             }
         }
         self.entries.retain(|name, _| present.contains(name));
@@ -239,6 +259,7 @@ mod tests {
     const TEXT: FolderSpec<String> = FolderSpec {
         accept: |name| name.ends_with(".txt"),
         file_in_entry: None,
+        hidden: false,
         parse: |bytes| String::from_utf8_lossy(bytes).into_owned(),
         invalid: |text| text == "bad",
     };
@@ -287,6 +308,27 @@ mod tests {
         let mut folder = RecordFolder::default();
         folder.refresh(dir.path(), &NESTED, 1024).expect("readable");
         assert_eq!(records(&folder), [("run-1".to_owned(), "{}".to_owned())]);
+        // The record appears inside an entry already listed: the folder's own
+        // mtime does not move, and it is found on the next refresh all the same.
+        std::fs::write(dir.path().join("run-2/proof.json"), "[]").expect("write");
+        folder.refresh(dir.path(), &NESTED, 1024).expect("readable");
+        assert_eq!(records(&folder), [("run-1".to_owned(), "{}".to_owned()), ("run-2".to_owned(), "[]".to_owned())]);
+    }
+
+    #[test]
+    fn records_inside_entries_need_a_directory_and_may_be_hidden() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join(".tmp-run")).expect("mkdir");
+        std::fs::write(dir.path().join(".tmp-run/proof.json"), "1").expect("write");
+        std::fs::write(dir.path().join("stray-file"), "x").expect("write");
+        std::os::unix::fs::symlink(dir.path().join(".tmp-run"), dir.path().join("linked")).expect("symlink");
+        let hidden = FolderSpec { hidden: true, ..NESTED };
+        let mut folder = RecordFolder::default();
+        folder.refresh(dir.path(), &hidden, 1024).expect("readable");
+        assert_eq!(records(&folder), [(".tmp-run".to_owned(), "1".to_owned()), ("linked".to_owned(), "1".to_owned())]);
+        let mut folder = RecordFolder::default();
+        folder.refresh(dir.path(), &NESTED, 1024).expect("readable");
+        assert_eq!(records(&folder), [("linked".to_owned(), "1".to_owned())]);
     }
 
     #[test]

@@ -2,29 +2,44 @@
 //! re-read only what changed.
 
 mod agents;
+mod autonomy_state;
+mod budget;
+mod checklist;
 mod dashboard_state;
 mod efficiency;
 mod events;
 mod file;
 mod folder;
 mod json;
+mod orchestrator;
 mod pid;
 mod pricing;
+mod queue;
+mod receipts;
+mod skill_session;
+mod status;
 #[cfg(feature = "test-family")]
 mod test_answer;
 
 use std::path::Path;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::families;
-use crate::{ExporterInfo, Options, SessionStatus, Snapshot, Source, Warning, DEFAULT_MAX_ITERATIONS};
+use crate::{ExporterInfo, Options, Snapshot, Source, TaskCounts, Warning, DEFAULT_MAX_ITERATIONS};
 use agents::AgentCounts;
-use dashboard_state::{DashboardState, Mode};
+use autonomy_state::AutonomyState;
+use budget::Budget;
+use dashboard_state::DashboardState;
 use efficiency::EfficiencyState;
 use events::EventsCounter;
 pub use events::LineCount;
 use file::{FileKey, OpenError};
+use orchestrator::Orchestrator;
+use pid::{Liveness, PidRegistry, SessionPids};
 use pricing::PriceTable;
+use receipts::ReceiptsState;
+use skill_session::SkillSession;
+use status::{DashboardLiveness, SkillLiveness, StatusInputs};
 
 /// What reading a JSON source gave.
 #[derive(Debug, Clone)]
@@ -53,6 +68,12 @@ enum Read<'a, T> {
 }
 
 impl<T> JsonSource<T> {
+    /// The modification time of the file last read, if it was read.
+    fn mtime(&self) -> Option<SystemTime> {
+        let ns = u64::try_from(self.last.as_ref()?.0.mtime_ns()).ok()?;
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_nanos(ns))
+    }
+
     /// Re-reads and re-parses `path` only if its (inode, size, mtime) changed.
     fn read(
         &mut self,
@@ -109,10 +130,64 @@ impl<T> JsonSource<T> {
 #[derive(Debug, Default)]
 pub struct SourceState {
     state: JsonSource<DashboardState>,
+    autonomy: JsonSource<AutonomyState>,
+    session: JsonSource<SkillSession>,
+    orchestrator: JsonSource<Orchestrator>,
+    queues: [JsonSource<u64>; 4],
     agents: JsonSource<AgentCounts>,
     pricing: JsonSource<PriceTable>,
+    budget: JsonSource<Budget>,
+    checklist: JsonSource<[u64; 3]>,
     efficiency: EfficiencyState,
+    session_pids: SessionPids,
+    registry: PidRegistry,
+    receipts: ReceiptsState,
     events: EventsCounter,
+}
+
+/// Reads one JSON source through its cache: field warnings and an unusable
+/// file mark `source` failed (`unusable` says what falls back); a missing
+/// file is `None` silently. `name` prefixes the messages of a file that is
+/// not the source's own path (a queue file).
+#[allow(clippy::too_many_arguments)]
+fn read_json<'a, T>(
+    cache: &'a mut JsonSource<T>,
+    dir: &Path,
+    path: &str,
+    source: Source,
+    cap: u64,
+    parse: impl FnOnce(&[u8], &mut Vec<String>) -> Result<T, String>,
+    unusable: &str,
+    report: &mut Report,
+) -> Option<&'a T> {
+    let prefix =
+        if path == source.path() { String::new() } else { format!("{}: ", path.rsplit('/').next().unwrap_or(path)) };
+    match cache.read(&dir.join(path), cap, parse) {
+        Read::Value(value, warnings) => {
+            for w in warnings {
+                report.failed(source, format!("{prefix}{w}"));
+            }
+            Some(value)
+        }
+        Read::Unusable(why) => {
+            report.failed(source, format!("{prefix}{why}; {unusable}"));
+            None
+        }
+        Read::Missing => None,
+    }
+}
+
+/// Whether a control or signal file exists (any type; it is never opened).
+fn exists(path: &Path) -> bool {
+    !matches!(file::stat(path), Err(OpenError::Missing))
+}
+
+/// A time as Unix seconds, to the millisecond.
+fn unix_seconds(t: SystemTime) -> f64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => (d.as_millis() as f64) / 1000.0,
+        Err(e) => -((e.duration().as_millis() as f64) / 1000.0),
+    }
 }
 
 /// Warnings of one collection, and which existing sources failed.
@@ -219,59 +294,128 @@ impl SourceState {
         let dir = options.loki_dir.as_path();
         let cap = options.json_size_cap;
 
-        // dashboard-state.json
-        let state = match self.state.read(&dir.join(Source::DashboardState.path()), cap, dashboard_state::parse) {
-            Read::Value(state, warnings) => {
-                for w in warnings {
-                    report.failed(Source::DashboardState, w.clone());
-                }
-                Some(state.clone())
-            }
-            Read::Unusable(why) => {
-                report.failed(Source::DashboardState, format!("{why}; its values fall back"));
-                None
-            }
-            Read::Missing => {
-                report.note(Source::DashboardState, "does not exist; mode, iteration, tasks and startedAt fall back");
-                None
-            }
-        };
+        let state = read_json(
+            &mut self.state,
+            dir,
+            Source::DashboardState.path(),
+            Source::DashboardState,
+            cap,
+            dashboard_state::parse,
+            "its values fall back",
+            report,
+        )
+        .cloned();
+        let state_written = state.as_ref().and_then(|s| s.timestamp).or_else(|| self.state.mtime());
+        let autonomy = read_json(
+            &mut self.autonomy,
+            dir,
+            Source::AutonomyState.path(),
+            Source::AutonomyState,
+            cap,
+            autonomy_state::parse,
+            "the iteration falls back",
+            report,
+        )
+        .cloned();
+        let session = read_json(
+            &mut self.session,
+            dir,
+            Source::Session.path(),
+            Source::Session,
+            cap,
+            skill_session::parse,
+            "read as no skill session",
+            report,
+        )
+        .cloned();
+        let session_written =
+            session.as_ref().and_then(|s| s.updated_at.or(s.started_at)).or_else(|| self.session.mtime());
+        if state.is_none() && session.is_none() && !exists(&dir.join(Source::DashboardState.path())) {
+            report.note(Source::DashboardState, "does not exist; mode, iteration, tasks and startedAt fall back");
+        }
+        let orchestrator = read_json(
+            &mut self.orchestrator,
+            dir,
+            Source::Orchestrator.path(),
+            Source::Orchestrator,
+            cap,
+            orchestrator::parse,
+            "its values fall back",
+            report,
+        )
+        .cloned();
 
-        // loki.pid
-        let pid = match pid::read(&dir.join(Source::Pid.path())) {
-            Ok(pid) => pid,
+        // Liveness: loki.pid, parallel sessions, the process registry.
+        let pid_path = dir.join(Source::Pid.path());
+        let pid = match pid::read(&pid_path) {
+            Ok(Some(p)) => Liveness { present: true, alive_since: p.alive.then_some(p.mtime), ..Liveness::default() },
+            Ok(None) => Liveness::default(),
             Err(why) => {
                 report.failed(Source::Pid, why);
-                None
+                Liveness { present: true, ..Liveness::default() }
             }
         };
-        let alive_by_pid = pid.is_some_and(|p| p.alive);
-
-        let mode = state.as_ref().map_or(Mode::Undecided, |s| s.mode);
-        let status = match mode {
-            Mode::Paused => SessionStatus::Paused,
-            Mode::Running => SessionStatus::Running,
-            Mode::Undecided if alive_by_pid => SessionStatus::Running,
-            Mode::Undecided => SessionStatus::Stopped,
-        };
-        snapshot.set_session_status(status);
-        if let Some(state) = &state {
-            snapshot.set(&families::ITERATION_CURRENT, &[], state.iteration);
-            snapshot.set_tasks(state.tasks);
+        let sessions = self.session_pids.probe(&dir.join(Source::Sessions.path()), cap);
+        let registry = self.registry.probe(&dir.join(Source::PidRegistry.path()), cap);
+        for (liveness, source) in [(&sessions, Source::Sessions), (&registry, Source::PidRegistry)] {
+            for w in &liveness.warnings {
+                report.failed(source, w.clone());
+            }
         }
 
-        // loki_uptime_seconds
-        let started_at = match state.as_ref().and_then(|s| s.started_at) {
-            Some(t) => Some(t),
-            None if alive_by_pid => pid.and_then(|p| p.mtime),
-            None => None,
+        // loki_session_status and loki_uptime_seconds
+        let inputs = StatusInputs {
+            stop: exists(&dir.join("STOP")),
+            pause: exists(&dir.join("PAUSE")),
+            pid,
+            sessions,
+            registry,
+            skill: session.as_ref().map(|s| SkillLiveness {
+                running: s.running,
+                updated: session_written,
+                started_at: s.started_at,
+            }),
+            dashboard: state.as_ref().map(|s| DashboardLiveness {
+                mode: s.mode,
+                written: state_written,
+                started_at: s.started_at,
+            }),
         };
-        if let Some(started_at) = started_at {
-            match now.duration_since(started_at) {
+        let decision = status::decide(&inputs, now, options.stale_after);
+        snapshot.set_session_status(decision.status);
+        if let Some((started, source)) = decision.started {
+            match now.duration_since(started) {
                 Ok(elapsed) => {
                     snapshot.set(&families::UPTIME_SECONDS, &[], (elapsed.as_secs_f64() * 10.0).round() / 10.0)
                 }
-                Err(_) => report.note(Source::DashboardState, "the session start is in the future; uptime 0"),
+                Err(_) => report.note(source, "the session start is in the future; uptime 0"),
+            }
+        }
+
+        // loki_iteration_current: the live loop's count first.
+        let iteration = autonomy
+            .as_ref()
+            .and_then(|a| a.iteration)
+            .or_else(|| state.as_ref().and_then(|s| s.iteration))
+            .or_else(|| orchestrator.as_ref().and_then(|o| o.iteration));
+        if let Some(iteration) = iteration {
+            snapshot.set(&families::ITERATION_CURRENT, &[], iteration);
+        }
+
+        // loki_tasks_total: dashboard-state.json, else the queue files.
+        match &state {
+            Some(state) => snapshot.set_tasks(state.tasks),
+            None => {
+                let mut counts = [0u64; 4];
+                for ((cache, path), n) in self.queues.iter_mut().zip(queue::FILES).zip(counts.iter_mut()) {
+                    if let Some(len) =
+                        read_json(cache, dir, path, Source::Queue, cap, queue::parse, "counted as 0", report)
+                    {
+                        *n = *len;
+                    }
+                }
+                let [pending, in_progress, completed, failed] = counts;
+                snapshot.set_tasks(TaskCounts { pending, in_progress, completed, failed });
             }
         }
 
@@ -294,32 +438,112 @@ impl SourceState {
             snapshot.set(&families::AGENTS_TOTAL, &[], agents.total);
         }
 
-        // Cost: pricing.json over the defaults, then the efficiency records.
-        let default_prices;
-        let prices = match self.pricing.read(&dir.join(Source::Pricing.path()), cap, pricing::parse) {
-            Read::Value(table, warnings) => {
-                for w in warnings {
-                    report.failed(Source::Pricing, w.clone());
-                }
-                table
-            }
-            Read::Unusable(why) => {
-                report.failed(Source::Pricing, format!("{why}; default prices used"));
-                default_prices = PriceTable::default();
-                &default_prices
-            }
-            Read::Missing => {
-                default_prices = PriceTable::default();
-                &default_prices
-            }
-        };
+        // Cost and tokens: pricing.json over the defaults, then the efficiency records.
+        let default_prices = PriceTable::default();
+        let prices = read_json(
+            &mut self.pricing,
+            dir,
+            Source::Pricing.path(),
+            Source::Pricing,
+            cap,
+            pricing::parse,
+            "default prices used",
+            report,
+        )
+        .unwrap_or(&default_prices);
         let cost = self.efficiency.total(&dir.join(Source::Efficiency.path()), prices, cap);
         snapshot.set(&families::COST_USD, &[], cost.cost_usd);
+        for (kind, n) in families::TOKEN_KINDS.iter().zip(cost.tokens) {
+            snapshot.set(&families::TOKENS_TOTAL, &[("kind", kind)], n);
+        }
+        for (model, usd) in &cost.by_model {
+            snapshot.set(&families::MODEL_COST_USD, &[("model", model)], *usd);
+        }
         for w in cost.warnings {
             if cost.failed {
                 report.failed(Source::Efficiency, w);
             } else {
                 report.note(Source::Efficiency, w);
+            }
+        }
+
+        // Evidence Receipts.
+        let receipts = self.receipts.count(&dir.join(Source::Proofs.path()), cap);
+        snapshot.set(&families::RECEIPTS_TOTAL, &[], receipts.total);
+        for (verdict, n) in families::RECEIPT_VERDICTS.iter().zip(receipts.by_verdict) {
+            snapshot.set(&families::RECEIPTS_BY_VERDICT, &[("verdict", verdict)], n);
+        }
+        for (kind, n) in families::PROVENANCE_KINDS.iter().zip(receipts.provenance) {
+            snapshot.set(&families::RECEIPTS_WITH_PROVENANCE, &[("kind", kind)], n);
+        }
+        for w in receipts.warnings {
+            if receipts.failed {
+                report.failed(Source::Proofs, w);
+            } else {
+                report.note(Source::Proofs, w);
+            }
+        }
+
+        // Budget: metrics/budget.json, else the environment; the signal file.
+        let budget_path = dir.join(Source::Budget.path());
+        let budget = read_json(
+            &mut self.budget,
+            dir,
+            Source::Budget.path(),
+            Source::Budget,
+            cap,
+            budget::parse,
+            "no budget read from it",
+            report,
+        )
+        .copied();
+        let env_limit = match budget::env_limit(std::env::var("LOKI_BUDGET_LIMIT").ok()) {
+            Ok(limit) => limit,
+            Err(why) => {
+                report.note(Source::Options, why);
+                None
+            }
+        };
+        if let Some(limit) = budget.and_then(|b| b.limit).or(env_limit) {
+            snapshot.set(&families::BUDGET_LIMIT_USD, &[], limit);
+        }
+        let signal = exists(&dir.join("signals/BUDGET_EXCEEDED"));
+        if signal || exists(&budget_path) {
+            let exceeded = signal || budget.is_some_and(|b| b.exceeded);
+            snapshot.set(&families::BUDGET_EXCEEDED, &[], u64::from(exceeded));
+        }
+
+        // loki_session_info: each label from the first source that has it.
+        let info = state.as_ref().map(|s| s.info.clone()).unwrap_or_default();
+        let provider = info.provider.or_else(|| session.as_ref().and_then(|s| s.provider.clone()));
+        let phase = info.phase.or_else(|| orchestrator.as_ref().and_then(|o| o.phase.clone()));
+        let values = [info.version, provider, phase, info.project];
+        let labels: Vec<(&str, &str)> = families::SESSION_INFO_LABELS
+            .iter()
+            .zip(&values)
+            .filter_map(|(name, value)| Some((*name, value.as_deref()?)))
+            .collect();
+        snapshot.set(&families::SESSION_INFO, &labels, 1u64);
+
+        // loki_state_updated_timestamp_seconds
+        let written = if state.is_some() { state_written } else { session.as_ref().and(session_written) };
+        if let Some(written) = written {
+            snapshot.set(&families::STATE_UPDATED_TIMESTAMP_SECONDS, &[], unix_seconds(written));
+        }
+
+        // loki_checklist_items
+        if let Some(counts) = read_json(
+            &mut self.checklist,
+            dir,
+            Source::Checklist.path(),
+            Source::Checklist,
+            cap,
+            checklist::parse,
+            "no checklist samples",
+            report,
+        ) {
+            for (status, n) in families::CHECKLIST_STATUSES.iter().zip(counts) {
+                snapshot.set(&families::CHECKLIST_ITEMS, &[("status", status)], *n);
             }
         }
     }

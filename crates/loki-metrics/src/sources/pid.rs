@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::file::{self, OpenError};
+use super::file::{self, FileKey, OpenError};
+use super::folder::{Entry, FolderProblem, FolderSpec, RecordFolder};
+use super::json;
 
 /// A PID file is a number and a newline; anything longer is not one.
 const PID_FILE_CAP: u64 = 64;
@@ -58,4 +60,140 @@ pub(crate) fn is_alive(pid: i32) -> bool {
     // SAFETY: signal 0 sends nothing; it only checks that `pid` exists and may be signalled.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// The PIDs of parallel sessions, `sessions/<id>/loki.pid`.
+const SESSIONS: FolderSpec<Result<i32, String>> = FolderSpec {
+    accept: |_| true,
+    hidden: false,
+    file_in_entry: Some("loki.pid"),
+    parse: |bytes| {
+        if bytes.len() as u64 > PID_FILE_CAP {
+            Err(format!("is over {PID_FILE_CAP} bytes"))
+        } else {
+            parse_pid(bytes)
+        }
+    },
+    invalid: |pid| pid.is_err(),
+};
+
+/// What one of the PID sources says, probed now.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Liveness {
+    /// A file that can say whether the session lives exists.
+    pub present: bool,
+    /// The earliest mtime among the files naming a live process, when one does
+    /// (`Some(None)`: alive, but the mtime is unknown).
+    pub alive_since: Option<Option<SystemTime>>,
+    /// Problems, one per file.
+    pub warnings: Vec<String>,
+    /// The folder as a whole could not be read.
+    pub failed: bool,
+}
+
+impl Liveness {
+    fn alive(&mut self, since: Option<SystemTime>) {
+        self.alive_since = Some(match self.alive_since {
+            Some(Some(earlier)) => Some(since.map_or(earlier, |s| s.min(earlier))),
+            Some(None) | None => since,
+        });
+    }
+}
+
+fn mtime_of(key: &FileKey) -> Option<SystemTime> {
+    let ns = u64::try_from(key.mtime_ns()).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_nanos(ns))
+}
+
+/// `sessions/*/loki.pid`, re-read incrementally and probed each time.
+#[derive(Debug, Default)]
+pub(crate) struct SessionPids {
+    folder: RecordFolder<Result<i32, String>>,
+}
+
+impl SessionPids {
+    pub(crate) fn probe(&mut self, dir: &Path, cap: u64) -> Liveness {
+        let mut out = Liveness::default();
+        if let Err(FolderProblem::NotADirectory(why) | FolderProblem::Unreadable(why)) =
+            self.folder.refresh(dir, &SESSIONS, cap)
+        {
+            out.failed = true;
+            out.warnings.push(format!("{why}; parallel sessions not probed"));
+            return out;
+        }
+        for (name, entry) in self.folder.entries() {
+            out.present = true;
+            match entry {
+                Entry::Record(key, Ok(pid)) => {
+                    if is_alive(*pid) {
+                        out.alive(mtime_of(key));
+                    }
+                }
+                Entry::Record(_, Err(why)) | Entry::Unusable(why) => {
+                    out.warnings.push(format!("{}/loki.pid {why}", name.to_string_lossy()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One `pids/*.json` record: the PID when `kind` names the session itself
+/// (`wrapper`, `runner`); `Ok(None)` for the dashboard, monitors and the rest.
+type Registered = Result<Option<i32>, String>;
+
+fn parse_registered(bytes: &[u8]) -> Registered {
+    let fields = json::object_fields(bytes, &["pid", "kind"]).map_err(|e| json::object_error(bytes, &e))?;
+    let kind = fields[1].and_then(json::string);
+    if !matches!(kind.as_deref(), Some("wrapper") | Some("runner")) {
+        return Ok(None);
+    }
+    let Some(raw) = fields[0] else { return Err("has no pid".to_owned()) };
+    match json::number(raw) {
+        Some(json::Number::Int(pid)) if pid > 0 && pid <= i128::from(i32::MAX) => Ok(Some(pid as i32)),
+        _ => Err(format!("pid {} is not a valid PID (1..=2147483647)", json::show(raw))),
+    }
+}
+
+const REGISTRY: FolderSpec<Registered> = FolderSpec {
+    accept: |name| name.ends_with(".json"),
+    hidden: false,
+    file_in_entry: None,
+    parse: parse_registered,
+    invalid: |record| record.is_err(),
+};
+
+/// `pids/*.json`, Loki Mode's process registry, re-read incrementally and
+/// probed each time.
+#[derive(Debug, Default)]
+pub(crate) struct PidRegistry {
+    folder: RecordFolder<Registered>,
+}
+
+impl PidRegistry {
+    pub(crate) fn probe(&mut self, dir: &Path, cap: u64) -> Liveness {
+        let mut out = Liveness::default();
+        if let Err(FolderProblem::NotADirectory(why) | FolderProblem::Unreadable(why)) =
+            self.folder.refresh(dir, &REGISTRY, cap)
+        {
+            out.failed = true;
+            out.warnings.push(format!("{why}; registered processes not probed"));
+            return out;
+        }
+        for (name, entry) in self.folder.entries() {
+            match entry {
+                Entry::Record(_, Ok(None)) => {}
+                Entry::Record(key, Ok(Some(pid))) => {
+                    out.present = true;
+                    if is_alive(*pid) {
+                        out.alive(mtime_of(key));
+                    }
+                }
+                Entry::Record(_, Err(why)) | Entry::Unusable(why) => {
+                    out.warnings.push(format!("{}: {why}", name.to_string_lossy()));
+                }
+            }
+        }
+        out
+    }
 }

@@ -9,18 +9,42 @@ use super::json;
 pub(crate) struct Price {
     pub input: f64,
     pub output: f64,
+    /// Cache reads; by default a tenth of `input`.
+    pub cache_read: f64,
+    /// Cache writes (creation); by default 1.25 × `input`.
+    pub cache_write: f64,
+}
+
+impl Price {
+    /// A price with the default cache tiers.
+    const fn new(input: f64, output: f64) -> Self {
+        Price { input, output, cache_read: input * 0.1, cache_write: input * 1.25 }
+    }
+
+    /// The cost of input, output, cache-read and cache-creation tokens.
+    pub(crate) fn cost(&self, tokens: &[f64; 4]) -> f64 {
+        let rates = [self.input, self.output, self.cache_read, self.cache_write];
+        tokens.iter().zip(rates).map(|(n, rate)| n / 1e6 * rate).sum()
+    }
 }
 
 /// The model whose price unknown models get.
 pub(crate) const FALLBACK_MODEL: &str = "sonnet";
 
-const DEFAULTS: [(&str, Price); 6] = [
-    ("opus", Price { input: 5.0, output: 25.0 }),
-    ("sonnet", Price { input: 3.0, output: 15.0 }),
-    ("haiku", Price { input: 1.0, output: 5.0 }),
-    ("gpt-5.3-codex", Price { input: 1.50, output: 12.0 }),
-    ("gemini-3-pro", Price { input: 1.25, output: 10.0 }),
-    ("gemini-3-flash", Price { input: 0.10, output: 0.40 }),
+/// Loki Mode 9.x's table (`dashboard/server.py` `_DEFAULT_PRICING`) plus the
+/// two Gemini entries of 5.38 that older sessions still name.
+const DEFAULTS: [(&str, Price); 11] = [
+    ("fable", Price::new(10.0, 50.0)),
+    ("claude-fable-5", Price::new(10.0, 50.0)),
+    ("opus", Price::new(5.0, 25.0)),
+    ("sonnet", Price::new(3.0, 15.0)),
+    ("haiku", Price::new(1.0, 5.0)),
+    ("gpt-5.3-codex", Price::new(1.50, 12.0)),
+    ("gpt-5.6-sol", Price::new(2.50, 20.0)),
+    ("gpt-5.6-terra", Price::new(1.50, 12.0)),
+    ("gpt-5.6-luna", Price::new(0.50, 4.0)),
+    ("gemini-3-pro", Price::new(1.25, 10.0)),
+    ("gemini-3-flash", Price::new(0.10, 0.40)),
 ];
 
 /// Prices by lower-cased model name.
@@ -45,7 +69,7 @@ impl PriceTable {
     }
 
     pub(crate) fn fallback(&self) -> Price {
-        self.get(FALLBACK_MODEL).unwrap_or(DEFAULTS[1].1)
+        self.get(FALLBACK_MODEL).unwrap_or(DEFAULTS[3].1)
     }
 }
 
@@ -58,12 +82,12 @@ pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<PriceTab
         warnings.push("has no \"models\" object; default prices used".to_owned());
         return Ok(table);
     };
-    let entries = json::object_entries(models)
-        .map_err(|_| format!("\"models\" is {}, not an object; default prices used", json::kind(models)))?;
+    let entries =
+        json::object_entries(models).map_err(|_| format!("\"models\" is {}, not an object", json::kind(models)))?;
     for (model, raw) in entries {
         let key = model.to_lowercase();
         let base = table.prices.get(&key).copied();
-        let Ok(fields) = json::raw_object_fields(raw, &["input", "output"]) else {
+        let Ok(fields) = json::raw_object_fields(raw, &["input", "output", "cache_read", "cache_write"]) else {
             warnings.push(format!("price of {model:?} is {}, not an object; skipped", json::kind(raw)));
             continue;
         };
@@ -88,7 +112,15 @@ pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<PriceTab
         let input = price("input", fields[0], base.map(|p| p.input));
         let output = price("output", fields[1], base.map(|p| p.output));
         if let (Some(input), Some(output)) = (input, output) {
-            table.prices.insert(key, Price { input, output });
+            // Cache tiers not given follow this entry's input price.
+            let mut entry = Price::new(input, output);
+            if let Some(rate) = fields[2].and_then(|raw| price("cache_read", Some(raw), None)) {
+                entry.cache_read = rate;
+            }
+            if let Some(rate) = fields[3].and_then(|raw| price("cache_write", Some(raw), None)) {
+                entry.cache_write = rate;
+            }
+            table.prices.insert(key, entry);
         }
     }
     Ok(table)
