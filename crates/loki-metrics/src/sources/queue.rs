@@ -15,14 +15,14 @@ pub(crate) fn parse(bytes: &[u8], _warnings: &mut Vec<String>) -> Result<u64, St
         let fields = json::raw_object_fields(raw, &["tasks"]).map_err(|e| json::error_message(&e))?;
         match fields[0] {
             Some(tasks) => tasks,
-            None => return Err("is an object without a \"tasks\" array; counted as 0".to_owned()),
+            None => return Err("is an object without a \"tasks\" array".to_owned()),
         }
     } else {
         raw
     };
     if !tasks.get().starts_with('[') {
         let what = if std::ptr::eq(tasks, raw) { "is" } else { "\"tasks\" is" };
-        return Err(format!("{what} {}, not an array of tasks; counted as 0", json::kind(tasks)));
+        return Err(format!("{what} {}, not an array of tasks", json::kind(tasks)));
     }
     json::array_len(tasks).map_err(|e| json::error_message(&e))
 }
