@@ -25,6 +25,16 @@ pub struct SourceArgs {
     /// (true, 1 or yes) is read.
     #[arg(long)]
     exporter_metrics: bool,
+    /// How old dashboard-state.json may be, in seconds, and still show the
+    /// session as running when no liveness file (loki.pid, sessions/*/loki.pid,
+    /// a wrapper in pids/, session.json) exists. Without it,
+    /// LOKI_METRICS_STALE_AFTER is read [default: 60].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_stale_after)]
+    stale_after: Option<std::time::Duration>,
+}
+
+fn parse_stale_after(s: &str) -> Result<std::time::Duration, String> {
+    loki_metrics::parse_seconds(s).ok_or_else(|| format!("{s:?} is not a number of seconds ≥ 0"))
 }
 
 impl SourceArgs {
@@ -36,6 +46,7 @@ impl SourceArgs {
             json_size_cap: self.json_size_cap,
             now,
             exporter_metrics: self.exporter_metrics.then_some(true),
+            stale_after: self.stale_after,
         }
         .resolve()
     }

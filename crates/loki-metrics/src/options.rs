@@ -97,6 +97,10 @@ pub struct OptionInputs {
     /// The exporter families; else env `LOKI_METRICS_EXPORTER_METRICS`
     /// (`true`, `1` or `yes`), whether or not a directory is given.
     pub exporter_metrics: Option<bool>,
+    /// How old `dashboard-state.json` may be and still show a session as
+    /// running when no liveness file exists; else env
+    /// `LOKI_METRICS_STALE_AFTER` (seconds), else 60 s.
+    pub stale_after: Option<Duration>,
 }
 
 impl OptionInputs {
@@ -121,6 +125,18 @@ impl OptionInputs {
                 "must be at least 1 byte (a 0-byte cap would skip every JSON source)",
             ));
         }
+        let stale_after = match self.stale_after {
+            Some(d) => d,
+            None => match env("LOKI_METRICS_STALE_AFTER").filter(|v| !v.trim().is_empty()) {
+                None => DEFAULT_STALE_AFTER,
+                Some(v) => parse_seconds(&v).ok_or_else(|| {
+                    Error::invalid_option(
+                        "stale_after",
+                        format!("LOKI_METRICS_STALE_AFTER={v:?} is not a number of seconds ≥ 0"),
+                    )
+                })?,
+            },
+        };
         Ok(Options {
             loki_dir,
             max_iterations: self.max_iterations,
@@ -129,9 +145,18 @@ impl OptionInputs {
             exporter_metrics: self
                 .exporter_metrics
                 .unwrap_or_else(|| env("LOKI_METRICS_EXPORTER_METRICS").is_some_and(|v| flag_value(&v))),
-            stale_after: DEFAULT_STALE_AFTER,
+            stale_after,
         })
     }
+}
+
+/// A finite, non-negative number of seconds (`"90"`, `"2.5"`).
+pub fn parse_seconds(text: &str) -> Option<Duration> {
+    let secs: f64 = text.trim().parse().ok()?;
+    if !(secs.is_finite() && secs >= 0.0) {
+        return None;
+    }
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 /// One collection option's name in each front end.
@@ -197,6 +222,18 @@ pub const OPTION_NAMES: &[OptionName] = &[
         env: Some("LOKI_METRICS_EXPORTER_METRICS"),
         rule: "adds the exporter families; not given: on when `LOKI_METRICS_EXPORTER_METRICS` is `true`, \
                `1` or `yes` (any case), also when a directory is given",
+    },
+    OptionName {
+        snake: "stale_after",
+        camel: "staleAfterMs",
+        aliases: &[],
+        flag: "--stale-after",
+        env: Some("LOKI_METRICS_STALE_AFTER"),
+        rule: "how old `dashboard-state.json` (its `timestamp`, else its mtime) may be and still show the session \
+               as running when no liveness file exists (`loki.pid`, `sessions/*/loki.pid`, a wrapper in `pids/`, \
+               `session.json`): seconds ≥ 0 (Node: milliseconds; C: `stale_after_ms` with \
+               `LOKI_OPTION_STALE_AFTER`); not given: `LOKI_METRICS_STALE_AFTER` (seconds; an invalid value is an \
+               error naming it), else 60",
     },
 ];
 

@@ -18,6 +18,7 @@ fn inputs(given: &[(String, String)], now: &str) -> Result<OptionInputs, Error> 
             "max_iterations" => inputs.max_iterations = Some(v.parse().expect("a number")),
             "json_size_cap" => inputs.json_size_cap = Some(v.parse().expect("a number")),
             "exporter_metrics" => inputs.exporter_metrics = Some(v == "true"),
+            "stale_after" => inputs.stale_after = Some(loki_metrics::parse_seconds(v).expect("seconds")),
             other => unreachable!("checked above: {other}"),
         }
     }
@@ -30,6 +31,7 @@ pub fn check_snapshot(name: &str, snapshot: &Snapshot, checks: &[(String, String
             "iteration_current" => assert_eq!(snapshot.iteration_current().to_string(), *v, "{name}"),
             "iteration_max" => assert_eq!(snapshot.iteration_max().to_string(), *v, "{name}"),
             "exporter" => assert_eq!(snapshot.exporter().is_some(), v == "yes", "{name}"),
+            "session_status" => assert_eq!(snapshot.session_status().as_str(), v, "{name}"),
             "failed" => assert!(snapshot.failed_sources().iter().any(|s| s.path() == v), "{name}"),
             other => panic!("{name}: unknown check {other}"),
         }
