@@ -558,3 +558,57 @@ fn an_events_file_truncated_and_rewritten_in_place_past_the_old_offset_is_recoun
     fs::write(&path, "{\"c\":1}\n{\"c\":2}\n{\"c\":3}\n").expect("rewrite in place");
     assert_eq!(state.collect(&o).events_total(), 3);
 }
+
+/// A fresh `dashboard-state.json` with `mode: autonomous` (the fresh-state rule).
+const FRESH_RUNNING_STATE: &str = r#"{"mode":"autonomous","timestamp":"2026-01-05T11:59:59Z"}"#;
+
+#[test]
+fn an_unusable_session_json_is_a_liveness_file_that_says_no() {
+    let l = Loki::new();
+    l.write("dashboard-state.json", FRESH_RUNNING_STATE);
+    assert_eq!(l.collect().session_status(), SessionStatus::Running);
+    l.write("session.json", "{\"status\": \"running\", ");
+    let s = l.collect();
+    assert_eq!(s.session_status(), SessionStatus::Stopped);
+    assert!(s.failed_sources().contains(&Source::Session), "{:?}", s.warnings);
+}
+
+#[test]
+fn a_wrapper_record_without_a_pid_is_a_liveness_file_and_a_broken_record_is_not() {
+    let l = Loki::new();
+    l.write("dashboard-state.json", FRESH_RUNNING_STATE);
+    fs::create_dir_all(l.dir.join("pids")).expect("mkdir");
+    l.write("pids/broken.json", "{\"kind\": \"wrapper\", ");
+    let s = l.collect();
+    assert_eq!(s.session_status(), SessionStatus::Running, "a broken record's kind is unknown");
+    assert!(s.failed_sources().contains(&Source::PidRegistry), "{:?}", s.warnings);
+    l.write("pids/wrapper.json", r#"{"kind": "wrapper", "label": "loki-wrapper"}"#);
+    let s = l.collect();
+    assert_eq!(s.session_status(), SessionStatus::Stopped, "a wrapper record that names no live PID");
+    assert!(warned(&s, Source::PidRegistry, "wrapper.json: has no pid"), "{:?}", s.warnings);
+}
+
+#[test]
+fn a_model_named_other_joins_the_other_bucket_past_32_models() {
+    let l = Loki::new();
+    for n in 0..33 {
+        l.write(&format!("metrics/efficiency/{n}.json"), format!(r#"{{"model":"m{n:02}","cost_usd":{}}}"#, 1 + n));
+    }
+    l.write("metrics/efficiency/x.json", r#"{"model":"Other","cost_usd":100}"#);
+    let s = l.collect();
+    let models: Vec<String> = s
+        .families()
+        .iter()
+        .find(|f| f.name == "loki_model_cost_usd")
+        .expect("family")
+        .samples
+        .iter()
+        .map(|x| x.label("model").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(models.len(), 33, "{models:?}");
+    assert_eq!(models.iter().filter(|m| *m == "other").count(), 1, "{models:?}");
+    assert_eq!(
+        s.value("loki_model_cost_usd", &[("model", "other")]).map(loki_metrics::SampleValue::to_f64),
+        Some(101.0)
+    );
+}

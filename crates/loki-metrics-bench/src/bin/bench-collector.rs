@@ -1,6 +1,7 @@
 //! `bench-collector generate <S|M|L|XL> DIR`: writes a benchmark `.loki` directory.
 //! `bench-collector recollect DIR [RUNS]`: times a first collection, then a
-//! re-collection after one appended event (median of RUNS), and peak RSS.
+//! re-collection after one appended event and after one new Evidence Receipt
+//! (medians of RUNS, the writes themselves not timed), and peak RSS. The receipts it adds stay in DIR.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use loki_metrics::{Collector, Format, Options};
-use loki_metrics_bench::{generate, median_time, peak_rss_bytes, SIZES};
+use loki_metrics_bench::{generate, median_time, median_time_after, peak_rss_bytes, SIZES};
 
 fn recollect(dir: &Path, runs: usize) -> std::io::Result<()> {
     let collector = Collector::new(Options::new(dir), Duration::ZERO);
@@ -17,13 +18,47 @@ fn recollect(dir: &Path, runs: usize) -> std::io::Result<()> {
     println!("first collection: {:?} ({} events)", t.elapsed(), first.events_total());
     let mut events = std::fs::OpenOptions::new().append(true).open(dir.join("events.jsonl"))?;
     let mut last = first.events_total();
-    let median = median_time(runs, || {
-        let _ = events.write_all(b"{\"type\":\"bench\"}\n");
-        let snapshot = collector.collect();
-        let _ = collector.render(Format::Prometheus);
-        last = snapshot.events_total();
-    });
+    let median = median_time_after(
+        runs,
+        || {
+            let _ = events.write_all(b"{\"type\":\"bench\"}\n");
+        },
+        || {
+            let snapshot = collector.collect();
+            let _ = collector.render(Format::Prometheus);
+            last = snapshot.events_total();
+        },
+    );
     println!("re-collection after one appended event: median {median:?} over {runs} runs (events now {last})");
+    let mut n = 0u64;
+    let mut receipts = first.value("loki_receipts_total", &[]).map_or(0, |v| v.to_u64());
+    // Receipts arrive minutes apart in a session: each run's receipt is aged
+    // past the reader's 10 s "recently written" window before the next run, so
+    // every run measures one new receipt in a folder of settled ones.
+    let mut previous: Option<std::path::PathBuf> = None;
+    let after_receipt = median_time_after(
+        runs,
+        || {
+            if let Some(path) = previous.take() {
+                let aged = std::time::SystemTime::now() - Duration::from_secs(60);
+                let _ = std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(aged));
+            }
+            n += 1;
+            let run = dir.join(format!("proofs/bench-recollect-{}-{n}", std::process::id()));
+            let _ = std::fs::create_dir_all(&run);
+            let path = run.join("proof.json");
+            let _ = std::fs::write(&path, br#"{"honesty":{"headline":"VERIFIED"}}"#);
+            previous = Some(path);
+        },
+        || {
+            let snapshot = collector.collect();
+            let _ = collector.render(Format::Prometheus);
+            receipts = snapshot.value("loki_receipts_total", &[]).map_or(0, |v| v.to_u64());
+        },
+    );
+    println!(
+        "re-collection after one new receipt: median {after_receipt:?} over {runs} runs (receipts now {receipts})"
+    );
     let idle = median_time(runs, || {
         collector.collect();
     });

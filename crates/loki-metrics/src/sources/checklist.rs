@@ -7,10 +7,10 @@ use super::json;
 pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<[u64; 3], String> {
     let fields = json::object_fields(bytes, &["summary"]).map_err(|e| json::object_error(bytes, &e))?;
     let Some(summary) = fields[0] else {
-        return Err("has no \"summary\" object; no checklist samples".to_owned());
+        return Err("has no \"summary\" object".to_owned());
     };
     let counts = json::raw_object_fields(summary, &["verified", "failing", "pending"])
-        .map_err(|_| format!("\"summary\" is {}, not an object; no checklist samples", json::kind(summary)))?;
+        .map_err(|_| format!("\"summary\" is {}, not an object", json::kind(summary)))?;
     let mut out = [0u64; 3];
     for ((slot, raw), name) in out.iter_mut().zip(counts).zip(["verified", "failing", "pending"]) {
         let Some(raw) = raw.filter(|r| !json::is_null(r)) else { continue };

@@ -128,14 +128,17 @@ const SPEC: FolderSpec<Record> = FolderSpec {
     invalid: |record| matches!(record, Record::Invalid(_)),
 };
 
-/// The folder's records, kept between collections.
+/// The folder's records, kept between collections, and their last sum.
 #[derive(Debug, Default)]
 pub(crate) struct EfficiencyState {
     folder: RecordFolder<Record>,
+    /// The sum of the records at a folder generation and price table: a
+    /// session has thousands of records, and most collections change none.
+    last: Option<(u64, PriceTable, EfficiencyTotal)>,
 }
 
 /// The cost of one collection.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct EfficiencyTotal {
     /// Rounded to 6 decimals.
     pub cost_usd: f64,
@@ -160,7 +163,15 @@ impl EfficiencyState {
             out.warnings.push(format!("{why}; cost 0"));
             return out;
         }
-        self.sum(prices, out)
+        let generation = self.folder.generation();
+        if let Some((at, at_prices, total)) = &self.last {
+            if *at == generation && at_prices == prices {
+                return total.clone();
+            }
+        }
+        let total = self.sum(prices, out);
+        self.last = Some((generation, prices.clone(), total.clone()));
+        total
     }
 
     fn sum(&self, prices: &PriceTable, mut out: EfficiencyTotal) -> EfficiencyTotal {
@@ -241,8 +252,11 @@ fn top_models(by_model: BTreeMap<&str, f64>) -> Vec<(String, f64)> {
     let mut ranked: Vec<(&str, f64)> = by_model.into_iter().collect();
     if ranked.len() > MAX_MODELS {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let other: f64 = ranked[MAX_MODELS..].iter().map(|(_, c)| c).sum();
-        ranked.truncate(MAX_MODELS);
+        // A model that is itself named `other` joins the bucket of that name.
+        let own_other = ranked.iter().position(|(m, _)| *m == OTHER_MODEL).map(|i| ranked.remove(i).1);
+        let keep = MAX_MODELS.min(ranked.len());
+        let other: f64 = ranked[keep..].iter().map(|(_, c)| c).sum::<f64>() + own_other.unwrap_or(0.0);
+        ranked.truncate(keep);
         ranked.sort_by(|a, b| a.0.cmp(b.0));
         let mut out: Vec<(String, f64)> = ranked.into_iter().map(|(m, c)| (m.to_owned(), round6(c))).collect();
         out.push((OTHER_MODEL.to_owned(), round6(other)));

@@ -1,13 +1,15 @@
-//! A folder of records (`metrics/efficiency/*.json` today; `proofs/`,
-//! `pids/` next), read incrementally: each record is re-read only when its
-//! file's (inode, size, mtime) changes, and an unchanged folder is not even
-//! listed.
+//! A folder of records (`metrics/efficiency/*.json`, `proofs/<run>/proof.json`,
+//! `pids/*.json`, `sessions/<id>/loki.pid`), read incrementally: each record
+//! is re-read only when its file's (inode, size, mtime) changes, and an
+//! unchanged folder is not even listed.
 //!
 //! While the folder itself is unchanged (same inode, size and mtime: no entry
 //! added, removed or renamed), a refresh does not list it: it re-checks only
 //! the "hot" records (recently modified or unusable ones) and reuses the rest,
-//! so it costs O(change) rather than O(files). A full listing still happens
-//! every [`FULL_LISTING_INTERVAL`], to catch a record rewritten in place.
+//! so it costs O(change) rather than O(files). When it changed, it is listed,
+//! and only new and hot entries are checked. A full listing that checks every
+//! entry still happens every [`FULL_LISTING_INTERVAL`], to catch a record
+//! rewritten in place.
 //!
 //! A new source of this shape is a [`FolderSpec`] (which entries, where their
 //! record file is, how to parse it) and a fold over [`RecordFolder::entries`].
@@ -15,13 +17,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::file::{self, FileKey, OpenError};
 
-/// A folder unchanged since its last listing is listed again after this long
-/// anyway, to catch a record rewritten in place (which leaves the folder's
-/// own mtime alone).
+/// Every entry is checked again after this long, to catch a record rewritten
+/// in place (which leaves the folder's own mtime alone).
 pub(crate) const FULL_LISTING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Records modified this recently (or unusable) are re-checked on every
@@ -71,12 +73,32 @@ pub(crate) struct RecordFolder<R> {
     /// (`proofs/<run>/` before its `proof.json`): checked on every refresh,
     /// since writing the file inside leaves the folder's own mtime alone.
     waiting: BTreeSet<OsString>,
-    listed: Option<(FileKey, Instant)>,
+    /// The folder's key at its last listing.
+    listed: Option<FileKey>,
+    /// When every entry was last checked (at most [`FULL_LISTING_INTERVAL`] apart).
+    full_listing: Option<Instant>,
+    /// Changes whenever `entries` does (unique across every folder and
+    /// reset), so a fold over the entries can be reused while it stays.
+    generation: u64,
+}
+
+/// The source of [`RecordFolder::generation`] values.
+static GENERATIONS: AtomicU64 = AtomicU64::new(0);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, Ordering::Relaxed)
 }
 
 impl<R> Default for RecordFolder<R> {
     fn default() -> Self {
-        RecordFolder { entries: BTreeMap::new(), hot: BTreeSet::new(), waiting: BTreeSet::new(), listed: None }
+        RecordFolder {
+            entries: BTreeMap::new(),
+            hot: BTreeSet::new(),
+            waiting: BTreeSet::new(),
+            listed: None,
+            full_listing: None,
+            generation: next_generation(),
+        }
     }
 }
 
@@ -84,7 +106,20 @@ fn now_ns() -> i128 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
 }
 
-impl<R: Clone> RecordFolder<R> {
+impl<R: Clone + PartialEq> RecordFolder<R> {
+    /// A value that changes whenever the entries do.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Sets an entry, marking a change only if it differs.
+    fn put(&mut self, name: &OsString, entry: Entry<R>) {
+        if self.entries.get(name) != Some(&entry) {
+            self.entries.insert(name.clone(), entry);
+            self.generation = next_generation();
+        }
+    }
+
     /// Brings the records up to date with the folder `dir` (a missing folder
     /// has no records and no problem).
     pub(crate) fn refresh(&mut self, dir: &Path, spec: &FolderSpec<R>, cap: u64) -> Result<(), FolderProblem> {
@@ -107,8 +142,8 @@ impl<R: Clone> RecordFolder<R> {
             }
         };
         let dir_key = FileKey::of(&dir_meta);
-        let unchanged =
-            matches!(self.listed, Some((key, at)) if key == dir_key && at.elapsed() < FULL_LISTING_INTERVAL);
+        let recent = self.full_listing.is_some_and(|at| at.elapsed() < FULL_LISTING_INTERVAL);
+        let unchanged = recent && self.listed == Some(dir_key);
         if unchanged {
             let hot: Vec<OsString> = self.hot.iter().cloned().collect();
             for name in hot {
@@ -124,11 +159,14 @@ impl<R: Clone> RecordFolder<R> {
             // The key is taken before listing: a change during the listing
             // moves the folder's mtime past it, so the next refresh lists again.
             let listed_at = Instant::now();
-            if let Err(why) = self.list(dir, spec, cap) {
+            if let Err(why) = self.list(dir, spec, cap, !recent) {
                 *self = RecordFolder::default();
                 return Err(FolderProblem::Unreadable(format!("cannot be listed: {why}")));
             }
-            self.listed = Some((dir_key, listed_at));
+            self.listed = Some(dir_key);
+            if !recent {
+                self.full_listing = Some(listed_at);
+            }
         }
         Ok(())
     }
@@ -138,8 +176,12 @@ impl<R: Clone> RecordFolder<R> {
         self.entries.iter()
     }
 
-    /// Lists the folder and brings every accepted entry up to date.
-    fn list(&mut self, dir: &Path, spec: &FolderSpec<R>, cap: u64) -> Result<(), String> {
+    /// Lists the folder and brings its entries up to date: every one on a
+    /// `full` listing; otherwise (the folder changed since a recent listing)
+    /// only new and hot ones, so one new record costs a listing, not a `stat`
+    /// of every record (a cold one rewritten in place waits for the next full
+    /// listing, as in an unchanged folder).
+    fn list(&mut self, dir: &Path, spec: &FolderSpec<R>, cap: u64, full: bool) -> Result<(), String> {
         let listing = std::fs::read_dir(dir).map_err(|e| file::io_message(&e))?;
         let mut present = BTreeSet::new();
         self.waiting.clear();
@@ -147,6 +189,10 @@ impl<R: Clone> RecordFolder<R> {
             let name = entry.file_name();
             let Some(text) = name.to_str() else { continue };
             if (!spec.hidden && text.starts_with('.')) || !(spec.accept)(text) {
+                continue;
+            }
+            if !full && self.entries.contains_key(&name) && !self.hot.contains(&name) {
+                present.insert(name);
                 continue;
             }
             // A record inside an entry: only a directory (symlinks followed) holds one.
@@ -160,7 +206,11 @@ impl<R: Clone> RecordFolder<R> {
                 self.waiting.insert(name);
             }
         }
+        let before = self.entries.len();
         self.entries.retain(|name, _| present.contains(name));
+        if self.entries.len() != before {
+            self.generation = next_generation();
+        }
         self.hot.retain(|name| present.contains(name));
         Ok(())
     }
@@ -190,10 +240,7 @@ impl<R: Clone> RecordFolder<R> {
             if !meta.file_type().is_file() {
                 // Becoming a file again takes a rename or a new entry, which
                 // changes the folder: no need to keep checking it.
-                self.entries.insert(
-                    name.clone(),
-                    Entry::Unusable(format!("is {}, not a regular file", file::describe_type(&meta))),
-                );
+                self.put(name, Entry::Unusable(format!("is {}, not a regular file", file::describe_type(&meta))));
                 self.hot.remove(name);
                 return true;
             }
@@ -206,7 +253,7 @@ impl<R: Clone> RecordFolder<R> {
         match read_record(path, spec, cap) {
             Ok((key, record)) => {
                 let invalid = (spec.invalid)(&record);
-                self.entries.insert(name.clone(), Entry::Record(key, record));
+                self.put(name, Entry::Record(key, record));
                 self.mark(name, key, invalid);
                 true
             }
@@ -216,13 +263,15 @@ impl<R: Clone> RecordFolder<R> {
     }
 
     fn forget(&mut self, name: &OsString) -> bool {
-        self.entries.remove(name);
+        if self.entries.remove(name).is_some() {
+            self.generation = next_generation();
+        }
         self.hot.remove(name);
         false
     }
 
     fn unusable(&mut self, name: &OsString, why: String) -> bool {
-        self.entries.insert(name.clone(), Entry::Unusable(why));
+        self.put(name, Entry::Unusable(why));
         self.hot.insert(name.clone());
         true
     }

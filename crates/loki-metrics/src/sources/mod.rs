@@ -370,11 +370,16 @@ impl SourceState {
             pid,
             sessions,
             registry,
-            skill: session.as_ref().map(|s| SkillLiveness {
-                running: s.running,
-                updated: session_written,
-                started_at: s.started_at,
-            }),
+            // An unusable session.json still exists: it says nothing is alive.
+            skill: match &session {
+                Some(s) => {
+                    Some(SkillLiveness { running: s.running, updated: session_written, started_at: s.started_at })
+                }
+                None if exists(&dir.join(Source::Session.path())) => {
+                    Some(SkillLiveness { running: false, updated: None, started_at: None })
+                }
+                None => None,
+            },
             dashboard: state.as_ref().map(|s| DashboardLiveness {
                 mode: s.mode,
                 written: state_written,
@@ -517,7 +522,8 @@ impl SourceState {
         let info = state.as_ref().map(|s| s.info.clone()).unwrap_or_default();
         let provider = info.provider.or_else(|| session.as_ref().and_then(|s| s.provider.clone()));
         let phase = info.phase.or_else(|| orchestrator.as_ref().and_then(|o| o.phase.clone()));
-        let values = [info.version, provider, phase, info.project];
+        let version = info.version.or_else(|| orchestrator.as_ref().and_then(|o| o.version.clone()));
+        let values = [version, provider, phase, info.project];
         let labels: Vec<(&str, &str)> = families::SESSION_INFO_LABELS
             .iter()
             .zip(&values)

@@ -1,4 +1,5 @@
-//! `state/orchestrator.json`: the phase, and an iteration some versions keep.
+//! `state/orchestrator.json`: the phase and version, and an iteration some
+//! versions keep.
 
 use super::dashboard_state::{label_text, parse_iteration};
 use super::json;
@@ -10,14 +11,17 @@ pub(crate) struct Orchestrator {
     pub phase: Option<String>,
     /// `iteration`, when a usable count.
     pub iteration: Option<u64>,
+    /// `version`, when a non-empty string.
+    pub version: Option<String>,
 }
 
 /// Parses the document; `Err` when it is not a JSON object.
 pub(crate) fn parse(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Orchestrator, String> {
-    let fields =
-        json::object_fields(bytes, &["currentPhase", "iteration"]).map_err(|e| json::object_error(bytes, &e))?;
+    let fields = json::object_fields(bytes, &["currentPhase", "iteration", "version"])
+        .map_err(|e| json::object_error(bytes, &e))?;
     Ok(Orchestrator {
         phase: fields[0].and_then(label_text),
         iteration: fields[1].and_then(|raw| parse_iteration(raw, "iteration", warnings)),
+        version: fields[2].and_then(label_text),
     })
 }

@@ -138,20 +138,33 @@ impl SessionPids {
     }
 }
 
-/// One `pids/*.json` record: the PID when `kind` names the session itself
-/// (`wrapper`, `runner`); `Ok(None)` for the dashboard, monitors and the rest.
-type Registered = Result<Option<i32>, String>;
+/// One `pids/*.json` record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Registered {
+    /// The dashboard, a monitor or another helper: says nothing of the session.
+    Other,
+    /// `kind` "wrapper" or "runner": the session itself, with its PID.
+    Session(i32),
+    /// A wrapper or runner record without a usable PID: a liveness file that
+    /// names no live process.
+    SessionWithoutPid(String),
+    /// Not a JSON object: its kind is unknown, so it says nothing either.
+    Invalid(String),
+}
 
 fn parse_registered(bytes: &[u8]) -> Registered {
-    let fields = json::object_fields(bytes, &["pid", "kind"]).map_err(|e| json::object_error(bytes, &e))?;
+    let fields = match json::object_fields(bytes, &["pid", "kind"]) {
+        Ok(fields) => fields,
+        Err(e) => return Registered::Invalid(json::object_error(bytes, &e)),
+    };
     let kind = fields[1].and_then(json::string);
     if !matches!(kind.as_deref(), Some("wrapper") | Some("runner")) {
-        return Ok(None);
+        return Registered::Other;
     }
-    let Some(raw) = fields[0] else { return Err("has no pid".to_owned()) };
+    let Some(raw) = fields[0] else { return Registered::SessionWithoutPid("has no pid".to_owned()) };
     match json::number(raw) {
-        Some(json::Number::Int(pid)) if pid > 0 && pid <= i128::from(i32::MAX) => Ok(Some(pid as i32)),
-        _ => Err(format!("pid {} is not a valid PID (1..=2147483647)", json::show(raw))),
+        Some(json::Number::Int(pid)) if pid > 0 && pid <= i128::from(i32::MAX) => Registered::Session(pid as i32),
+        _ => Registered::SessionWithoutPid(format!("pid {} is not a valid PID (1..=2147483647)", json::show(raw))),
     }
 }
 
@@ -160,7 +173,7 @@ const REGISTRY: FolderSpec<Registered> = FolderSpec {
     hidden: false,
     file_in_entry: None,
     parse: parse_registered,
-    invalid: |record| record.is_err(),
+    invalid: |record| matches!(record, Registered::Invalid(_) | Registered::SessionWithoutPid(_)),
 };
 
 /// `pids/*.json`, Loki Mode's process registry, re-read incrementally and
@@ -182,14 +195,18 @@ impl PidRegistry {
         }
         for (name, entry) in self.folder.entries() {
             match entry {
-                Entry::Record(_, Ok(None)) => {}
-                Entry::Record(key, Ok(Some(pid))) => {
+                Entry::Record(_, Registered::Other) => {}
+                Entry::Record(key, Registered::Session(pid)) => {
                     out.present = true;
                     if is_alive(*pid) {
                         out.alive(mtime_of(key));
                     }
                 }
-                Entry::Record(_, Err(why)) | Entry::Unusable(why) => {
+                Entry::Record(_, Registered::SessionWithoutPid(why)) => {
+                    out.present = true;
+                    out.warnings.push(format!("{}: {why}", name.to_string_lossy()));
+                }
+                Entry::Record(_, Registered::Invalid(why)) | Entry::Unusable(why) => {
                     out.warnings.push(format!("{}: {why}", name.to_string_lossy()));
                 }
             }
