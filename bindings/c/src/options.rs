@@ -123,6 +123,7 @@ pub(crate) fn core_options(dir: Option<&str>, options: Option<&loki_options>) ->
             _ => Some(system_time(o.now_seconds, o.now_nanoseconds)?),
         },
         exporter_metrics: (o.flags & LOKI_OPTION_EXPORTER_METRICS != 0).then_some(true),
+        stale_after: None,
     };
     Ok(inputs.resolve()?)
 }

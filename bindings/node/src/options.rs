@@ -238,6 +238,7 @@ pub fn core_options(dir: Option<String>, opts: &CollectOptions) -> std::result::
         json_size_cap: opts.json_size_cap.map(|cap| count_arg("jsonSizeCap", cap, 0.0)).transpose()?,
         now: opts.now.as_ref().map(Now::to_system_time).transpose()?,
         exporter_metrics: opts.exporter_metrics,
+        stale_after: None,
     };
     Ok(inputs.resolve()?)
 }

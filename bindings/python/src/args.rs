@@ -30,6 +30,7 @@ impl OptionArgs<'_, '_> {
             json_size_cap: self.json_size_cap.map(|cap| positive_int("json_size_cap", cap)).transpose()?,
             now: self.now.map(|now| time_arg(py, now)).transpose()?,
             exporter_metrics: self.exporter_metrics,
+            stale_after: None,
         };
         inputs.resolve().map_err(|e| core_error(py, e))
     }
