@@ -107,8 +107,8 @@ def main() -> None:
         return [r for g in json.loads(http_get(f"{api}/api/v1/rules")[2])["data"]["groups"] for r in g["rules"]]
 
     loaded = rules()
-    assert len(loaded) == 6 and all(r["health"] in ("ok", "unknown") for r in loaded), loaded
-    ok("deploy/prometheus/loki_alerts.yml: 6 rules loaded")
+    assert len(loaded) == 10 and all(r["health"] in ("ok", "unknown") for r in loaded), loaded
+    ok("deploy/prometheus/loki_alerts.yml: 10 rules loaded")
 
     # After the session ends the directory is still; Prometheus must converge on render's values.
     assert sim.wait(timeout=30) == 0, sim_log.read_text()
