@@ -101,6 +101,33 @@ def test_yaml_files_pass_yamllint():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_datadog_check_maps_every_default_family():
+    import re
+
+    import yaml
+
+    reference = (ROOT / "docs" / "metrics.md").read_text().split("## Exporter families")[0]
+    families = re.findall(r"^\| `(loki_\w+)` \| (\w+) \|", reference, re.M)
+    assert len(families) >= 19, families
+    instance = yaml.safe_load((DEPLOY / "datadog" / "loki_mode.yaml").read_text())["instances"][0]
+    mapped = {name for entry in instance["metrics"] for name in entry}
+    # The Agent names a counter without its _total suffix; it reads the 0.0.4
+    # text, where an info family is a gauge that keeps its _info name.
+    expected = {name.removesuffix("_total") if kind == "counter" else name for name, kind in families}
+    assert expected == mapped, (expected - mapped, mapped - expected)
+
+
+def test_kubernetes_sidecar_shares_the_process_namespace_so_the_pid_probe_sees_loki_mode():
+    import yaml
+
+    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "loki-mode-sidecar.yaml").read_text()))
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["shareProcessNamespace"] is True
+    names = {c["name"] for c in pod["containers"]}
+    assert {"loki-mode", "loki-metrics"} <= names, names
+
+
 def test_grafana_dashboard_json_is_generated_from_the_sdk_and_fresh():
     proc = run(sys.executable, DEPLOY / "grafana" / "generate_dashboard.py", "--check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
