@@ -133,12 +133,23 @@ def test_grafana_dashboard_json_is_generated_from_the_sdk_and_fresh():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_grafana_dashboard_has_the_guides_seven_panels_and_both_variables():
+def test_grafana_dashboard_has_the_guides_seven_panels_the_9x_panels_and_both_variables():
     import json
 
     board = json.loads((DEPLOY / "grafana" / "loki-mode-dashboard.json").read_text())
     panels = {p["title"]: p for p in board["panels"]}
-    assert set(panels) == {"Session Status", "Iteration Progress", "Task Distribution", "Active Agents", "Cost", "Event Rate", "Uptime"}
+    guide = {"Session Status", "Iteration Progress", "Task Distribution", "Active Agents", "Cost", "Event Rate", "Uptime"}
+    loki_9x = {
+        "Budget",
+        "Budget Used",
+        "Budget Exceeded",
+        "Spend by Model",
+        "Tokens by Kind",
+        "Receipts by Verdict",
+        "Receipts with Provenance",
+        "State Age",
+    }
+    assert set(panels) == guide | loki_9x
     assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "project"]
     status = panels["Session Status"]
     assert status["type"] == "stat"
@@ -153,6 +164,17 @@ def test_grafana_dashboard_has_the_guides_seven_panels_and_both_variables():
     assert panels["Uptime"]["fieldConfig"]["defaults"]["unit"] == "s"
     assert panels["Event Rate"]["type"] == "timeseries"
     assert "rate(loki_events_total" in panels["Event Rate"]["targets"][0]["expr"]
+    budget = [t["expr"] for t in panels["Budget"]["targets"]]
+    assert budget == ['loki_cost_usd{project=~"$project"}', 'loki_budget_limit_usd{project=~"$project"}'], budget
+    assert panels["Budget Used"]["fieldConfig"]["defaults"]["unit"] == "percentunit"
+    assert "group_left() loki_budget_limit_usd" in panels["Budget Used"]["targets"][0]["expr"]
+    assert "loki_budget_exceeded" in panels["Budget Exceeded"]["targets"][0]["expr"]
+    assert panels["Spend by Model"]["targets"][0]["legendFormat"] == "{{model}}"
+    assert "rate(loki_tokens_total" in panels["Tokens by Kind"]["targets"][0]["expr"]
+    assert panels["Tokens by Kind"]["targets"][0]["legendFormat"] == "{{kind}}"
+    assert panels["Receipts by Verdict"]["targets"][0]["legendFormat"] == "{{verdict}}"
+    assert "loki_receipts_with_provenance" in panels["Receipts with Provenance"]["targets"][0]["expr"]
     for p in board["panels"]:
         assert p["datasource"]["uid"] == "${datasource}", p["title"]
-        assert 'project=~"$project"' in p["targets"][0]["expr"], p["title"]
+        for target in p["targets"]:
+            assert 'project=~"$project"' in target["expr"], p["title"]
