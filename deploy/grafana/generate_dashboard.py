@@ -3,22 +3,27 @@
     python deploy/grafana/generate_dashboard.py          # rewrite the JSON
     python deploy/grafana/generate_dashboard.py --check  # exit 1 if it is stale
 
-The seven panels of the metrics guide, with two template variables:
-`$datasource` (any Prometheus data source) and `$project` (the `project`
-target label of deploy/prometheus/prometheus-basic.yml; "All" matches
-series without it too).
+The seven panels of the metrics guide, then the Loki Mode 9.x families
+(budget, spend by model, tokens by kind, Evidence Receipts, state age), with
+two template variables: `$datasource` (any Prometheus data source) and
+`$project` (the `project` target label of
+deploy/prometheus/prometheus-basic.yml; "All" matches series without it too).
+tests/integration/prometheus_scrape.py runs every query of the generated JSON
+against a real Prometheus scraping the exporter.
 """
 
 import json
 import pathlib
 import sys
 
-from grafana_foundation_sdk.builders import dashboard, gauge, piechart, prometheus, stat, timeseries
+from grafana_foundation_sdk.builders import bargauge, dashboard, gauge, piechart, prometheus, stat, timeseries
 from grafana_foundation_sdk.builders.common import ReduceDataOptions, VizLegendOptions
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common
+from grafana_foundation_sdk.models.piechart import PieChartLegendValues
 from grafana_foundation_sdk.models.dashboard import (
     DataSourceRef,
+    DynamicConfigValue,
     MappingType,
     Threshold,
     ThresholdsMode,
@@ -31,26 +36,50 @@ OUTPUT = pathlib.Path(__file__).with_name("loki-mode-dashboard.json")
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 SELECTOR = 'project=~"$project"'
 
-# Every panel's query, in panel order; tests/integration runs each against a
-# real Prometheus (with $project = .* and $__rate_interval = 1m).
+
+
+def sel(metric):
+    """`metric` limited to the selected projects."""
+    return f"{metric}{{{SELECTOR}}}"
+
+
+# Every panel's queries, in panel order.
 QUERIES = {
-    "Session Status": f"loki_session_status{{{SELECTOR}}}",
-    "Iteration Progress": f"loki_iteration_current{{{SELECTOR}}} / loki_iteration_max{{{SELECTOR}}} * 100",
-    "Task Distribution": f"sum by (status) (loki_tasks_total{{{SELECTOR}}})",
-    "Active Agents": f"loki_agents_active{{{SELECTOR}}}",
-    "Cost": f"loki_cost_usd{{{SELECTOR}}}",
-    "Event Rate": f"rate(loki_events_total{{{SELECTOR}}}[$__rate_interval])",
-    "Uptime": f"loki_uptime_seconds{{{SELECTOR}}}",
+    "Session Status": sel("loki_session_status"),
+    "Iteration Progress": f"{sel('loki_iteration_current')} / {sel('loki_iteration_max')} * 100",
+    "Task Distribution": f"sum by (status) ({sel('loki_tasks_total')})",
+    "Active Agents": sel("loki_agents_active"),
+    "Cost": sel("loki_cost_usd"),
+    "Event Rate": f"rate({sel('loki_events_total')}[$__rate_interval])",
+    "Uptime": sel("loki_uptime_seconds"),
+    "Budget": [sel("loki_cost_usd"), sel("loki_budget_limit_usd")],
+    # Matched on job/instance, keeping the left side's labels (as the alerts do).
+    "Budget Used": f"{sel('loki_cost_usd')} / on(job, instance) group_left() {sel('loki_budget_limit_usd')}",
+    "Budget Exceeded": sel("loki_budget_exceeded"),
+    "Spend by Model": f"sum by (model) ({sel('loki_model_cost_usd')})",
+    "Tokens by Kind": f"sum by (kind) (rate({sel('loki_tokens_total')}[$__rate_interval]))",
+    "Receipts by Verdict": f"sum by (verdict) ({sel('loki_receipts_by_verdict')})",
+    "Receipts with Provenance": [
+        f"sum by (kind) ({sel('loki_receipts_with_provenance')})",
+        f"sum({sel('loki_receipts_total')})",
+    ],
+    "State Age": f"time() - {sel('loki_state_updated_timestamp_seconds')}",
 }
 
 
-def query(title, legend=None, instant=False):
-    q = prometheus.Dataquery().expr(QUERIES[title]).ref_id("A")
+def query(title, legend=None, instant=False, index=0):
+    exprs = QUERIES[title]
+    expr = exprs[index] if isinstance(exprs, list) else exprs
+    q = prometheus.Dataquery().expr(expr).ref_id("ABCD"[index])
     if legend:
         q = q.legend_format(legend)
     if instant:
         q = q.instant()
     return q
+
+
+def fixed_color(color):
+    return [DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": color})]
 
 
 def thresholds(*steps):
@@ -72,6 +101,13 @@ def build():
         }
     )
     status_mapping.type_val = MappingType.VALUE_TO_TEXT
+    exceeded_mapping = ValueMap(
+        options={
+            "0": ValueMappingResult(text="Within budget", color="green", index=0),
+            "1": ValueMappingResult(text="Exceeded", color="red", index=1),
+        }
+    )
+    exceeded_mapping.type_val = MappingType.VALUE_TO_TEXT
 
     builder = (
         dashboard.Dashboard("Loki Mode")
@@ -168,6 +204,107 @@ def build():
             .min(0)
             .span(8)
             .height(9)
+        )
+        .with_panel(
+            timeseries.Panel()
+            .title("Budget")
+            .description("Estimated cost against the session's budget (metrics/budget.json or LOKI_BUDGET_LIMIT)")
+            .datasource(DATASOURCE)
+            .with_target(query("Budget", "cost {{instance}}"))
+            .with_target(query("Budget", "budget {{instance}}", index=1))
+            .override_by_query("B", [DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]})])
+            .unit("currencyUSD")
+            .min(0)
+            .span(12)
+            .height(8)
+        )
+        .with_panel(
+            gauge.Panel()
+            .title("Budget Used")
+            .datasource(DATASOURCE)
+            .with_target(query("Budget Used", "{{instance}}"))
+            .unit("percentunit")
+            .min(0)
+            .max(1)
+            .thresholds(thresholds((None, "green"), (0.8, "orange"), (0.9, "red")))
+            .reduce_options(last_value())
+            .span(6)
+            .height(8)
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Budget Exceeded")
+            .datasource(DATASOURCE)
+            .with_target(query("Budget Exceeded", "{{instance}}"))
+            .mappings([exceeded_mapping])
+            .no_value("No budget")
+            .thresholds(thresholds((None, "green"), (1, "red")))
+            .color_mode(common.BigValueColorMode.BACKGROUND)
+            .reduce_options(last_value())
+            .span(6)
+            .height(8)
+        )
+        .with_panel(
+            piechart.Panel()
+            .title("Spend by Model")
+            .datasource(DATASOURCE)
+            .with_target(query("Spend by Model", "{{model}}", instant=True))
+            .unit("currencyUSD")
+            .decimals(2)
+            .reduce_options(last_value())
+            .legend(piechart.PieChartLegendOptions().show_legend(True).display_mode(common.LegendDisplayMode.TABLE).placement(common.LegendPlacement.RIGHT).values([PieChartLegendValues.VALUE]))
+            .span(8)
+            .height(9)
+        )
+        .with_panel(
+            timeseries.Panel()
+            .title("Tokens by Kind")
+            .description("Tokens per second of the current run, from the efficiency records")
+            .datasource(DATASOURCE)
+            .with_target(query("Tokens by Kind", "{{kind}}"))
+            .unit("short")
+            .min(0)
+            .span(16)
+            .height(9)
+        )
+        .with_panel(
+            bargauge.Panel()
+            .title("Receipts by Verdict")
+            .description("Evidence Receipts (proofs/*/proof.json) by their honesty headline")
+            .datasource(DATASOURCE)
+            .with_target(query("Receipts by Verdict", "{{verdict}}", instant=True))
+            .override_by_name("verified", fixed_color("green"))
+            .override_by_name("with_gaps", fixed_color("yellow"))
+            .override_by_name("not_verified", fixed_color("red"))
+            .override_by_name("unknown", fixed_color("text"))
+            .min(0)
+            .reduce_options(last_value())
+            .span(10)
+            .height(7)
+        )
+        .with_panel(
+            bargauge.Panel()
+            .title("Receipts with Provenance")
+            .description("Receipts carrying an attestation or a GPG signature, of all receipts")
+            .datasource(DATASOURCE)
+            .with_target(query("Receipts with Provenance", "{{kind}}", instant=True))
+            .with_target(query("Receipts with Provenance", "all receipts", instant=True, index=1))
+            .min(0)
+            .reduce_options(last_value())
+            .span(8)
+            .height(7)
+        )
+        .with_panel(
+            stat.Panel()
+            .title("State Age")
+            .description("Time since Loki Mode last wrote the session state (LokiStateStale fires past 5 minutes on a live session)")
+            .datasource(DATASOURCE)
+            .with_target(query("State Age", "{{instance}}"))
+            .unit("s")
+            .thresholds(thresholds((None, "green"), (60, "orange"), (300, "red")))
+            .reduce_options(last_value())
+            .span(6)
+            .height(7)
         )
     )
     return builder.build()

@@ -11,6 +11,18 @@ from conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
 PROMETHEUS = DEPLOY / "prometheus"
+ALERTS = [
+    "LokiSessionDown",
+    "LokiBudgetWarning",
+    "LokiBudgetCritical",
+    "LokiBudgetExceeded",
+    "LokiStagnation",
+    "LokiHighFailureRate",
+    "LokiTooManyAgents",
+    "LokiReceiptsStopped",
+    "LokiReceiptsUnknownVerdict",
+    "LokiStateStale",
+]
 
 
 def run(*args, **kw):
@@ -50,15 +62,26 @@ def test_kubernetes_config_passes_promtool_apart_from_the_discovery_debian_leave
 def test_alert_rules_pass_promtool_check_rules():
     proc = run("promtool", "check", "rules", PROMETHEUS / "loki_alerts.yml")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "SUCCESS: 6 rules found" in proc.stdout
+    assert "SUCCESS: 10 rules found" in proc.stdout
 
 
 def test_every_alert_fires_when_it_should_and_stays_silent_when_it_should_not():
     proc = run("promtool", "test", "rules", "loki_alerts_test.yml", cwd=PROMETHEUS)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     tested = (PROMETHEUS / "loki_alerts_test.yml").read_text()
-    for alert in ["LokiSessionDown", "LokiBudgetWarning", "LokiBudgetCritical", "LokiStagnation", "LokiHighFailureRate", "LokiTooManyAgents"]:
+    for alert in ALERTS:
         assert f"alertname: {alert}\n" in tested, f"{alert} has no promtool test"
+
+
+def test_every_alert_has_a_case_that_fires_and_one_that_stays_silent():
+    import yaml
+
+    cases = yaml.safe_load((PROMETHEUS / "loki_alerts_test.yml").read_text())["tests"]
+    checks = [c for t in cases for c in t.get("alert_rule_test", [])]
+    for alert in ALERTS:
+        mine = [c for c in checks if c["alertname"] == alert]
+        assert any(c["exp_alerts"] for c in mine), f"{alert}: no case where it fires"
+        assert any(not c["exp_alerts"] for c in mine), f"{alert}: no case where it stays silent"
 
 
 def test_the_guides_failure_ratio_would_have_failed_the_rule_tests(tmp_path):
@@ -78,17 +101,55 @@ def test_yaml_files_pass_yamllint():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_datadog_check_maps_every_default_family():
+    import re
+
+    import yaml
+
+    reference = (ROOT / "docs" / "metrics.md").read_text().split("## Exporter families")[0]
+    families = re.findall(r"^\| `(loki_\w+)` \| (\w+) \|", reference, re.M)
+    assert len(families) >= 19, families
+    instance = yaml.safe_load((DEPLOY / "datadog" / "loki_mode.yaml").read_text())["instances"][0]
+    mapped = {name for entry in instance["metrics"] for name in entry}
+    # The Agent names a counter without its _total suffix; it reads the 0.0.4
+    # text, where an info family is a gauge that keeps its _info name.
+    expected = {name.removesuffix("_total") if kind == "counter" else name for name, kind in families}
+    assert expected == mapped, (expected - mapped, mapped - expected)
+
+
+def test_kubernetes_sidecar_shares_the_process_namespace_so_the_pid_probe_sees_loki_mode():
+    import yaml
+
+    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "loki-mode-sidecar.yaml").read_text()))
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["shareProcessNamespace"] is True
+    names = {c["name"] for c in pod["containers"]}
+    assert {"loki-mode", "loki-metrics"} <= names, names
+
+
 def test_grafana_dashboard_json_is_generated_from_the_sdk_and_fresh():
     proc = run(sys.executable, DEPLOY / "grafana" / "generate_dashboard.py", "--check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_grafana_dashboard_has_the_guides_seven_panels_and_both_variables():
+def test_grafana_dashboard_has_the_guides_seven_panels_the_9x_panels_and_both_variables():
     import json
 
     board = json.loads((DEPLOY / "grafana" / "loki-mode-dashboard.json").read_text())
     panels = {p["title"]: p for p in board["panels"]}
-    assert set(panels) == {"Session Status", "Iteration Progress", "Task Distribution", "Active Agents", "Cost", "Event Rate", "Uptime"}
+    guide = {"Session Status", "Iteration Progress", "Task Distribution", "Active Agents", "Cost", "Event Rate", "Uptime"}
+    loki_9x = {
+        "Budget",
+        "Budget Used",
+        "Budget Exceeded",
+        "Spend by Model",
+        "Tokens by Kind",
+        "Receipts by Verdict",
+        "Receipts with Provenance",
+        "State Age",
+    }
+    assert set(panels) == guide | loki_9x
     assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "project"]
     status = panels["Session Status"]
     assert status["type"] == "stat"
@@ -103,6 +164,17 @@ def test_grafana_dashboard_has_the_guides_seven_panels_and_both_variables():
     assert panels["Uptime"]["fieldConfig"]["defaults"]["unit"] == "s"
     assert panels["Event Rate"]["type"] == "timeseries"
     assert "rate(loki_events_total" in panels["Event Rate"]["targets"][0]["expr"]
+    budget = [t["expr"] for t in panels["Budget"]["targets"]]
+    assert budget == ['loki_cost_usd{project=~"$project"}', 'loki_budget_limit_usd{project=~"$project"}'], budget
+    assert panels["Budget Used"]["fieldConfig"]["defaults"]["unit"] == "percentunit"
+    assert "group_left() loki_budget_limit_usd" in panels["Budget Used"]["targets"][0]["expr"]
+    assert "loki_budget_exceeded" in panels["Budget Exceeded"]["targets"][0]["expr"]
+    assert panels["Spend by Model"]["targets"][0]["legendFormat"] == "{{model}}"
+    assert "rate(loki_tokens_total" in panels["Tokens by Kind"]["targets"][0]["expr"]
+    assert panels["Tokens by Kind"]["targets"][0]["legendFormat"] == "{{kind}}"
+    assert panels["Receipts by Verdict"]["targets"][0]["legendFormat"] == "{{verdict}}"
+    assert "loki_receipts_with_provenance" in panels["Receipts with Provenance"]["targets"][0]["expr"]
     for p in board["panels"]:
         assert p["datasource"]["uid"] == "${datasource}", p["title"]
-        assert 'project=~"$project"' in p["targets"][0]["expr"], p["title"]
+        for target in p["targets"]:
+            assert 'project=~"$project"' in target["expr"], p["title"]
