@@ -323,3 +323,47 @@ fn a_seed_writes_the_same_session() {
         assert_ne!(first, write(8), "{kind:?}");
     }
 }
+
+#[test]
+fn a_long_lived_exporter_follows_every_update() {
+    // One SourceState across collections, as `serve` keeps it: the incremental
+    // readers (records, receipts, the registry) see additions and removals.
+    for (kind, keep) in [(SessionKind::Run, None), (SessionKind::Run, Some(5)), (SessionKind::Skill, None)] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let loki = dir.path().join(".loki");
+        let mut sim = Simulator::of_kind(kind, &loki, 7, start(), None).expect("a simulator");
+        if let Some(n) = keep {
+            sim.keep_at_most(n);
+        }
+        let mut state = loki_metrics::SourceState::default();
+        let mut collect = |sim: &Simulator| {
+            let mut options = Options::new(&loki);
+            options.max_iterations = Some(1000);
+            if kind == SessionKind::Skill {
+                options.now = Some(sim.now());
+            }
+            state.collect(&options)
+        };
+        for step in 1..=500 {
+            sim.step().expect("a step");
+            let snap = collect(&sim);
+            assert!(snap.warnings.is_empty(), "{kind:?} step {step}: {:?}", snap.warnings);
+            assert_eq!(snap.session_status(), SessionStatus::Running, "{kind:?} step {step}");
+            let c = sim.counts();
+            let t = snap.tasks();
+            assert_eq!(
+                (t.pending, t.in_progress, t.completed, t.failed),
+                (c.pending, c.in_progress, c.completed, c.failed)
+            );
+            if kind == SessionKind::Run {
+                assert_eq!(snap.iteration_current(), sim.iteration(), "step {step}");
+                assert_eq!(snap.events_total(), sim.events_written(), "step {step}");
+                assert_eq!(number(&snap, "loki_receipts_total", &[]), sim.receipts().total() as f64, "step {step}");
+            }
+        }
+        sim.finish().expect("the final state");
+        let snap = collect(&sim);
+        assert!(snap.warnings.is_empty(), "{kind:?}: {:?}", snap.warnings);
+        assert_eq!(snap.session_status(), SessionStatus::Stopped, "{kind:?}");
+    }
+}
