@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use loki_metrics::Options;
-use loki_metrics_simulate::{self as simulate, SimulateConfig};
+use loki_metrics_simulate::{self as simulate, SessionKind, SimulateConfig, DEFAULT_BUDGET_LIMIT_USD};
 
 use crate::serve::ListenArgs;
 
@@ -42,12 +42,14 @@ pub fn run(args: DemoArgs) -> ExitCode {
     };
     let sim_config = SimulateConfig {
         loki_dir: loki_dir.clone(),
+        kind: SessionKind::Run,
         seed: args.seed,
         rate: args.rate,
         duration: None,
         start: SystemTime::now(),
         record: None,
         keep: None,
+        budget_limit: DEFAULT_BUDGET_LIMIT_USD,
     };
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {

@@ -5,20 +5,44 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
 
-use clap::Args;
-use loki_metrics_simulate::{self as simulate, SimulateConfig};
+use clap::{Args, ValueEnum};
+use loki_metrics_simulate::{self as simulate, SessionKind, SimulateConfig, DEFAULT_BUDGET_LIMIT_USD};
 
 use crate::render::parse_now;
+
+/// The kinds of Loki Mode session `simulate` writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// run.sh (`loki start`): dashboard-state.json, autonomy-state.json,
+    /// loki.pid, events, efficiency records, budget, receipts, checklist.
+    Run,
+    /// Loki Mode as a Claude Code skill: session.json, state/orchestrator.json
+    /// and queue/*.json only.
+    Skill,
+}
+
+impl From<Kind> for SessionKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Run => SessionKind::Run,
+            Kind::Skill => SessionKind::Skill,
+        }
+    }
+}
 
 #[derive(Args)]
 pub struct SimulateArgs {
     /// The .loki directory to write (created if missing).
     #[arg(long, env = "LOKI_DIR", default_value = ".loki", value_name = "DIR")]
     loki_dir: PathBuf,
-    /// Seed: the same seed (and --start) writes the same session.
+    /// The kind of session to write.
+    #[arg(long, value_enum, default_value_t = Kind::Run)]
+    kind: Kind,
+    /// Seed: the same seed (with --kind, --start and --rate) writes the same session.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Updates per second (each: events, task moves, a new dashboard-state.json).
+    /// Updates per second (each: task moves and the live state file; in a run
+    /// session also events; every 10th update ends an iteration).
     #[arg(long, value_name = "N", default_value_t = 10.0)]
     rate: f64,
     /// Stop after this many seconds (default: run until killed).
@@ -28,19 +52,28 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     start: Option<SystemTime>,
     /// Append each written state's task counts (pending in_progress completed
-    /// failed) to this file, before the state becomes visible (soak tests).
+    /// failed) to this file, before the state becomes visible (soak tests; a
+    /// skill session's four queue files are not replaced together).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
-    /// Keep at most N efficiency records and N completed (and N failed) tasks,
-    /// dropping the oldest: the files stop growing, apart from events.jsonl
-    /// (a steady session, for long soaks).
+    /// Keep at most N efficiency records, N Evidence Receipts and N completed
+    /// (and N failed) tasks, dropping the oldest: the files stop growing,
+    /// apart from events.jsonl (a steady session, for long soaks).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     keep: Option<u64>,
+    /// The run's budget in USD (metrics/budget.json); when the cost reaches
+    /// it, the run pauses as run.sh does (signals/BUDGET_EXCEEDED, PAUSE).
+    #[arg(long, value_name = "USD", default_value_t = DEFAULT_BUDGET_LIMIT_USD)]
+    budget_limit: f64,
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
     if !(args.rate.is_finite() && args.rate > 0.0) {
         eprintln!("error: --rate must be a positive number");
+        return ExitCode::from(2);
+    }
+    if !(args.budget_limit.is_finite() && args.budget_limit > 0.0) {
+        eprintln!("error: --budget-limit must be a positive number");
         return ExitCode::from(2);
     }
     let duration = match args.duration.map(Duration::try_from_secs_f64) {
@@ -53,12 +86,14 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     };
     let config = SimulateConfig {
         loki_dir: args.loki_dir,
+        kind: args.kind.into(),
         seed: args.seed,
         rate: args.rate,
         duration,
         start: args.start.unwrap_or_else(SystemTime::now),
         record: args.record,
         keep: args.keep.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        budget_limit: args.budget_limit,
     };
     match simulate::run(&config, &AtomicBool::new(false)) {
         Ok(updates) => {

@@ -1,12 +1,26 @@
-//! Writes a live `.loki` directory the way Loki Mode's `run.sh` does:
-//! `dashboard-state.json` and `state/agents.json` replaced atomically (temp
-//! file + rename), `events.jsonl` appended (sometimes a line in two writes,
-//! as a reader can catch it), one `metrics/efficiency/iteration-N.json` per
-//! iteration, tasks moving through the queues, agents coming and going, and
-//! a `loki.pid`. Given a seed and a start time, the files' contents are the
-//! same on every run (the PID aside).
+//! Writes a live `.loki` directory the way Loki Mode 9.x does, for either kind
+//! of session (see [`SessionKind`]):
+//!
+//! * a **run.sh session** (`loki start`): `dashboard-state.json` replaced
+//!   atomically at every update by the status monitor (its `iteration` frozen
+//!   at the value the run started with), `autonomy-state.json` with the live
+//!   iteration, `loki.pid` and the `pids/` registry, `events.jsonl` appended
+//!   (sometimes a line in two writes, as a reader can catch it), one
+//!   `metrics/efficiency/iteration-N.json` per iteration, `metrics/budget.json`,
+//!   Evidence Receipts under `proofs/`, the PRD checklist and
+//!   `state/orchestrator.json`;
+//! * a **skill session** (Loki Mode run as a Claude Code skill): `session.json`
+//!   touched at every update, `state/orchestrator.json` and the task queues
+//!   `queue/*.json`, nothing else.
+//!
+//! Tasks move through the queues, agents come and go. Given a kind, a seed, a
+//! start time and an update interval, the files' contents are the same on
+//! every run (the PID aside).
 
 #![deny(missing_docs)]
+
+mod run_session;
+mod skill_session;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -14,8 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use loki_metrics::Source;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A small deterministic generator (SplitMix64): the same seed gives the
 /// same session.
@@ -52,13 +65,46 @@ impl SplitMix64 {
     }
 }
 
-const MODELS: [&str; 4] = ["sonnet", "opus", "haiku", "gpt-5.3-codex"];
+/// Which kind of Loki Mode session is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SessionKind {
+    /// `loki start` / `loki run`: run.sh and its status monitor.
+    #[default]
+    Run,
+    /// Loki Mode invoked as a Claude Code skill, without run.sh.
+    Skill,
+}
+
+impl SessionKind {
+    /// Its name: `run` or `skill`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Run => "run",
+            SessionKind::Skill => "skill",
+        }
+    }
+}
+
+/// The Loki Mode version the simulated session claims.
+pub const LOKI_VERSION: &str = "9.22.12";
+/// The provider the simulated session runs.
+pub const PROVIDER: &str = "claude";
+/// `metrics/budget.json`'s limit unless [`Simulator::set_budget_limit`] says
+/// otherwise: at the default rates a session stays under it for many hours.
+pub const DEFAULT_BUDGET_LIMIT_USD: f64 = 2500.0;
+
+/// The SDLC phases a session goes through, in order (it stays in the last).
+const PHASES: [&str; 7] =
+    ["BOOTSTRAP", "DISCOVERY", "ARCHITECTURE", "INFRASTRUCTURE", "DEVELOPMENT", "QA", "DEPLOYMENT"];
+/// Iterations spent in each phase but the last.
+const ITERATIONS_PER_PHASE: u64 = 6;
 const EVENT_TYPES: [&str; 6] =
     ["task_created", "task_started", "task_completed", "agent_message", "tool_call", "checkpoint"];
 /// Updates per iteration: one efficiency record is written every this many.
 const UPDATES_PER_ITERATION: u64 = 10;
 
-/// Task counts of one written `dashboard-state.json` (what the exporter must report).
+/// Task counts of one written state (what the exporter must report): from
+/// `dashboard-state.json` in a run.sh session, the queue files in a skill session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WrittenCounts {
     /// `tasks.pending`.
@@ -71,12 +117,32 @@ pub struct WrittenCounts {
     pub failed: u64,
 }
 
+/// The Evidence Receipts on disk, as the simulator wrote them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WrittenReceipts {
+    /// By verdict: `VERIFIED`, `VERIFIED WITH GAPS`, `NOT VERIFIED`, any other headline.
+    pub by_verdict: [u64; 4],
+    /// With a `verification.attestation`.
+    pub attestation: u64,
+    /// With a `verification.gpg_signature`.
+    pub gpg: u64,
+}
+
+impl WrittenReceipts {
+    /// All receipts on disk.
+    pub fn total(&self) -> u64 {
+        self.by_verdict.iter().sum()
+    }
+}
+
 /// A simulated Loki Mode session writing into one directory.
 #[derive(Debug)]
 pub struct Simulator {
+    kind: SessionKind,
     dir: PathBuf,
     rng: SplitMix64,
     start: SystemTime,
+    update_interval: Duration,
     updates: u64,
     iteration: u64,
     next_task: u64,
@@ -88,10 +154,10 @@ pub struct Simulator {
     failed: Vec<u64>,
     /// (id, active)
     agents: Vec<(u64, bool)>,
-    events: File,
-    events_written: u64,
     record: Option<File>,
     keep: Option<usize>,
+    run: Option<run_session::RunFiles>,
+    skill: Option<skill_session::SkillFiles>,
 }
 
 fn timestamp(t: SystemTime) -> String {
@@ -113,24 +179,46 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::rename(&tmp, path)
 }
 
+fn write_json(path: &Path, value: &Value) -> io::Result<()> {
+    write_atomically(path, value.to_string().as_bytes())
+}
+
+/// Removes a file; one already gone is fine.
+fn remove_file(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 impl Simulator {
-    /// Prepares `dir` (created if needed; `events.jsonl` is appended to if it
-    /// exists) and writes the first state. `record`, if given, gets one line
-    /// `pending in_progress completed failed` per state written, before it
-    /// becomes visible.
+    /// A run.sh session: see [`Simulator::of_kind`].
     pub fn new(dir: &Path, seed: u64, start: SystemTime, record: Option<&Path>) -> io::Result<Self> {
-        fs::create_dir_all(dir.join(Source::Agents.path()).parent().unwrap_or(dir))?;
-        fs::create_dir_all(dir.join(Source::Efficiency.path()))?;
-        write_atomically(&dir.join(Source::Pid.path()), format!("{}\n", std::process::id()).as_bytes())?;
-        let events = OpenOptions::new().create(true).append(true).open(dir.join(Source::Events.path()))?;
+        Simulator::of_kind(SessionKind::Run, dir, seed, start, record)
+    }
+
+    /// Prepares `dir` (created if needed; `events.jsonl` is appended to if it
+    /// exists) and writes the first state of a session of `kind`. `record`,
+    /// if given, gets one line `pending in_progress completed failed` per
+    /// state written, before it becomes visible.
+    pub fn of_kind(
+        kind: SessionKind,
+        dir: &Path,
+        seed: u64,
+        start: SystemTime,
+        record: Option<&Path>,
+    ) -> io::Result<Self> {
+        fs::create_dir_all(dir)?;
         let record = match record {
             Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
             None => None,
         };
         let mut sim = Simulator {
+            kind,
             dir: dir.to_owned(),
             rng: SplitMix64::new(seed),
             start,
+            update_interval: Duration::from_millis(100),
             updates: 0,
             iteration: 1,
             next_task: 1,
@@ -141,10 +229,10 @@ impl Simulator {
             completed: Vec::new(),
             failed: Vec::new(),
             agents: Vec::new(),
-            events,
-            events_written: 0,
             record,
             keep: None,
+            run: None,
+            skill: None,
         };
         for _ in 0..5 {
             sim.pending.push(sim.next_task);
@@ -154,17 +242,32 @@ impl Simulator {
             sim.agents.push((sim.next_agent, true));
             sim.next_agent += 1;
         }
-        sim.write_state("autonomous")?;
+        match kind {
+            SessionKind::Run => sim.start_run()?,
+            SessionKind::Skill => sim.start_skill()?,
+        }
         Ok(sim)
     }
 
-    /// Bounds the session's files: at most `n` efficiency records (the
-    /// oldest is removed when a new one is written) and at most `n`
-    /// completed and `n` failed tasks in `dashboard-state.json` (the oldest
-    /// are dropped). The files then stop growing, apart from `events.jsonl`:
-    /// a steady session for long soaks. `n` = 0 is treated as 1.
+    /// Bounds the session's files: at most `n` efficiency records and `n`
+    /// Evidence Receipts (the oldest is removed when a new one is written)
+    /// and at most `n` completed and `n` failed tasks (the oldest are
+    /// dropped). The files then stop growing, apart from `events.jsonl`: a
+    /// steady session for long soaks. `n` = 0 is treated as 1.
     pub fn keep_at_most(&mut self, n: usize) {
         self.keep = Some(n.max(1));
+    }
+
+    /// Sets how far the session's clock moves per update (default 100 ms):
+    /// with the real interval between updates, the timestamps written are
+    /// those of the writes.
+    pub fn set_update_interval(&mut self, interval: Duration) {
+        self.update_interval = interval;
+    }
+
+    /// The kind of session.
+    pub fn kind(&self) -> SessionKind {
+        self.kind
     }
 
     /// Updates made so far.
@@ -172,75 +275,75 @@ impl Simulator {
         self.updates
     }
 
-    /// Events appended so far by this simulator.
-    pub fn events_written(&self) -> u64 {
-        self.events_written
+    /// The live iteration (`autonomy-state.json`'s `iterationCount`).
+    pub fn iteration(&self) -> u64 {
+        self.iteration
     }
 
     /// The task counts of the state last written.
     pub fn counts(&self) -> WrittenCounts {
+        let in_progress = match self.kind {
+            // The queues have no review stage: a task under review is still in progress.
+            SessionKind::Skill => self.in_progress.len() + self.review.len(),
+            SessionKind::Run => self.in_progress.len(),
+        };
         WrittenCounts {
             pending: self.pending.len() as u64,
-            in_progress: self.in_progress.len() as u64,
+            in_progress: in_progress as u64,
             completed: self.completed.len() as u64,
             failed: self.failed.len() as u64,
         }
     }
 
-    fn now(&self) -> SystemTime {
-        // A virtual clock, 100 ms per update, keeps the files reproducible.
-        self.start + Duration::from_millis(100 * self.updates)
+    /// The session's clock, the time its last update was written: a virtual
+    /// one, `start` plus one update interval per update, keeps the files
+    /// reproducible.
+    pub fn now(&self) -> SystemTime {
+        self.start + self.update_interval.saturating_mul(u32::try_from(self.updates).unwrap_or(u32::MAX))
     }
 
-    /// One update: events, task moves, agents, maybe a new iteration, and
-    /// a new `dashboard-state.json`.
+    /// The phase of the current iteration.
+    fn phase(&self) -> &'static str {
+        let i = (self.iteration.saturating_sub(1) / ITERATIONS_PER_PHASE) as usize;
+        PHASES[i.min(PHASES.len() - 1)]
+    }
+
+    /// One update: task moves, agents, maybe a new iteration, and the
+    /// session's live files.
     pub fn step(&mut self) -> io::Result<()> {
         self.updates += 1;
-        for _ in 0..1 + self.rng.below(3) {
-            self.append_event()?;
+        match self.kind {
+            SessionKind::Run => self.step_run(),
+            SessionKind::Skill => self.step_skill(),
         }
-        self.move_tasks();
-        self.change_agents();
-        if self.updates % UPDATES_PER_ITERATION == 0 {
-            self.write_efficiency()?;
-            self.iteration += 1;
-        }
-        self.write_state("autonomous")
     }
 
-    /// Writes the final state (`mode` "stopped") and removes `loki.pid`.
+    /// Ends the session as Loki Mode does: run.sh writes `mode` "stopped" and
+    /// removes `loki.pid` and its registry records; a skill session writes
+    /// `status` "stopped".
     pub fn finish(&mut self) -> io::Result<()> {
-        self.write_state("stopped")?;
-        match fs::remove_file(self.dir.join(Source::Pid.path())) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+        match self.kind {
+            SessionKind::Run => self.finish_run(),
+            SessionKind::Skill => self.finish_skill(),
         }
     }
 
-    fn append_event(&mut self) -> io::Result<()> {
-        let kind = EVENT_TYPES[self.rng.below(EVENT_TYPES.len() as u64) as usize];
-        let agent = self.agents.first().map_or(0, |a| a.0);
-        let mut line = json!({
-            "timestamp": timestamp(self.now()),
-            "type": kind,
-            "iteration": self.iteration,
-            "agent": format!("agent-{agent}"),
-            "seq": self.events_written + 1,
-        })
-        .to_string();
-        line.push('\n');
-        let bytes = line.as_bytes();
-        if self.rng.chance(10) {
-            // A reader can see the first half alone, as with a real writer.
-            let cut = bytes.len() / 2;
-            self.events.write_all(&bytes[..cut])?;
-            self.events.flush()?;
-            self.events.write_all(&bytes[cut..])?;
-        } else {
-            self.events.write_all(bytes)?;
+    fn task(&self, id: u64, status: &str) -> Value {
+        json!({"id": format!("task-{id}"), "title": format!("Task {id}"), "status": status})
+    }
+
+    fn write_record(&mut self) -> io::Result<()> {
+        let c = self.counts();
+        if let Some(record) = &mut self.record {
+            writeln!(record, "{} {} {} {}", c.pending, c.in_progress, c.completed, c.failed)?;
+            record.flush()?;
         }
-        self.events_written += 1;
         Ok(())
+    }
+
+    /// A new iteration starts every [`UPDATES_PER_ITERATION`] updates.
+    fn iteration_ends(&self) -> bool {
+        self.updates % UPDATES_PER_ITERATION == 0
     }
 
     fn move_tasks(&mut self) {
@@ -288,77 +391,25 @@ impl Simulator {
         }
     }
 
-    fn write_efficiency(&mut self) -> io::Result<()> {
-        let record = if self.rng.chance(30) {
-            json!({
-                "iteration": self.iteration,
-                "cost_usd": (self.rng.below(50_000) as f64) / 100_000.0,
-            })
-        } else {
-            let model = MODELS[self.rng.below(MODELS.len() as u64) as usize];
-            json!({
-                "iteration": self.iteration,
-                "model": model,
-                "input_tokens": 1_000 + self.rng.below(50_000),
-                "output_tokens": 100 + self.rng.below(8_000),
-            })
-        };
-        let folder = self.dir.join(Source::Efficiency.path());
-        write_atomically(&folder.join(format!("iteration-{}.json", self.iteration)), record.to_string().as_bytes())?;
-        match self.keep {
-            Some(n) if self.iteration > n as u64 => {
-                match fs::remove_file(folder.join(format!("iteration-{}.json", self.iteration - n as u64))) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                    _ => Ok(()),
-                }
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn write_state(&mut self, mode: &str) -> io::Result<()> {
-        let task = |id: &u64| json!({"id": format!("task-{id}"), "title": format!("Task {id}")});
-        let agents: Vec<_> = self
-            .agents
-            .iter()
-            .map(|(id, active)| {
-                json!({
-                    "id": format!("agent-{id}"),
-                    "name": format!("agent-{id}"),
-                    "status": if *active { "active" } else { "idle" },
-                    "pid": 10_000 + id,
-                })
-            })
-            .collect();
-        let state = json!({
-            "mode": mode,
-            "iteration": self.iteration,
-            "startedAt": timestamp(self.start),
-            "lastUpdated": timestamp(self.now()),
-            "tasks": {
-                "pending": self.pending.iter().map(task).collect::<Vec<_>>(),
-                "inProgress": self.in_progress.iter().map(task).collect::<Vec<_>>(),
-                "review": self.review.iter().map(task).collect::<Vec<_>>(),
-                "completed": self.completed.iter().map(task).collect::<Vec<_>>(),
-                "failed": self.failed.iter().map(task).collect::<Vec<_>>(),
-            },
-            "agents": agents,
-        });
-        if let Some(record) = &mut self.record {
-            let c = WrittenCounts {
-                pending: self.pending.len() as u64,
-                in_progress: self.in_progress.len() as u64,
-                completed: self.completed.len() as u64,
-                failed: self.failed.len() as u64,
-            };
-            writeln!(record, "{} {} {} {}", c.pending, c.in_progress, c.completed, c.failed)?;
-            record.flush()?;
-        }
-        write_atomically(
-            &self.dir.join(Source::Agents.path()),
-            serde_json::Value::Array(agents).to_string().as_bytes(),
-        )?;
-        write_atomically(&self.dir.join(Source::DashboardState.path()), state.to_string().as_bytes())
+    /// `state/orchestrator.json` as run.sh sets it up (the skill reads and
+    /// updates the same file).
+    fn write_orchestrator(&self) -> io::Result<()> {
+        let path = self.dir.join(loki_metrics::Source::Orchestrator.path());
+        fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;
+        write_json(
+            &path,
+            &json!({
+                "version": LOKI_VERSION,
+                "currentPhase": self.phase(),
+                "startedAt": timestamp(self.start),
+                "agents": {},
+                "metrics": {
+                    "tasksCompleted": self.completed.len(),
+                    "tasksFailed": self.failed.len(),
+                    "retries": 0,
+                },
+            }),
+        )
     }
 }
 
@@ -367,6 +418,8 @@ impl Simulator {
 pub struct SimulateConfig {
     /// The `.loki` directory to write.
     pub loki_dir: PathBuf,
+    /// Which kind of session to write.
+    pub kind: SessionKind,
     /// Seed of the session's random choices.
     pub seed: u64,
     /// Updates per second.
@@ -379,16 +432,21 @@ pub struct SimulateConfig {
     pub record: Option<PathBuf>,
     /// Bound the session's files (see [`Simulator::keep_at_most`]).
     pub keep: Option<usize>,
+    /// The run.sh session's budget in USD (see [`Simulator::set_budget_limit`]).
+    pub budget_limit: f64,
 }
 
 /// Runs a session at `config.rate` updates per second until the duration
 /// passes or `stop` is set, then writes the final state. Returns the updates made.
 pub fn run(config: &SimulateConfig, stop: &AtomicBool) -> io::Result<u64> {
-    let mut sim = Simulator::new(&config.loki_dir, config.seed, config.start, config.record.as_deref())?;
+    let mut sim =
+        Simulator::of_kind(config.kind, &config.loki_dir, config.seed, config.start, config.record.as_deref())?;
     if let Some(n) = config.keep {
         sim.keep_at_most(n);
     }
+    sim.set_budget_limit(config.budget_limit)?;
     let rate = if config.rate.is_finite() && config.rate > 0.0 { config.rate } else { 1.0 };
+    sim.set_update_interval(Duration::from_secs_f64(1.0 / rate));
     let began = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         let elapsed = began.elapsed();

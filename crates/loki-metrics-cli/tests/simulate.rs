@@ -1,0 +1,60 @@
+//! `loki-metrics simulate` as a user runs it: both kinds of session end as
+//! Loki Mode ends them, and `render` reads them back without a warning.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_loki-metrics"));
+    c.env_remove("LOKI_DIR").env_remove("LOKI_MAX_ITERATIONS").env_remove("LOKI_BUDGET_LIMIT");
+    c
+}
+
+fn simulate(loki: &Path, args: &[&str]) -> Output {
+    bin()
+        .args(["simulate", "--rate", "50", "--duration", "1", "--loki-dir"])
+        .arg(loki)
+        .args(args)
+        .output()
+        .expect("run loki-metrics simulate")
+}
+
+fn render(loki: &Path) -> (String, String) {
+    let o = bin().args(["render", "--loki-dir"]).arg(loki).output().expect("run loki-metrics render");
+    assert!(o.status.success());
+    (String::from_utf8(o.stdout).expect("UTF-8"), String::from_utf8(o.stderr).expect("UTF-8"))
+}
+
+/// Simulates a session with `args` until `--duration` ends it, then renders
+/// it: no warnings, and stopped.
+fn finished(args: &[&str]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let loki = dir.path().join(".loki");
+    assert!(simulate(&loki, args).status.success());
+    let (metrics, warnings) = render(&loki);
+    assert!(warnings.is_empty(), "{warnings}");
+    assert!(metrics.contains("\nloki_session_status 0\n"), "{metrics}");
+    (dir, metrics)
+}
+
+#[test]
+fn a_finished_run_session_reads_stopped_without_its_pid_file() {
+    let (dir, metrics) = finished(&[]);
+    assert!(!dir.path().join(".loki/loki.pid").exists());
+    assert!(metrics.contains("\nloki_budget_exceeded 0\n"), "{metrics}");
+}
+
+#[test]
+fn a_finished_skill_session_reads_stopped_from_session_json() {
+    let (dir, metrics) = finished(&["--kind", "skill"]);
+    assert!(dir.path().join(".loki/session.json").exists() && !dir.path().join(".loki/dashboard-state.json").exists());
+    assert!(metrics.contains("loki_session_info{provider=\"claude\""), "{metrics}");
+}
+
+#[test]
+fn a_budget_limit_must_be_positive() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let o = simulate(&dir.path().join(".loki"), &["--budget-limit", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--budget-limit"));
+}
