@@ -48,7 +48,8 @@ fn a_finished_run_session_reads_stopped_without_its_pid_file() {
 fn a_finished_skill_session_reads_stopped_from_session_json() {
     let (dir, metrics) = finished(&["--kind", "skill"]);
     assert!(dir.path().join(".loki/session.json").exists() && !dir.path().join(".loki/dashboard-state.json").exists());
-    assert!(metrics.contains("loki_session_info{provider=\"claude\""), "{metrics}");
+    let info = metrics.lines().find(|l| l.starts_with("loki_session_info{")).expect("a session info sample");
+    assert!(info.contains("provider=\"claude\"") && info.contains("version=\""), "{info}");
 }
 
 #[test]
