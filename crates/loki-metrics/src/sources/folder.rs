@@ -195,12 +195,26 @@ impl<R: Clone + PartialEq> RecordFolder<R> {
                 present.insert(name);
                 continue;
             }
-            // A record inside an entry: only a directory (symlinks followed) holds one.
-            if spec.file_in_entry.is_some() && !dir.join(&name).is_dir() {
-                continue;
-            }
-            let is_file = spec.file_in_entry.is_none() && entry.file_type().is_ok_and(|t| t.is_file());
-            if self.refresh_entry(&name, &record_path(dir, &name, spec), is_file, spec, cap) {
+            // The directory entry's type (no system call) says whether the
+            // record can be opened without a `stat` first: a regular file that
+            // is the record, or a directory that holds it. A record inside an
+            // entry needs a directory (a symlink is followed to find out).
+            let kind = entry.file_type().ok();
+            let openable = match spec.file_in_entry {
+                None => kind.is_some_and(|t| t.is_file()),
+                Some(_) => {
+                    let is_dir = match kind {
+                        Some(t) if t.is_symlink() => dir.join(&name).is_dir(),
+                        Some(t) => t.is_dir(),
+                        None => dir.join(&name).is_dir(),
+                    };
+                    if !is_dir {
+                        continue;
+                    }
+                    true
+                }
+            };
+            if self.refresh_entry(&name, &record_path(dir, &name, spec), openable, spec, cap) {
                 present.insert(name);
             } else if spec.file_in_entry.is_some() {
                 self.waiting.insert(name);
@@ -215,8 +229,10 @@ impl<R: Clone + PartialEq> RecordFolder<R> {
         Ok(())
     }
 
-    /// Brings one entry up to date; false if it no longer exists.
-    /// `listed_as_file`: the directory entry says it is a regular file.
+    /// Brings one entry up to date; false if it (or, inside an entry, its
+    /// record file) does not exist. `listed_as_file`: the directory listing
+    /// says the record is a regular file or sits in a directory, so a new one
+    /// is opened without a `stat` first.
     fn refresh_entry(
         &mut self,
         name: &OsString,

@@ -96,7 +96,13 @@ impl<T> JsonSource<T> {
             meta.file_type().is_file() && matches!(&self.last, Some((key, _)) if *key == FileKey::of(&meta));
         if !unchanged {
             self.last = None;
-            let (handle, meta) = match file::open_regular(path) {
+            // The `stat` above already refused what is not a regular file, so
+            // no device is ever opened; the open itself is non-blocking and
+            // re-checks the type on the handle, against a swap in between.
+            if !meta.file_type().is_file() {
+                return Read::Unusable(format!("is {}, not a regular file", file::describe_type(&meta)));
+            }
+            let (handle, meta) = match file::open_checked(path) {
                 Ok(opened) => opened,
                 Err(OpenError::Missing) => return Read::Missing,
                 Err(OpenError::Unusable(why)) => return Read::Unusable(why),
