@@ -1,5 +1,5 @@
 //! `docs/metrics.md`, `docs/options.md` and the bindings' typings of the snapshot
-//! (`node/snapshot-header.d.ts`) are generated from the family and
+//! (`node/snapshot-header.d.ts`, parts of `python/loki_metrics/_native.pyi`) are generated from the family and
 //! option tables and must not go stale.
 
 use std::path::Path;
@@ -34,7 +34,25 @@ fn check_file(path: &str, generated: &str) {
     );
 }
 
+/// `text` with what lies between the lines `begin` and `end` replaced by `body`.
+fn replace_between(text: &str, begin: &str, end: &str, body: &str) -> String {
+    let start = text.find(begin).unwrap_or_else(|| panic!("no {begin:?} marker")) + begin.len();
+    let stop = start + text[start..].find(end).unwrap_or_else(|| panic!("no {end:?} marker"));
+    format!("{}\n{body}{}", &text[..start], &text[stop..])
+}
+
 #[test]
 fn the_node_snapshot_declarations_match_the_family_table() {
     check_file("node/snapshot-header.d.ts", &loki_metrics::typings::typescript_declarations());
+}
+
+#[test]
+fn the_python_stub_matches_the_family_table() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python/loki_metrics/_native.pyi");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let (classes, properties) = loki_metrics::typings::python_stub();
+    let generated = replace_between(&committed, "# <generated classes>", "# </generated classes>", &classes);
+    let generated =
+        replace_between(&generated, "    # <generated properties>", "    # </generated properties>", &properties);
+    check_file("python/loki_metrics/_native.pyi", &generated);
 }
