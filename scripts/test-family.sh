@@ -45,7 +45,7 @@ print("ok   Python: families, value, to_dict, the test_answer property, repr and
 PY
 )
 
-step "Node addon built with the family: snapshot.families and value"
+step "Node addon built with the family: snapshot.families, value and snapshot.testAnswer"
 mkdir -p "$WORK/node"
 cp node/main.js node/index.js "$WORK/node/"
 npx --no-install napi build --platform --release --manifest-path bindings/node/Cargo.toml \
@@ -56,9 +56,11 @@ const loki = require(process.argv[2]);
 const snapshot = loki.collect(process.argv[3]);
 assert.ok(snapshot.families.some((f) => f.name === 'loki_test_answer'), 'families');
 assert.equal(snapshot.value('loki_test_answer'), 42);
+assert.equal(snapshot.testAnswer, 42, 'snapshot.testAnswer');
+assert.match(loki.render({ ...snapshot, testAnswer: 7 }, { format: 'openmetrics' }), /\nloki_test_answer 7\n/);
 assert.match(loki.render(process.argv[3], { format: 'openmetrics' }), /\nloki_test_answer 42\n/);
 assert.match(loki.render(process.argv[3], { format: 'json' }), /"test_answer": 42,/);
-console.log('ok   Node: families, value and render have loki_test_answer');
+console.log('ok   Node: families, value, snapshot.testAnswer (both ways) and render have loki_test_answer');
 JS
 
 step "the test-only family reached every front end"
