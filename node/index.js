@@ -856,5 +856,4 @@ module.exports.PROMETHEUS_CONTENT_TYPE = nativeBinding.PROMETHEUS_CONTENT_TYPE
 module.exports.render = nativeBinding.render
 module.exports.renderAsync = nativeBinding.renderAsync
 module.exports.serve = nativeBinding.serve
-module.exports.SourcePath = nativeBinding.SourcePath
 module.exports.VERSION = nativeBinding.VERSION

@@ -4,6 +4,11 @@ import type { CollectOptions, MetricFamily, ParseOptions, ScrapeOptions, Snapsho
 
 export * from './index'
 
+/** @deprecated The type of `Snapshot['tasks']` (generated from the family catalogue as `SnapshotTasks`). */
+export type TaskCounts = Snapshot['tasks']
+/** @deprecated The type of `Snapshot['exporter']` (generated as `SnapshotExporter`). */
+export type ExporterInfo = NonNullable<Snapshot['exporter']>
+
 /**
  * Parses Prometheus text 0.0.4 or OpenMetrics 1.0 into metric families.
  * Invalid text throws an `Error` with `code: 'ERR_LOKI_PARSE'`, `line` and `column`.

@@ -38,11 +38,10 @@ from loki_metrics._native import (
     OPENMETRICS_CONTENT_TYPE,
     PROMETHEUS_CONTENT_TYPE,
     Collector,
-    ExporterInfo,
     Server,
     Snapshot,
     SourceWarning,
-    TaskCounts,
+    Values,
     __version__,
     collect,
     negotiate,
@@ -54,6 +53,11 @@ from loki_metrics._native import (
 )
 from loki_metrics.parser import text_string_to_metric_families
 
+# The names `snapshot.tasks` and `snapshot.exporter` had when each was a class
+# of its own; both are `Values` now (the typed view's objects).
+TaskCounts = Values
+ExporterInfo = Values
+
 __all__ = [
     "__version__",
     # collection and encoding
@@ -62,6 +66,7 @@ __all__ = [
     "negotiate",
     "Collector",
     "Snapshot",
+    "Values",
     "TaskCounts",
     "SourceWarning",
     "ExporterInfo",

@@ -1,14 +1,19 @@
 """Types of ``loki_metrics._native``, the PyO3 adapter over the Rust core.
 
-Hand-written; ``tests/python_pkg/test_typing.py`` checks it against the built
-module with ``mypy.stubtest``.
+Hand-written, but for the parts between ``<generated ...>`` markers (the
+snapshot's typed view, made from the family catalogue by
+``LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test docs``);
+``tests/python_pkg/test_typing.py`` checks it against the built module with
+``mypy.stubtest``.
 """
 
 import os
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import List, Optional, Tuple, Type, Union, final
+from typing import Any, List, Optional, Tuple, Type, Union, final, type_check_only
+
+from typing_extensions import disjoint_base
 
 from loki_metrics._families import MetricFamily
 
@@ -29,9 +34,8 @@ __all__ = [
     "serve_from_env",
     "Server",
     "Snapshot",
-    "TaskCounts",
+    "Values",
     "SourceWarning",
-    "ExporterInfo",
     "Collector",
 ]
 
@@ -90,9 +94,22 @@ def serve(
 def serve_from_env() -> Optional[Server]:
     """Starts the exporter from the environment, only if `LOKI_METRICS_ENABLED` is true."""
 
-@final
-class TaskCounts:
-    """Task counts by status, as in `loki_tasks_total{status=...}`."""
+@disjoint_base
+class Values:
+    """Named values of the snapshot's typed view: a family by label value
+    (`snapshot.tasks`), a group of families (`snapshot.exporter`), an info
+    family's labels. Immutable; read by attribute or `to_dict()`."""
+
+    def __getattribute__(self, name: str, /) -> Any: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+# <generated classes>
+# Generated from crates/loki-metrics/src/families.rs by `LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test docs`; do not edit.
+@type_check_only
+class _Tasks(Values):
+    """`loki_tasks_total`: Number of tasks by status"""
 
     @property
     def pending(self) -> int: ...
@@ -102,9 +119,65 @@ class TaskCounts:
     def completed(self) -> int: ...
     @property
     def failed(self) -> int: ...
-    def to_dict(self) -> dict[str, int]: ...
-    def __eq__(self, other: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
+
+@type_check_only
+class _ReceiptsByVerdict(Values):
+    """`loki_receipts_by_verdict`: Receipts bucketed on the recorded honesty headline"""
+
+    @property
+    def verified(self) -> int: ...
+    @property
+    def with_gaps(self) -> int: ...
+    @property
+    def not_verified(self) -> int: ...
+    @property
+    def unknown(self) -> int: ...
+
+@type_check_only
+class _ReceiptsWithProvenance(Values):
+    """`loki_receipts_with_provenance`: Receipts carrying a checkable provenance record"""
+
+    @property
+    def attestation(self) -> int: ...
+    @property
+    def gpg(self) -> int: ...
+
+@type_check_only
+class _Tokens(Values):
+    """`loki_tokens_total`: Tokens used by the current run"""
+
+    @property
+    def input(self) -> int: ...
+    @property
+    def output(self) -> int: ...
+    @property
+    def cache_read(self) -> int: ...
+    @property
+    def cache_creation(self) -> int: ...
+
+@type_check_only
+class _SessionInfo(Values):
+    """`loki_session_info`: Loki Mode session metadata"""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+
+@type_check_only
+class _Exporter(Values):
+    """The `exporter` families."""
+
+    @property
+    def collect_seconds(self) -> float: ...
+    @property
+    def version(self) -> str: ...
+
+# </generated classes>
 
 @final
 class SourceWarning:
@@ -118,19 +191,11 @@ class SourceWarning:
     def __hash__(self) -> int: ...
 
 @final
-class ExporterInfo:
-    """Values of the optional exporter families (`exporter_metrics=True`)."""
-
-    @property
-    def collect_seconds(self) -> float: ...
-    @property
-    def version(self) -> str: ...
-    def __eq__(self, other: object, /) -> bool: ...
-
-@final
 class Snapshot:
     """The metric values of one collection of a `.loki` directory. Immutable."""
 
+    # <generated properties>
+    # Generated from crates/loki-metrics/src/families.rs by `LOKI_METRICS_BLESS=1 cargo test -p loki-metrics --test docs`; do not edit.
     @property
     def session_status(self) -> str: ...
     @property
@@ -140,7 +205,7 @@ class Snapshot:
     @property
     def iteration_max(self) -> int: ...
     @property
-    def tasks(self) -> TaskCounts: ...
+    def tasks(self) -> _Tasks: ...
     @property
     def agents_active(self) -> int: ...
     @property
@@ -152,11 +217,32 @@ class Snapshot:
     @property
     def uptime_seconds(self) -> float: ...
     @property
+    def receipts_total(self) -> int: ...
+    @property
+    def receipts_by_verdict(self) -> _ReceiptsByVerdict: ...
+    @property
+    def receipts_with_provenance(self) -> _ReceiptsWithProvenance: ...
+    @property
+    def budget_limit_usd(self) -> Optional[float]: ...
+    @property
+    def budget_exceeded(self) -> Optional[int]: ...
+    @property
+    def tokens(self) -> _Tokens: ...
+    @property
+    def model_cost_usd(self) -> Values: ...
+    @property
+    def session_info(self) -> Optional[_SessionInfo]: ...
+    @property
+    def state_updated_timestamp_seconds(self) -> Optional[float]: ...
+    @property
+    def checklist_items(self) -> Values: ...
+    @property
+    def exporter(self) -> Optional[_Exporter]: ...
+    # </generated properties>
+    @property
     def failed_sources(self) -> Tuple[str, ...]: ...
     @property
     def warnings(self) -> Tuple[SourceWarning, ...]: ...
-    @property
-    def exporter(self) -> Optional[ExporterInfo]: ...
     @property
     def families(self) -> List[MetricFamily]: ...
     def value(self, name: str, /, **labels: str) -> Union[int, float, None]: ...

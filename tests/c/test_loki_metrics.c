@@ -469,7 +469,7 @@ static void collect_reads_every_value(void) {
     running_dir(dir, sizeof dir);
     running_options(&options);
     CHECK_STATUS(loki_collect(dir, strlen(dir), &options, &s), LOKI_STATUS_OK);
-    CHECK(value_of(s, "loki_session_status") == LOKI_SESSION_STATUS_RUNNING);
+    CHECK(value_of(s, "loki_session_status") == 1); /* running, as its HELP text says */
     CHECK(value_of(s, "loki_iteration_current") == 12 && value_of(s, "loki_iteration_max") == 1000);
     CHECK(labelled_value_of(s, "loki_tasks_total", "status", "pending") == 3);
     CHECK(labelled_value_of(s, "loki_tasks_total", "status", "in_progress") == 1);
@@ -512,7 +512,7 @@ static void collect_of_a_missing_directory_gives_fallbacks_and_a_directory_warni
     loki_str path, message;
     const char *dir = "/nonexistent/loki-metrics-c-test/.loki";
     CHECK_STATUS(loki_collect(dir, strlen(dir), NULL, &s), LOKI_STATUS_OK);
-    CHECK(value_of(s, "loki_session_status") == LOKI_SESSION_STATUS_STOPPED);
+    CHECK(value_of(s, "loki_session_status") == 0); /* stopped */
     CHECK(value_of(s, "loki_iteration_current") == 0 && value_of(s, "loki_events_total") == 0);
     CHECK(loki_snapshot_warning_count(s) == 1);
     CHECK_STATUS(loki_snapshot_warning(s, 0, &path, &message), LOKI_STATUS_OK);

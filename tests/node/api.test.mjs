@@ -36,6 +36,16 @@ test('collect returns a camelCase snapshot with the nine values', () => {
   );
 });
 
+test('every key of the JSON encoding is a property of the snapshot object, camelCased', () => {
+  const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  const s = loki.collect(running.lokiDir, { now: running.now, exporterMetrics: true });
+  const json = JSON.parse(loki.render(s, { format: 'json' }));
+  assert.deepEqual(Object.keys(s), Object.keys(json).map(camel));
+  assert.deepEqual(Object.keys(s.tasks), Object.keys(json.tasks).map(camel));
+  assert.deepEqual(Object.keys(s.exporter), Object.keys(json.exporter).map(camel));
+  assert.equal(s.exporter.version, loki.VERSION);
+});
+
 test('a missing directory is a warning on the snapshot, not an error', () => {
   const s = loki.collect(path.join(tmpdir(), 'no-such-loki-dir-for-node-tests'));
   assert.equal(s.sessionStatus, 'stopped');

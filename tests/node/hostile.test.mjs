@@ -100,9 +100,14 @@ test('render refuses a source that is neither a path nor a Snapshot', async () =
     throws(() => loki.render(value), typeError(`The "source" argument must be a directory path or a Snapshot. Received ${received}`));
     await rejects(loki.renderAsync(value), typeError('must be a directory path or a Snapshot'));
   }
-  for (const value of [{}, [], Buffer.from('x'), new Date()]) {
-    throws(() => loki.render(value), typeError('The "source" argument is not a Snapshot: Missing field `sessionStatus`'));
+  for (const value of [{}, new Date()]) {
+    throws(() => loki.render(value), typeError('The "source" argument is not a Snapshot: missing field `sessionStatus`'));
   }
+  throws(() => loki.render([]), typeError('The "source" argument is not a Snapshot: expected an object'));
+  throws(() => loki.render(Buffer.from('x')), typeError('The "source" argument is not a Snapshot: invalid type: byte array'));
+  const cyclic = {};
+  cyclic.self = cyclic;
+  throws(() => loki.render(cyclic), typeError('The "source" argument is not a Snapshot: nested too deeply'));
   const snapshot = loki.collect(running.lokiDir, { now: running.now });
   throws(() => loki.render({ ...snapshot, iterationCurrent: '12' }), typeError('is not a Snapshot'));
   throws(() => loki.render({ ...snapshot, iterationCurrent: -1 }), valueError('"iterationCurrent" option must be an integer >= 0'));

@@ -169,9 +169,28 @@ def test_a_snapshot_has_a_useful_repr(running_dir):
     r = repr(loki_metrics.collect(running_dir, now=NOW))
     assert r == (
         "Snapshot(session_status='running', iteration_current=12, iteration_max=1000, "
-        "tasks=TaskCounts(pending=3, in_progress=1, completed=7, failed=1), agents_active=2, "
+        "tasks=Values(pending=3, in_progress=1, completed=7, failed=1), agents_active=2, "
         "agents_total=3, cost_usd=1.2, events_total=12, uptime_seconds=7200.0, warnings=0)"
     )
+
+
+def test_every_key_of_the_typed_view_is_an_attribute(running_dir):
+    s = loki_metrics.collect(running_dir, now=NOW, exporter_metrics=True)
+    for key, value in s.to_dict().items():
+        if key in ("failed_sources", "warnings"):
+            continue
+        attr = getattr(s, key)
+        assert (attr.to_dict() if isinstance(attr, loki_metrics.Values) else attr) == value, key
+    assert isinstance(type(s).__dict__["iteration_current"], property)
+
+
+def test_values_are_immutable_comparable_and_hashable(running_dir):
+    a = loki_metrics.collect(running_dir, now=NOW).tasks
+    b = loki_metrics.collect(running_dir, now=NOW).tasks
+    assert a == b and hash(a) == hash(b) and a != b.to_dict()
+    assert loki_metrics.TaskCounts is loki_metrics.ExporterInfo is loki_metrics.Values
+    with pytest.raises(AttributeError, match="no 'nope'"):
+        a.nope  # noqa: B018
 
 
 def test_a_snapshot_pickles_and_round_trips_through_json(running_dir):

@@ -116,16 +116,6 @@ typedef enum loki_metric_type {
   LOKI_METRIC_TYPE_UNKNOWN = 7,
 } loki_metric_type;
 
-// `loki_session_status`'s values, as `loki_snapshot_value` reads them.
-typedef enum loki_session_status {
-  // No session, or a dead PID.
-  LOKI_SESSION_STATUS_STOPPED = 0,
-  // `mode` is autonomous/running, or the PID is alive.
-  LOKI_SESSION_STATUS_RUNNING = 1,
-  // `mode` is paused.
-  LOKI_SESSION_STATUS_PAUSED = 2,
-} loki_session_status;
-
 // Output formats of `loki_render*`.
 typedef enum loki_format {
   // Prometheus text format 0.0.4.

@@ -36,9 +36,9 @@ pub use render::{
     loki_string_free,
 };
 pub use snapshot::{
-    loki_collect, loki_label, loki_session_status, loki_snapshot, loki_snapshot_failed_source,
-    loki_snapshot_failed_source_count, loki_snapshot_families, loki_snapshot_free, loki_snapshot_value,
-    loki_snapshot_warning, loki_snapshot_warning_count,
+    loki_collect, loki_label, loki_snapshot, loki_snapshot_failed_source, loki_snapshot_failed_source_count,
+    loki_snapshot_families, loki_snapshot_free, loki_snapshot_value, loki_snapshot_warning,
+    loki_snapshot_warning_count,
 };
 
 /// A string borrowed from a library object: `len` bytes of UTF-8 at `data`

@@ -12,19 +12,6 @@ use crate::boundary::{guard, guard_value, loki_status, ref_arg, str_arg, write_o
 use crate::loki_str;
 use crate::options::{core_options, loki_options, read_options, require_directory};
 
-/// `loki_session_status`'s values, as `loki_snapshot_value` reads them.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum loki_session_status {
-    /// No session, or a dead PID.
-    Stopped = 0,
-    /// `mode` is autonomous/running, or the PID is alive.
-    Running = 1,
-    /// `mode` is paused.
-    Paused = 2,
-}
-
 /// One collection of a `.loki` directory (opaque). Immutable once made, so it
 /// may be read from several threads at once; free it with
 /// `loki_snapshot_free`.

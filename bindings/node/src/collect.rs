@@ -9,8 +9,8 @@ use napi_derive::napi;
 use std::result::Result;
 
 use crate::error::{NodeError, OrThrow};
-use crate::options::{convert_arg, core_options, format_arg, object_arg, string_arg, CollectOptions, RenderOptions};
-use crate::snapshot::{NativeSnapshot, Snapshot};
+use crate::options::{core_options, format_arg, object_arg, string_arg, CollectOptions, RenderOptions};
+use crate::snapshot::{snapshot_arg, NativeSnapshot, SnapshotObject};
 use crate::task::{Offload, Work};
 
 fn collect_args(dir: Option<Unknown>, opts: Option<Unknown>) -> Result<Options, NodeError> {
@@ -19,29 +19,24 @@ fn collect_args(dir: Option<Unknown>, opts: Option<Unknown>) -> Result<Options, 
     core_options(dir, &opts)
 }
 
-/// A `Snapshot` object (as `collect` returns it, possibly edited).
-fn snapshot_arg(name: &str, value: Unknown) -> Result<Snapshot, NodeError> {
-    convert_arg(name, &value, "is not a Snapshot")
-}
-
 /// Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`).
 /// Never fails on bad data: problems are `warnings` on the snapshot.
-#[napi(ts_args_type = "dir?: string | null, opts?: CollectOptions | null")]
-pub fn collect(env: Env, dir: Option<Unknown>, opts: Option<Unknown>) -> napi::Result<Snapshot> {
+#[napi(ts_args_type = "dir?: string | null, opts?: CollectOptions | null", ts_return_type = "Snapshot")]
+pub fn collect(env: Env, dir: Option<Unknown>, opts: Option<Unknown>) -> napi::Result<SnapshotObject> {
     let options = collect_args(dir, opts).or_throw(&env)?;
-    Ok(Snapshot::from(&loki_metrics::collect(&options)))
+    Ok(SnapshotObject(Arc::new(loki_metrics::collect(&options))))
 }
 
 pub struct CollectWork(Options);
 
 impl Work for CollectWork {
     type Output = loki_metrics::Snapshot;
-    type Js = Snapshot;
+    type Js = SnapshotObject;
     fn run(self) -> Result<Self::Output, NodeError> {
         Ok(loki_metrics::collect(&self.0))
     }
-    fn into_js(_env: &Env, output: Self::Output) -> Result<Snapshot, NodeError> {
-        Ok(Snapshot::from(&output))
+    fn into_js(_env: &Env, output: Self::Output) -> Result<SnapshotObject, NodeError> {
+        Ok(SnapshotObject(Arc::new(output)))
     }
 }
 
@@ -77,7 +72,7 @@ impl RenderWork {
             Ok(Some(ValueType::Object)) => {
                 let snapshot = source.map(|s| snapshot_arg("source", s)).transpose()?;
                 match snapshot {
-                    Some(snapshot) => RenderSource::Snapshot(Arc::new(snapshot.try_into()?)),
+                    Some(snapshot) => RenderSource::Snapshot(Arc::new(snapshot)),
                     None => RenderSource::Directory(core_options(None, &opts.collect_options())?),
                 }
             }

@@ -11,7 +11,7 @@ use std::result::Result;
 
 use crate::error::{NodeError, OrThrow, ERR_CONSTRUCT_CALL_REQUIRED};
 use crate::options::{core_options, format_arg, millis_arg, object_arg, string_arg, CollectOptions, Now};
-use crate::snapshot::Snapshot;
+use crate::snapshot::SnapshotObject;
 use crate::task::{Offload, Work};
 
 /// Options of `new Collector(opts)`.
@@ -96,9 +96,9 @@ impl Collector {
     }
 
     /// The cached snapshot if fresh, else a new collection.
-    #[napi]
-    pub fn collect(&self) -> Snapshot {
-        Snapshot::from(&*self.inner.collect())
+    #[napi(ts_return_type = "Snapshot")]
+    pub fn collect(&self) -> SnapshotObject {
+        SnapshotObject(self.inner.collect())
     }
 
     /// `collect` on the thread pool.
@@ -186,7 +186,7 @@ pub enum CachedOutput {
 
 /// A snapshot or a string, as the method promised.
 pub enum SnapshotOrText {
-    Snapshot(Snapshot),
+    Snapshot(SnapshotObject),
     Text(String),
 }
 
@@ -204,7 +204,7 @@ impl ToNapiValue for SnapshotOrText {
         // SAFETY: forwarded from napi with its env.
         unsafe {
             match val {
-                SnapshotOrText::Snapshot(s) => Snapshot::to_napi_value(env, s),
+                SnapshotOrText::Snapshot(s) => SnapshotObject::to_napi_value(env, s),
                 SnapshotOrText::Text(t) => String::to_napi_value(env, t),
             }
         }
@@ -222,7 +222,7 @@ impl Work for CachedWork {
     }
     fn into_js(_env: &Env, output: CachedOutput) -> Result<SnapshotOrText, NodeError> {
         Ok(match output {
-            CachedOutput::Snapshot(s) => SnapshotOrText::Snapshot(Snapshot::from(&*s)),
+            CachedOutput::Snapshot(s) => SnapshotOrText::Snapshot(SnapshotObject(s)),
             CachedOutput::Text(t) => SnapshotOrText::Text(t.to_string()),
         })
     }

@@ -34,27 +34,6 @@ pub enum Format {
     Json,
 }
 
-/// A source's path relative to the `.loki` directory (`.` is the directory itself).
-#[napi(string_enum)]
-pub enum SourcePath {
-    #[napi(value = ".")]
-    Directory,
-    #[napi(value = "dashboard-state.json")]
-    DashboardState,
-    #[napi(value = "loki.pid")]
-    Pid,
-    #[napi(value = "state/agents.json")]
-    Agents,
-    #[napi(value = "metrics/efficiency")]
-    Efficiency,
-    #[napi(value = "pricing.json")]
-    Pricing,
-    #[napi(value = "events.jsonl")]
-    Events,
-    #[napi(value = "options")]
-    Options,
-}
-
 /// `Content-Type` of Prometheus text 0.0.4.
 #[napi]
 pub const PROMETHEUS_CONTENT_TYPE: &str = loki_metrics::encode::PROMETHEUS_CONTENT_TYPE;

@@ -63,7 +63,7 @@ impl PyCollector {
     fn collect(&self, py: Python<'_>) -> PyResult<PySnapshot> {
         let inner = &self.inner;
         let snapshot = detach(py, || inner.collect())?;
-        Ok(PySnapshot { inner: snapshot })
+        Ok(PySnapshot::from_arc(snapshot))
     }
 
     /// The cached snapshot's encoding in `format` (`"prometheus"`,

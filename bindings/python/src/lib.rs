@@ -33,9 +33,9 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(server::serve_from_env, m)?)?;
     m.add_class::<server::Server>()?;
     m.add_class::<snapshot::PySnapshot>()?;
-    m.add_class::<snapshot::TaskCounts>()?;
+    snapshot::add_typed_properties(m.py(), &m.py().get_type::<snapshot::PySnapshot>())?;
+    m.add_class::<snapshot::Values>()?;
     m.add_class::<snapshot::SourceWarning>()?;
-    m.add_class::<snapshot::ExporterInfo>()?;
     m.add_class::<collector::PyCollector>()?;
     Ok(())
 }

@@ -30,6 +30,30 @@ pub enum Error {
         /// Why the value was refused.
         reason: String,
     },
+    /// A snapshot's typed view (its JSON, or a binding's object) without a
+    /// key it must have (spelled as the view spells it, e.g. `tasks.inProgress`).
+    #[error("missing field `{key}`")]
+    SnapshotKeyMissing {
+        /// The key's path.
+        key: String,
+    },
+    /// A snapshot's typed view with a value of the wrong type at `key`.
+    #[error("{}expected {expected}", if key.is_empty() { String::new() } else { format!("{key}: ") })]
+    SnapshotKeyType {
+        /// The key's path (empty: the view itself).
+        key: String,
+        /// What it should be, e.g. `an integer`.
+        expected: &'static str,
+    },
+    /// A snapshot's typed view with a value of the right type that is not
+    /// allowed at `key` (a negative count, an unknown name or source path).
+    #[error("{key} {reason}")]
+    SnapshotKeyValue {
+        /// The key's path.
+        key: String,
+        /// Why the value was refused, e.g. `must be an integer >= 0. Received -1`.
+        reason: String,
+    },
 }
 
 /// How a front end spells option names (see [`crate::OptionName`]).

@@ -20,6 +20,20 @@ pub enum Group {
     Exporter,
 }
 
+impl Group {
+    /// Every group, in output order.
+    pub const ALL: [Group; 2] = [Group::Default, Group::Exporter];
+
+    /// The key its families sit under in the snapshot's typed view (`None`:
+    /// at the top level).
+    pub fn json_key(self) -> Option<&'static str> {
+        match self {
+            Group::Default => None,
+            Group::Exporter => Some("exporter"),
+        }
+    }
+}
+
 /// The samples a family always has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Series {
@@ -36,7 +50,11 @@ pub enum Series {
     Dynamic,
 }
 
-/// How a family appears in the JSON encoding of a snapshot.
+/// How a family appears in the JSON encoding of a snapshot and in the
+/// bindings' typed conveniences (see [`crate::KeyCase`]).
+///
+/// A key whose family has no sample ([`Series::Dynamic`] before its reader
+/// sets one) is `null`, except [`ByLabel`](Json::ByLabel), which is `{}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Json {
     /// Not a key of its own: derived from other keys (e.g. `failed_sources`).
@@ -47,10 +65,15 @@ pub enum Json {
     Float(&'static str),
     /// `key: names[value]` (the single sample's value indexes `names`).
     Named(&'static str, &'static [&'static str]),
-    /// `key: {<label value>: <integer>, ...}` for a [`Series::Each`] family.
+    /// `key: {<label value>: <value>, ...}`: every sample of a family with one
+    /// label ([`Series::Each`] or [`Series::Dynamic`]), keyed by that label's
+    /// value; each value an integer or a number as the sample's value is.
     ByLabel(&'static str),
     /// `key: <the value of the single sample's one label>`.
     Label(&'static str),
+    /// `key: {<label name>: <label value>, ...}`: the single sample's labels
+    /// (an info family such as `loki_session_info{version,provider}`).
+    Labels(&'static str),
 }
 
 impl Json {
@@ -58,7 +81,12 @@ impl Json {
     pub fn key(self) -> Option<&'static str> {
         match self {
             Json::Derived => None,
-            Json::Integer(k) | Json::Float(k) | Json::Named(k, _) | Json::ByLabel(k) | Json::Label(k) => Some(k),
+            Json::Integer(k)
+            | Json::Float(k)
+            | Json::Named(k, _)
+            | Json::ByLabel(k)
+            | Json::Label(k)
+            | Json::Labels(k) => Some(k),
         }
     }
 }
@@ -356,7 +384,7 @@ pub const SESSION_INFO: Family = Family {
     group: Group::Default,
     series: Series::Dynamic,
     fallback: Value::Int(1),
-    json: Json::Derived,
+    json: Json::Labels("session_info"),
 };
 /// `loki_state_updated_timestamp_seconds`.
 pub const STATE_UPDATED_TIMESTAMP_SECONDS: Family = Family {

@@ -28,6 +28,8 @@ pub mod fuzzing;
 mod options;
 mod snapshot;
 mod sources;
+mod typed;
+pub mod typings;
 
 pub use collector::{Collector, DEFAULT_CACHE_TTL};
 pub use encode::{negotiate, render, render_into, Format};
@@ -42,6 +44,7 @@ pub use options::{
 };
 pub use snapshot::{ExporterInfo, SessionStatus, Snapshot, Source, TaskCounts, Warning};
 pub use sources::{LineCount, SourceState};
+pub use typed::{KeyCase, SnapshotData, TypedView};
 
 /// Reads the directory named by `options` once, from scratch.
 ///

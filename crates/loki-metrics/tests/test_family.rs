@@ -31,3 +31,14 @@ fn the_test_family_is_in_the_snapshot_and_every_encoding() {
 fn the_metrics_reference_lists_it() {
     assert!(loki_metrics::families::reference_markdown().contains("| `loki_test_answer` | gauge |"));
 }
+
+#[test]
+fn the_typed_view_has_its_key_in_both_cases_and_reads_it_back() {
+    let snapshot = running();
+    let camel = snapshot.to_json_value(loki_metrics::KeyCase::Camel);
+    assert_eq!(camel["testAnswer"], 42);
+    assert!(loki_metrics::typings::typescript_declarations().contains("  testAnswer: number\n"));
+    assert!(loki_metrics::typings::python_stub().1.contains("    def test_answer(self) -> int: ...\n"));
+    let back = loki_metrics::Snapshot::from_json_value(camel, loki_metrics::KeyCase::Camel).expect("reads back");
+    assert_eq!(back.value("loki_test_answer", &[]), Some(loki_metrics::Value::Int(42)));
+}

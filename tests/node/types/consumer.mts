@@ -19,6 +19,7 @@ import {
   type Format,
   type MetricFamily,
   type Snapshot,
+  type TaskCounts,
 } from 'loki-metrics';
 import { registerLokiMetrics, type LokiMetricsRegistration } from 'loki-metrics/prom-client';
 import { Registry } from 'prom-client';
@@ -26,6 +27,11 @@ import { Registry } from 'prom-client';
 const snapshot: Snapshot = collect('.loki', { now: new Date(), maxIterations: 10 });
 const status: 'stopped' | 'running' | 'paused' = snapshot.sessionStatus;
 const inProgress: number = snapshot.tasks.inProgress;
+const counts: TaskCounts = snapshot.tasks;
+const collectSeconds: number | undefined = snapshot.exporter?.collectSeconds;
+// @ts-expect-error failed sources are .loki source paths
+const notASource: Snapshot['failedSources'][number] = 'etc/passwd';
+void [counts, collectSeconds, notASource];
 const firstWarningSource: string | undefined = snapshot.warnings[0]?.source;
 const collected: CollectedSnapshot = collect('.loki');
 const modelFamilies: MetricFamily[] = collected.families;
