@@ -9,6 +9,10 @@
 
 #include "loki_metrics.h"
 
+/* The default families every collection emits (SPEC §3: Loki Mode 5.38's
+ * nine, 9.20's three Evidence Receipt families, and seven of ours). */
+#define LOKI_DEFAULT_FAMILIES 19
+
 static int harness_passed;
 static int harness_failed;
 static int harness_current_failed;

@@ -819,7 +819,7 @@ static loki_families *parse_ok(const char *text, uint32_t format) {
     return families;
 }
 
-static void parse_of_golden_openmetrics_gives_the_nine_families(void) {
+static void parse_of_golden_openmetrics_gives_the_default_families(void) {
     char path[4096];
     size_t len = 0;
     char *text;
@@ -835,7 +835,7 @@ static void parse_of_golden_openmetrics_gives_the_nine_families(void) {
     /* The families own a copy: the input may go at once. */
     memset(text, 'x', len);
     free(text);
-    CHECK(loki_families_count(families) == 9);
+    CHECK(loki_families_count(families) == LOKI_DEFAULT_FAMILIES);
     CHECK_STATUS(loki_families_family(families, 0, &f), LOKI_STATUS_OK);
     CHECK(str_eq(f.name, "loki_session_status") && f.metric_type == LOKI_METRIC_TYPE_GAUGE);
     CHECK(str_eq(f.help, "Current session status (0=stopped, 1=running, 2=paused)"));
@@ -855,7 +855,7 @@ static void parse_of_golden_openmetrics_gives_the_nine_families(void) {
     loki_families_free(families);
 }
 
-static void every_golden_exposition_parses_back_to_nine_families(void) {
+static void every_golden_exposition_parses_back_to_the_default_families(void) {
     DIR *dir = opendir(fixtures);
     struct dirent *entry;
     CHECK(dir != NULL);
@@ -875,7 +875,7 @@ static void every_golden_exposition_parses_back_to_nine_families(void) {
             CHECK_STATUS(loki_parse(text, len, f == 0 ? LOKI_PARSE_FORMAT_PROMETHEUS : LOKI_PARSE_FORMAT_OPENMETRICS,
                                     &families),
                          LOKI_STATUS_OK);
-            CHECK(loki_families_count(families) == 9);
+            CHECK(loki_families_count(families) == LOKI_DEFAULT_FAMILIES);
             loki_families_free(families);
             free(text);
         }
@@ -1037,8 +1037,8 @@ int main(int argc, char **argv) {
     RUN(collector_reads_the_directory_once_per_ttl);
     RUN(collector_with_zero_ttl_reads_on_every_call);
     RUN(one_collector_serves_several_threads_at_once);
-    RUN(parse_of_golden_openmetrics_gives_the_nine_families);
-    RUN(every_golden_exposition_parses_back_to_nine_families);
+    RUN(parse_of_golden_openmetrics_gives_the_default_families);
+    RUN(every_golden_exposition_parses_back_to_the_default_families);
     RUN(parse_reads_timestamps_escapes_and_special_values);
     RUN(parse_copies_the_text_and_parse_borrowed_reads_it_in_place);
     RUN(parse_of_empty_text_gives_no_families);
