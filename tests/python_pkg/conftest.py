@@ -56,8 +56,16 @@ RUNNING = FIXTURES / "running"
 
 @pytest.fixture
 def running_dir() -> pathlib.Path:
-    """The `running` fixture's .loki directory (a session in progress)."""
+    """The `running` fixture's .loki directory (a session in progress at its
+    fixed `now`; by the system clock its state is stale, so it reads stopped)."""
     return RUNNING / ".loki"
+
+
+@pytest.fixture
+def live_dir() -> pathlib.Path:
+    """The `runsh-mid-run` fixture's .loki: its loki.pid names PID 1, so it
+    reads running whatever the clock."""
+    return FIXTURES / "runsh-mid-run" / ".loki"
 
 
 @pytest.fixture

@@ -170,7 +170,13 @@ def test_a_snapshot_has_a_useful_repr(running_dir):
     assert r == (
         "Snapshot(session_status='running', iteration_current=12, iteration_max=1000, "
         "tasks=Values(pending=3, in_progress=1, completed=7, failed=1), agents_active=2, "
-        "agents_total=3, cost_usd=1.2, events_total=12, uptime_seconds=7200.0, warnings=0)"
+        "agents_total=3, cost_usd=1.2, events_total=12, uptime_seconds=7200.0, receipts_total=0, "
+        "receipts_by_verdict=Values(verified=0, with_gaps=0, not_verified=0, unknown=0), "
+        "receipts_with_provenance=Values(attestation=0, gpg=0), budget_limit_usd=None, budget_exceeded=None, "
+        "tokens=Values(input=170000, output=10000, cache_read=0, cache_creation=0), "
+        "model_cost_usd=Values(opus=0.3, sonnet=0.9), "
+        "session_info=Values(version='5.38.0', provider='claude', phase='DEVELOPMENT'), "
+        "state_updated_timestamp_seconds=1767614398.0, checklist_items=Values(), warnings=0)"
     )
 
 
@@ -205,7 +211,9 @@ def test_to_dict_is_plain_json_data_in_the_json_order(running_dir):
     d = loki_metrics.collect(running_dir, now=NOW).to_dict()
     assert list(d) == [
         "session_status", "iteration_current", "iteration_max", "tasks", "agents_active",
-        "agents_total", "cost_usd", "events_total", "uptime_seconds", "failed_sources", "warnings",
+        "agents_total", "cost_usd", "events_total", "uptime_seconds", "receipts_total", "receipts_by_verdict",
+        "receipts_with_provenance", "budget_limit_usd", "budget_exceeded", "tokens", "model_cost_usd",
+        "session_info", "state_updated_timestamp_seconds", "checklist_items", "failed_sources", "warnings",
     ]
     assert json.loads(json.dumps(d)) == d
 

@@ -47,10 +47,10 @@ def test_custom_metrics_export_says_when_nothing_answers():
     assert proc.stderr.rstrip().endswith("Connection refused")
 
 
-def test_dashboard_prints_a_status_line(running_dir):
-    proc = run_example("dashboard.py", str(running_dir), "--once")
+def test_dashboard_prints_a_status_line(live_dir):
+    proc = run_example("dashboard.py", str(live_dir), "--once")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("running  iteration 12/1000  tasks 3 pending, 1 running, 7 done, 1 failed")
+    assert proc.stdout.startswith("running  iteration 17/1000  tasks 2 pending, 1 running, 1 done, 0 failed")
 
 
 def test_embedded_exporter_starts_nothing_unless_enabled():

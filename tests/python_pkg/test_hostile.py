@@ -233,7 +233,7 @@ ACCEPTED_CASES: Dict[str, tuple] = {
     # An object with __index__ stands for its int, as in Python's own APIs.
     "collect/max-index": (lambda: lm.collect(RUNNING_DIR, max_iterations=Index(7)).iteration_max, 7),
     "collect/max-2**64-1": (lambda: lm.collect(RUNNING_DIR, max_iterations=2**64 - 1).iteration_max, 2**64 - 1),
-    "collect/cap-2**64-1": (lambda: lm.collect(RUNNING_DIR, json_size_cap=2**64 - 1).session_status, "running"),
+    "collect/cap-2**64-1": (lambda: lm.collect(RUNNING_DIR, json_size_cap=2**64 - 1).iteration_current, 12),
     "Collector/ttl-index": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=Index(3)).cache_ttl, 3.0),
     "Collector/ttl-negative-zero": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=-0.0).cache_ttl, 0.0),
     "Collector/ttl-below-a-nanosecond": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=1e-12).cache_ttl, 0.0),

@@ -51,8 +51,8 @@ def test_openmetrics_units_timestamps_and_exemplars():
     [sample] = family.samples
     assert sample.timestamp == 1700000000.5
     assert sample.exemplar == Exemplar({"trace_id": "abc"}, 1.5, 1700000000.25)
-    [uptime] = [f for f in loki_metrics.parse((RUNNING / "expected.om").read_text()) if f.unit]
-    assert (uptime.name, uptime.unit) == ("loki_uptime_seconds", "seconds")
+    units = {f.name: f.unit for f in loki_metrics.parse((RUNNING / "expected.om").read_text()) if f.unit}
+    assert units == {"loki_uptime_seconds": "seconds", "loki_state_updated_timestamp_seconds": "seconds"}
 
 
 def test_special_values_are_floats():
