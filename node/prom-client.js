@@ -17,7 +17,7 @@ function invalidArgType(message) {
 
 function loadPromClient(explicit) {
   if (explicit !== undefined && explicit !== null) {
-    if (typeof explicit !== 'object' || typeof explicit.Gauge !== 'function' || typeof explicit.Counter !== 'function') {
+    if (typeof explicit !== 'object' || typeof explicit.Registry !== 'function' || typeof explicit.register !== 'object') {
       throw invalidArgType('The "opts.promClient" option must be the prom-client module');
     }
     return explicit;
@@ -54,34 +54,43 @@ function registerLokiMetrics(registry, opts = {}) {
   // A snapshot's families by their 0.0.4 name (prom-client names metrics so).
   const familiesOf = (snapshot) => new Map(snapshot.families.map((f) => [f.prometheusName, f]));
 
+  // Each family is registered as a metric object of its own (prom-client's
+  // Registry takes any object with a name, a type and get()), not as a Gauge
+  // or Counter: those emit a 0 for a family without samples (a budget limit
+  // that is not set is not a limit of 0) and fix their label names at
+  // creation (a family whose samples appear later, such as the cost by model,
+  // would throw).
   const metrics = [];
   for (const family of familiesOf(collector.collect()).values()) {
-    const labelNames = [...new Set(family.samples.flatMap((s) => Object.keys(s.labels)))];
-    const isCounter = family.type === 'counter';
-    const Metric = isCounter ? promClient.Counter : promClient.Gauge;
-    const name = family.prometheusName;
-    const metric = new Metric({
-      name,
-      help: family.help ?? name,
-      labelNames,
-      registers: [target],
-      async collect() {
-        const current = familiesOf(await collector.collectAsync()).get(name);
-        this.reset();
-        for (const sample of current ? current.samples : []) {
-          if (isCounter) this.inc(sample.labels, sample.value);
-          else this.set(sample.labels, sample.value);
-        }
+    const registeredName = family.prometheusName;
+    const metric = {
+      // The Registry rewrites a counter's name without `_total` while it
+      // renders OpenMetrics (and appends `_total` to its samples then), so
+      // get() reads the name back from here.
+      name: registeredName,
+      help: family.help ?? registeredName,
+      // prom-client knows no info type: 0.0.4 renders an info family as a gauge too.
+      type: family.type === 'counter' ? 'counter' : 'gauge',
+      aggregator: 'sum',
+      async get() {
+        const current = familiesOf(await collector.collectAsync()).get(registeredName);
+        const values = (current ? current.samples : []).map((s) => ({ labels: { ...s.labels }, value: s.value }));
+        return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
       },
-    });
+      reset() {},
+    };
+    target.registerMetric(metric);
     metrics.push(metric);
   }
+  const names = metrics.map((m) => m.name);
 
   return {
     collector,
-    names: metrics.map((m) => m.name),
+    names: [...names],
     unregister() {
-      for (const m of metrics) target.removeSingleMetric(m.name);
+      // By the names recorded at registration: the Registry renames counters
+      // while it renders OpenMetrics, but keeps them under the first name.
+      for (const name of names) target.removeSingleMetric(name);
     },
   };
 }

@@ -16,7 +16,7 @@ function expectError(fn, code, ErrorType = Error) {
   });
 }
 
-test('collect returns a camelCase snapshot with the nine values', () => {
+test('collect returns a camelCase snapshot with every family\'s value', () => {
   const s = loki.collect(running.lokiDir, { now: running.now });
   assert.deepEqual(
     { ...s, tasks: { ...s.tasks } },
@@ -30,6 +30,16 @@ test('collect returns a camelCase snapshot with the nine values', () => {
       costUsd: 1.2,
       eventsTotal: 12,
       uptimeSeconds: 7200,
+      receiptsTotal: 0,
+      receiptsByVerdict: { verified: 0, withGaps: 0, notVerified: 0, unknown: 0 },
+      receiptsWithProvenance: { attestation: 0, gpg: 0 },
+      budgetLimitUsd: null,
+      budgetExceeded: null,
+      tokens: { input: 170000, output: 10000, cacheRead: 0, cacheCreation: 0 },
+      modelCostUsd: { opus: 0.3, sonnet: 0.9 },
+      sessionInfo: { version: '5.38.0', provider: 'claude', phase: 'DEVELOPMENT' },
+      stateUpdatedTimestampSeconds: 1767614398,
+      checklistItems: {},
       failedSources: [],
       warnings: [],
     },

@@ -15,6 +15,9 @@ delete process.env.LOKI_MAX_ITERATIONS;
 delete process.env.LOKI_DIR;
 delete process.env.LOKI_METRICS_EXPORTER_METRICS;
 
+/** The default families every collection emits (SPEC §3: Loki Mode 5.38's nine, 9.20's three Evidence Receipt families, seven of ours). */
+export const DEFAULT_FAMILIES = 19;
+
 export const fixturesDir = path.join(root, 'tests', 'fixtures');
 export const fixtures = readdirSync(fixturesDir)
   .filter((name) => existsSync(path.join(fixturesDir, name, 'now')))

@@ -55,7 +55,7 @@ test('npm pack produces a tarball that installs and works in a project without R
       const loki = require('loki-metrics');
       const out = loki.render(${JSON.stringify(fx.lokiDir)}, { now: ${JSON.stringify(fx.now)}, format: 'openmetrics' });
       if (out !== ${JSON.stringify(fx.expected.openmetrics)}) throw new Error('render differs');
-      if (loki.parse(out).length !== 9) throw new Error('parse differs');
+      if (loki.parse(out).length !== 19) throw new Error('parse differs');
       if (!require.resolve('loki-metrics').startsWith(${JSON.stringify(project)})) throw new Error('resolved outside the project');
       import('loki-metrics').then((m) => { if (m.render !== loki.render) throw new Error('esm differs'); console.log('consumer ok'); });
     `;

@@ -1,6 +1,9 @@
 // The prom-client bridge inside real prom-client registries, and the Express example.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fixtures, loki, require } from './helpers.mjs';
 
 const client = require('prom-client');
@@ -11,14 +14,17 @@ function values(families) {
   return Object.fromEntries(families.flatMap((f) => f.samples.map((s) => [`${s.name}${JSON.stringify(s.labels)}`, s.value])));
 }
 
-test('registerLokiMetrics adds the nine Loki families next to the app\'s metrics', async () => {
+test('registerLokiMetrics adds every Loki family next to the app\'s metrics', async () => {
   const registry = new client.Registry();
   const appCounter = new client.Counter({ name: 'app_requests_total', help: 'App requests', registers: [registry] });
   appCounter.inc(5);
   const registration = registerLokiMetrics(registry, { dir: running.lokiDir, now: running.now });
   assert.deepEqual(registration.names, [
     'loki_session_status', 'loki_iteration_current', 'loki_iteration_max', 'loki_tasks_total', 'loki_agents_active',
-    'loki_agents_total', 'loki_cost_usd', 'loki_events_total', 'loki_uptime_seconds',
+    'loki_agents_total', 'loki_cost_usd', 'loki_events_total', 'loki_uptime_seconds', 'loki_receipts_total',
+    'loki_receipts_by_verdict', 'loki_receipts_with_provenance', 'loki_budget_limit_usd', 'loki_budget_exceeded',
+    'loki_tokens_total', 'loki_model_cost_usd', 'loki_session_info', 'loki_state_updated_timestamp_seconds',
+    'loki_checklist_items',
   ]);
   const text = await registry.metrics();
   const families = loki.parse(text, { format: 'prometheus' });
@@ -76,4 +82,34 @@ test('the Express example serves app and Loki metrics on one /metrics', async ()
   } finally {
     server.close();
   }
+});
+
+test('a family without samples is declared with no sample (an unset budget limit is not a limit of 0)', async () => {
+  const registry = new client.Registry();
+  registerLokiMetrics(registry, { dir: running.lokiDir, now: running.now });
+  const text = await registry.metrics();
+  assert.match(text, /# TYPE loki_budget_limit_usd gauge\n/);
+  assert.doesNotMatch(text, /^loki_budget_limit_usd /m);
+  assert.doesNotMatch(text, /^loki_checklist_items/m);
+});
+
+test('a family whose samples appear after registration is rendered with their labels', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'loki-prom-client-'));
+  const registry = new client.Registry();
+  registerLokiMetrics(registry, { dir, cacheTtlMs: 0 });
+  assert.doesNotMatch(await registry.metrics(), /^loki_model_cost_usd\{/m);
+  mkdirSync(path.join(dir, 'metrics', 'efficiency'), { recursive: true });
+  writeFileSync(path.join(dir, 'metrics', 'efficiency', 'iteration-1.json'), '{"model": "Opus", "cost_usd": 0.25}');
+  assert.match(await registry.metrics(), /^loki_model_cost_usd\{model="opus"\} 0\.25$/m);
+});
+
+test('unregister removes every family, also after the registry rendered OpenMetrics', async () => {
+  const registry = new client.Registry();
+  registry.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE);
+  const registration = registerLokiMetrics(registry, { dir: running.lokiDir, now: running.now });
+  const om = await registry.metrics();
+  assert.match(om, /^loki_events_total 12$/m);
+  assert.match(om, /# TYPE loki_events counter\n/);
+  registration.unregister();
+  assert.deepEqual(registry.getMetricsAsArray(), []);
 });

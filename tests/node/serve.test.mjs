@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { fixtures, loki } from './helpers.mjs';
+import { DEFAULT_FAMILIES, fixtures, loki } from './helpers.mjs';
 
 const running = fixtures.find((f) => f.name === 'running');
 
@@ -63,7 +63,7 @@ test('a bearer token is required when set', async () => {
       return true;
     });
     const families = await loki.scrape(server.url, { token: 's3cret' });
-    assert.equal(families.length, 9);
+    assert.equal(families.length, DEFAULT_FAMILIES);
   } finally {
     await server.close();
   }
