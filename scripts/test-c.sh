@@ -127,6 +127,30 @@ for s in "${SUITES[@]}"; do
 done
 suite "C++" "$BUILD/header_cxx" tests/fixtures
 
+# bindings/c/README.md's whole program, built by its own cc lines (against
+# this PREFIX through PKG_CONFIG_PATH) and run with no LD_LIBRARY_PATH: the
+# rpath in its dynamic line is what lets it find the library.
+step "bindings/c/README.md: app.c built and run as the README says"
+README_C=bindings/c/README.md
+APP=$BUILD/readme-app
+mkdir -p "$APP"
+awk '/^A whole program, `app.c`/ { found = 1 } found && /^```c$/ { inside = 1; next }
+     inside && /^```$/ { exit } inside { print }' "$README_C" > "$APP/app.c"
+mapfile -t README_CC < <(grep -E '^cc app\.c ' "$README_C")
+check "the README has app.c and its two cc lines" \
+  test -s "$APP/app.c" -a "${#README_CC[@]}" -eq 2
+check "app.c compiles cleanly (gcc ${CFLAGS[*]:0:5})" \
+  gcc "${CFLAGS[@]}" -c "$APP/app.c" -o "$APP/strict.o" "${PC_CFLAGS[@]}"
+for line in "${README_CC[@]}"; do
+  check "README: ${line%%\$*}..." sh -c "cd '$APP' && $line"
+done
+for program in app app-static; do
+  check "$program runs with no LD_LIBRARY_PATH and prints the metrics" sh -c \
+    "env -u LD_LIBRARY_PATH '$APP/$program' '$ROOT/tests/fixtures/running/.loki' | grep -q '^loki_tasks_total{status=\"completed\"} 7\$'"
+done
+check "app names a missing directory in its warning" sh -c \
+  "env -u LD_LIBRARY_PATH '$APP/app' '$WORK/absent/.loki' 2>&1 >/dev/null | grep -qx 'warning: $WORK/absent/.loki: the directory does not exist; all values are fallbacks'"
+
 step "examples (cc \$(pkg-config --cflags --libs loki-metrics))"
 for example in print_metrics parse_scrape; do
   # shellcheck disable=SC2046 # word splitting of pkg-config output is intended

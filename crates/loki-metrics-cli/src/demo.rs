@@ -40,6 +40,12 @@ pub fn run(args: DemoArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Bound before the session starts and the banner names it: a busy port
+    // is the only line printed, and `--port 0` shows the port it got.
+    let bound = match crate::serve::bind(&config) {
+        Ok(bound) => bound,
+        Err(code) => return code,
+    };
     let sim_config = SimulateConfig {
         loki_dir: loki_dir.clone(),
         kind: SessionKind::Run,
@@ -56,16 +62,13 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || simulate::run(&sim_config, &stop))
     };
-    let scheme = if config.tls_enabled() { "https" } else { "http" };
     eprintln!(
-        "demo: simulating a Loki Mode session in {} ({} updates/s); try\n  curl {scheme}://{}:{}{}\nCtrl-C stops it and removes the directory.",
+        "demo: simulating a Loki Mode session in {} ({} updates/s); try\n  curl {}\nCtrl-C stops it and removes the directory.",
         loki_dir.display(),
         args.rate,
-        if config.host.contains(':') { format!("[{}]", config.host) } else { config.host.clone() },
-        config.port,
-        config.path
+        bound.url()
     );
-    let code = crate::serve::serve(config);
+    let code = crate::serve::serve(bound, config.worker_threads);
     stop.store(true, Ordering::Relaxed);
     match writer.join() {
         Ok(Ok(_)) => {}

@@ -3,6 +3,8 @@
 mod check;
 mod demo;
 mod fetch;
+#[cfg(test)]
+mod reference;
 mod render;
 mod serve;
 mod simulate;

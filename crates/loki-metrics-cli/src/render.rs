@@ -103,7 +103,7 @@ pub fn run(args: RenderArgs) -> ExitCode {
     if !args.quiet {
         let mut stderr = std::io::stderr().lock();
         for warning in &snapshot.warnings {
-            let _ = writeln!(stderr, "warning: {warning}");
+            let _ = writeln!(stderr, "warning: {}", warning.located(&options.loki_dir));
         }
     }
     let text = loki_metrics::render(&snapshot, args.format.into());

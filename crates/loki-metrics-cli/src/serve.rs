@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use loki_metrics::Options;
-use loki_metrics_server::{Limits, ServerConfig};
+use loki_metrics_server::{BoundServer, Limits, ServerConfig};
 
 use crate::render::SourceArgs;
 
@@ -109,12 +109,24 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    serve(config)
+    match bind(&config) {
+        Ok(bound) => serve(bound, config.worker_threads),
+        Err(code) => code,
+    }
 }
 
-/// Serves until SIGINT/SIGTERM; a start-up failure is one line and exit 1.
-pub fn serve(config: ServerConfig) -> ExitCode {
-    match loki_metrics_server::serve_until_signal(config) {
+/// Binds the port (and loads the TLS files): a failure is one line and exit 1,
+/// before anything says where the exporter listens.
+pub fn bind(config: &ServerConfig) -> Result<BoundServer, ExitCode> {
+    BoundServer::bind(config).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+/// Serves `bound` until SIGINT/SIGTERM; a failure is one line and exit 1.
+pub fn serve(bound: BoundServer, worker_threads: usize) -> ExitCode {
+    match bound.run_until_signal(worker_threads) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -3,44 +3,18 @@
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use loki_metrics::families::{self, Group};
 use loki_metrics::parse::{parse, ParseFormat};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_loki-metrics"));
-    for name in [
-        "LOKI_DIR",
-        "LOKI_MAX_ITERATIONS",
-        "LOKI_BUDGET_LIMIT",
-        "LOKI_METRICS_EXPORTER_METRICS",
-        "LOKI_METRICS_HOST",
-        "LOKI_METRICS_PORT",
-        "LOKI_METRICS_PATH",
-        "LOKI_METRICS_CACHE_TTL",
-    ] {
-        c.env_remove(name);
-    }
-    c
-}
+mod process;
+
+use process::{bin, Running};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port()
-}
-
-/// Stops the demo as Ctrl-C would (it then removes its directory).
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.0.id()) {
-            // SAFETY: plain kill(2) on the child this test spawned.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-        }
-        let _ = self.0.wait();
-    }
 }
 
 /// The sample names of one scrape through `loki-metrics fetch`, if it answered.
@@ -67,7 +41,7 @@ fn demo_serves_a_sample_of_every_default_family() {
         .stderr(Stdio::null())
         .spawn()
         .expect("run loki-metrics demo");
-    let _demo = Demo(child);
+    let _demo = Running(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut missing: Vec<&str> = Vec::new();
     let mut last = String::new();

@@ -100,3 +100,14 @@ fn help_and_version_work() {
         assert!(help.contains(flag), "{flag} missing from help");
     }
 }
+
+#[test]
+fn a_missing_directory_warning_names_the_directory_as_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = run(bin().current_dir(tmp.path()).env("LOKI_DIR", "./typo/.loki").arg("render"));
+    assert!(o.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "warning: ./typo/.loki: the directory does not exist; all values are fallbacks\n"
+    );
+}

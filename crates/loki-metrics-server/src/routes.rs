@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -161,7 +161,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             "loki_dir_exists": dir.is_dir(),
             "cache_ttl_seconds": collector.cache_ttl().as_secs_f64(),
             "collections": collector.collections(),
-            "warnings": snapshot.warnings,
+            "warnings": snapshot.warnings.iter().map(|w| health_warning(w, dir)).collect::<Vec<_>>(),
         })
     })
     .await;
@@ -180,11 +180,30 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// A warning as `/health` lists it: the snapshot's `source` and `message`,
+/// and the `path` it concerns (the directory itself for a missing directory),
+/// so a wrong `LOKI_DIR` is named where it shows.
+fn health_warning(warning: &loki_metrics::Warning, loki_dir: &std::path::Path) -> serde_json::Value {
+    let mut entry = serde_json::json!({ "source": warning.source, "message": warning.message });
+    if let Some(path) = warning.path_in(loki_dir) {
+        entry["path"] = serde_json::Value::from(path.to_string_lossy());
+    }
+    entry
+}
+
 async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found\n").into_response()
 }
 
-/// `Authorization: Bearer <token>` when a token is configured, else 401.
+/// `/health` for a request without a valid token: that the exporter answers.
+fn bare_health() -> Response {
+    let mut response = Response::new(Body::from("{\"status\":\"ok\"}\n"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(Format::Json.content_type()));
+    response
+}
+
+/// `Authorization: Bearer <token>` when a token is configured, else 401
+/// (`GET /health` without it gets the bare status instead).
 async fn authorize(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let Some(expected) = &state.token_digest else {
         return next.run(request).await;
@@ -196,6 +215,11 @@ async fn authorize(State(state): State<Arc<AppState>>, request: Request, next: N
     let ok = offered.is_some_and(|token| bool::from(sha256(token).ct_eq(expected)));
     if ok {
         return next.run(request).await;
+    }
+    if request.uri().path() == HEALTH_PATH && matches!(*request.method(), Method::GET | Method::HEAD) {
+        // Liveness and readiness probes carry no token: they get the bare
+        // status, and only a valid token sees the directory and warnings.
+        return bare_health();
     }
     let mut response = (StatusCode::UNAUTHORIZED, "a valid bearer token is required\n").into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"loki-metrics\""));

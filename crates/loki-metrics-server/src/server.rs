@@ -32,6 +32,8 @@ pub struct BoundServer {
     limits: Limits,
     collector: Arc<Collector>,
     url: String,
+    /// Whether requests need the bearer token (for the start-up log line).
+    token_required: bool,
 }
 
 impl std::fmt::Debug for BoundServer {
@@ -107,6 +109,7 @@ impl BoundServer {
             tls,
             limits: config.limits.clone(),
             collector,
+            token_required: config.token.is_some(),
         })
     }
 
@@ -123,6 +126,25 @@ impl BoundServer {
     /// The collector the server answers from.
     pub fn collector(&self) -> &Arc<Collector> {
         &self.collector
+    }
+
+    /// Serves on a new runtime of `worker_threads` until SIGINT or SIGTERM,
+    /// logging where it listens. Binding first and running after lets a
+    /// front end report the bound address (or the bind error) before serving.
+    pub fn run_until_signal(self, worker_threads: usize) -> Result<(), ServeError> {
+        let rt = runtime(worker_threads)?;
+        self.log_listening();
+        rt.block_on(self.run(shutdown_signal()))
+    }
+
+    fn log_listening(&self) {
+        tracing::info!(
+            "loki-metrics exporter listening on {} (reading {}, cache {:?}{})",
+            self.url,
+            self.collector.options().loki_dir.display(),
+            self.collector.cache_ttl(),
+            if self.token_required { ", bearer token required" } else { "" }
+        );
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets
@@ -248,18 +270,8 @@ impl BoundServer {
 /// completes, logging where it listens.
 pub async fn serve(config: ServerConfig, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
     let bound = BoundServer::bind(&config)?;
-    log_listening(&bound, &config);
+    bound.log_listening();
     bound.run(shutdown).await
-}
-
-fn log_listening(bound: &BoundServer, config: &ServerConfig) {
-    tracing::info!(
-        "loki-metrics exporter listening on {} (reading {}, cache {:?}{})",
-        bound.url(),
-        config.options.loki_dir.display(),
-        config.cache_ttl,
-        if config.token.is_some() { ", bearer token required" } else { "" }
-    );
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -295,10 +307,7 @@ fn runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, ServeError>
 
 /// Serves `config` on a new runtime until SIGINT or SIGTERM (the CLI's `serve`).
 pub fn serve_until_signal(config: ServerConfig) -> Result<(), ServeError> {
-    let bound = BoundServer::bind(&config)?;
-    let rt = runtime(config.worker_threads)?;
-    log_listening(&bound, &config);
-    rt.block_on(bound.run(shutdown_signal()))
+    BoundServer::bind(&config)?.run_until_signal(config.worker_threads)
 }
 
 /// Starts exporters in the background: the embedding API for the bindings.
@@ -311,7 +320,7 @@ impl Server {
     pub fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
         let bound = BoundServer::bind(&config)?;
         let rt = runtime(config.worker_threads)?;
-        log_listening(&bound, &config);
+        bound.log_listening();
         let addr = bound.local_addr();
         let url = bound.url().to_owned();
         let collector = Arc::clone(bound.collector());

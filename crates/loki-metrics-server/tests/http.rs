@@ -103,6 +103,11 @@ fn config(dir: &Path) -> ServerConfig {
     config
 }
 
+/// [`config`] requiring the bearer token `s3cret-token`.
+fn with_token(dir: &Path) -> ServerConfig {
+    ServerConfig { token: Some("s3cret-token".to_owned()), ..config(dir) }
+}
+
 fn start(config: ServerConfig) -> RunningServer {
     Server::start(config).expect("server starts")
 }
@@ -258,7 +263,12 @@ fn health_reports_the_directory_and_its_warnings() {
     assert_eq!(json["loki_dir"], missing.to_string_lossy().as_ref());
     assert_eq!(json["loki_dir_exists"], false);
     let warnings = json["warnings"].as_array().expect("warnings array");
-    assert!(warnings.iter().any(|w| w["source"] == "."), "{json}");
+    assert!(
+        warnings.iter().any(|w| w["source"] == "."
+            && w["path"] == missing.to_string_lossy().as_ref()
+            && w["message"] == "the directory does not exist; all values are fallbacks"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -341,9 +351,7 @@ fn bad_loki_data_still_answers_200_with_fallbacks() {
 #[test]
 fn with_a_token_requests_without_it_get_401() {
     let dir = fixture();
-    let mut config = config(dir.path());
-    config.token = Some("s3cret-token".to_owned());
-    let server = start(config);
+    let server = start(with_token(dir.path()));
     let missing = get(server.local_addr(), "/metrics");
     assert_eq!(missing.status, 401);
     assert!(missing.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
@@ -351,15 +359,43 @@ fn with_a_token_requests_without_it_get_401() {
         let answer = request(server.local_addr(), "GET", "/metrics", &[("Authorization", wrong)]);
         assert_eq!(answer.status, 401, "{wrong}");
     }
-    assert_eq!(get(server.local_addr(), "/health").status, 401);
+}
+
+#[test]
+fn with_a_token_health_without_it_answers_only_the_bare_status() {
+    let dir = fixture();
+    let server = start(with_token(dir.path()));
+    for headers in [&[][..], &[("Authorization", "Bearer wrong-token")]] {
+        let answer = request(server.local_addr(), "GET", "/health", headers);
+        assert_eq!(answer.status, 200, "{headers:?}");
+        assert_eq!(answer.header("content-type"), Some("application/json"));
+        assert_eq!(answer.text(), "{\"status\":\"ok\"}\n", "{headers:?}");
+    }
+    let head = request(server.local_addr(), "HEAD", "/health", &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(get(server.local_addr(), "/metrics").status, 401, "the metrics still need the token");
+    let post = request(server.local_addr(), "POST", "/health", &[("Content-Length", "0")]);
+    assert_eq!(post.status, 401, "only GET and HEAD get the bare status");
+}
+
+#[test]
+fn with_a_token_health_with_it_answers_the_full_body() {
+    let dir = fixture();
+    let server = start(with_token(dir.path()));
+    let answer = request(server.local_addr(), "GET", "/health", &[("Authorization", "Bearer s3cret-token")]);
+    assert_eq!(answer.status, 200);
+    let json: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
+    assert_eq!(json["status"], "ok");
+    assert_eq!(json["loki_dir"], dir.path().to_string_lossy().as_ref());
+    assert_eq!(json["loki_dir_exists"], true);
+    assert!(json["warnings"].is_array(), "{json}");
 }
 
 #[test]
 fn with_a_token_the_right_bearer_gets_200() {
     let dir = fixture();
-    let mut config = config(dir.path());
-    config.token = Some("s3cret-token".to_owned());
-    let server = start(config);
+    let server = start(with_token(dir.path()));
     for header in ["Bearer s3cret-token", "bearer s3cret-token"] {
         let answer = request(server.local_addr(), "GET", "/metrics", &[("Authorization", header)]);
         assert_eq!(answer.status, 200, "{header}");

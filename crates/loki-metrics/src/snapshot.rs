@@ -1,4 +1,5 @@
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
 use loki_metrics_exposition::{MetricFamily, Sample, SampleValue, Value};
 use serde::{Deserialize, Serialize};
@@ -174,6 +175,29 @@ pub struct Warning {
 impl Warning {
     pub(crate) fn new(source: Source, message: impl Into<String>) -> Self {
         Warning { source, message: message.into() }
+    }
+
+    /// The file or directory the warning concerns in a collection of
+    /// `loki_dir` (`loki_dir` itself for [`Source::Directory`]); `None` for
+    /// [`Source::Options`], which is no file.
+    pub fn path_in(&self, loki_dir: &Path) -> Option<PathBuf> {
+        match self.source {
+            Source::Directory => Some(loki_dir.to_path_buf()),
+            Source::Options => None,
+            source => Some(loki_dir.join(source.path())),
+        }
+    }
+
+    /// The warning as one line for a collection of `loki_dir`: like its
+    /// [`Display`](std::fmt::Display) (`<source>: <message>`), except that a
+    /// warning about the directory itself names `loki_dir` as given instead
+    /// of `.`. The message stays path-free, so snapshots of one tree render
+    /// the same wherever the tree is.
+    pub fn located(&self, loki_dir: &Path) -> String {
+        match self.source {
+            Source::Directory => format!("{}: {}", loki_dir.display(), self.message),
+            _ => self.to_string(),
+        }
     }
 }
 

@@ -365,6 +365,27 @@ fn a_file_in_place_of_the_directory_is_a_warning() {
 }
 
 #[test]
+fn a_directory_warning_located_names_the_directory_as_given_and_its_message_stays_path_free() {
+    let path = Path::new("./typo/.loki");
+    let s = loki_metrics::collect(&Options::new(path));
+    let warning = s.warnings.iter().find(|w| w.source == Source::Directory).expect("a directory warning");
+    assert_eq!(warning.message, "the directory does not exist; all values are fallbacks");
+    assert_eq!(warning.to_string(), ".: the directory does not exist; all values are fallbacks");
+    assert_eq!(warning.located(path), "./typo/.loki: the directory does not exist; all values are fallbacks");
+    assert_eq!(warning.path_in(path).as_deref(), Some(path));
+}
+
+#[test]
+fn a_file_warning_located_keeps_its_relative_source_and_path_in_joins_it() {
+    let l = Loki::new();
+    l.write("dashboard-state.json", "{");
+    let s = l.collect();
+    let warning = s.warnings.iter().find(|w| w.source == Source::DashboardState).expect("a state warning");
+    assert_eq!(warning.located(&l.dir), warning.to_string());
+    assert_eq!(warning.path_in(&l.dir), Some(l.dir.join("dashboard-state.json")));
+}
+
+#[test]
 fn a_file_in_place_of_the_efficiency_folder_is_named_as_one() {
     let l = Loki::new();
     fs::remove_dir(l.dir.join("metrics/efficiency")).expect("rmdir");
