@@ -33,6 +33,20 @@ fn free_port() -> u16 {
 /// Stops the demo as Ctrl-C would (it then removes its directory).
 struct Demo(Child);
 
+impl Demo {
+    /// `loki-metrics demo` on `port` with `args`, quiet.
+    fn start(port: u16, args: &[&str]) -> Demo {
+        let child = bin()
+            .args(["demo", "--port", &port.to_string(), "--log-level", "warn"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run loki-metrics demo");
+        Demo(child)
+    }
+}
+
 impl Drop for Demo {
     fn drop(&mut self) {
         if let Ok(pid) = i32::try_from(self.0.id()) {
@@ -61,13 +75,7 @@ fn scrape(port: u16) -> Option<(String, BTreeSet<String>)> {
 #[test]
 fn demo_serves_a_sample_of_every_default_family() {
     let port = free_port();
-    let child = bin()
-        .args(["demo", "--port", &port.to_string(), "--rate", "20", "--log-level", "warn"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run loki-metrics demo");
-    let _demo = Demo(child);
+    let _demo = Demo::start(port, &["--rate", "20"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut missing: Vec<&str> = Vec::new();
     let mut last = String::new();
@@ -85,4 +93,24 @@ fn demo_serves_a_sample_of_every_default_family() {
     assert!(missing.is_empty(), "families without a sample: {missing:?}\n{last}");
     assert!(last.contains("\nloki_session_status 1\n"), "the demo session runs:\n{last}");
     assert!(last.contains("\nloki_budget_exceeded 0\n"), "the demo stays under budget:\n{last}");
+}
+
+#[test]
+fn the_demo_run_ends_stopped_at_the_maximum_it_reports() {
+    let port = free_port();
+    let _demo = Demo::start(port, &["--rate", "200", "--max-iterations", "20"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Some((text, _)) = scrape(port) {
+            last = text;
+            if last.contains("\nloki_session_status 0\n") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(last.contains("\nloki_session_status 0\n"), "the run never ended:\n{last}");
+    assert!(last.contains("\nloki_iteration_current 20\n"), "{last}");
+    assert!(last.contains("\nloki_iteration_max 20\n"), "{last}");
 }
