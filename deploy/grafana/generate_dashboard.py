@@ -35,7 +35,10 @@ from grafana_foundation_sdk.models.dashboard import (
 OUTPUT = pathlib.Path(__file__).with_name("loki-mode-dashboard.json")
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 SELECTOR = 'project=~"$project"'
-
+# The legend of a series per session: the instance tells every scraped
+# session apart (two on one host differ in port), the project target label
+# names it when it has one (missing, it renders empty, hence last).
+SESSION = "{{instance}} {{project}}"
 
 
 def sel(metric):
@@ -50,7 +53,8 @@ QUERIES = {
     "Task Distribution": f"sum by (status) ({sel('loki_tasks_total')})",
     "Active Agents": sel("loki_agents_active"),
     "Cost": sel("loki_cost_usd"),
-    "Event Rate": f"rate({sel('loki_events_total')}[$__rate_interval])",
+    # Per minute, as the README's (and the metrics guide's) `rate(loki_events_total[5m]) * 60`.
+    "Event Rate": f"rate({sel('loki_events_total')}[$__rate_interval]) * 60",
     "Uptime": sel("loki_uptime_seconds"),
     "Budget": [sel("loki_cost_usd"), sel("loki_budget_limit_usd")],
     # Matched on job/instance, keeping the left side's labels (as the alerts do).
@@ -133,7 +137,7 @@ def build():
             stat.Panel()
             .title("Session Status")
             .datasource(DATASOURCE)
-            .with_target(query("Session Status", "{{instance}}"))
+            .with_target(query("Session Status", SESSION))
             .mappings([status_mapping])
             .thresholds(thresholds((None, "red"), (1, "green"), (2, "yellow")))
             .color_mode(common.BigValueColorMode.BACKGROUND)
@@ -145,7 +149,7 @@ def build():
             gauge.Panel()
             .title("Iteration Progress")
             .datasource(DATASOURCE)
-            .with_target(query("Iteration Progress", "{{instance}}"))
+            .with_target(query("Iteration Progress", SESSION))
             .unit("percent")
             .min(0)
             .max(100)
@@ -158,7 +162,7 @@ def build():
             stat.Panel()
             .title("Cost")
             .datasource(DATASOURCE)
-            .with_target(query("Cost", "{{instance}}"))
+            .with_target(query("Cost", SESSION))
             .unit("currencyUSD")
             .decimals(2)
             .thresholds(thresholds((None, "green"), (4, "orange"), (4.5, "red")))
@@ -170,7 +174,7 @@ def build():
             stat.Panel()
             .title("Uptime")
             .datasource(DATASOURCE)
-            .with_target(query("Uptime", "{{instance}}"))
+            .with_target(query("Uptime", SESSION))
             .unit("s")
             .reduce_options(last_value())
             .span(6)
@@ -190,7 +194,7 @@ def build():
             timeseries.Panel()
             .title("Active Agents")
             .datasource(DATASOURCE)
-            .with_target(query("Active Agents", "Active Agents"))
+            .with_target(query("Active Agents", SESSION))
             .min(0)
             .span(8)
             .height(9)
@@ -198,9 +202,10 @@ def build():
         .with_panel(
             timeseries.Panel()
             .title("Event Rate")
+            .description("Events per minute appended to events.jsonl: rate(loki_events_total[$__rate_interval]) * 60")
             .datasource(DATASOURCE)
-            .with_target(query("Event Rate", "Events per second"))
-            .unit("ops")
+            .with_target(query("Event Rate", SESSION))
+            .unit("opm")
             .min(0)
             .span(8)
             .height(9)
@@ -210,8 +215,8 @@ def build():
             .title("Budget")
             .description("Estimated cost against the session's budget (metrics/budget.json or LOKI_BUDGET_LIMIT)")
             .datasource(DATASOURCE)
-            .with_target(query("Budget", "cost {{instance}}"))
-            .with_target(query("Budget", "budget {{instance}}", index=1))
+            .with_target(query("Budget", f"cost {SESSION}"))
+            .with_target(query("Budget", f"budget {SESSION}", index=1))
             .override_by_query("B", [DynamicConfigValue(id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]})])
             .unit("currencyUSD")
             .min(0)
@@ -222,7 +227,7 @@ def build():
             gauge.Panel()
             .title("Budget Used")
             .datasource(DATASOURCE)
-            .with_target(query("Budget Used", "{{instance}}"))
+            .with_target(query("Budget Used", SESSION))
             .unit("percentunit")
             .min(0)
             .max(1)
@@ -235,7 +240,7 @@ def build():
             stat.Panel()
             .title("Budget Exceeded")
             .datasource(DATASOURCE)
-            .with_target(query("Budget Exceeded", "{{instance}}"))
+            .with_target(query("Budget Exceeded", SESSION))
             .mappings([exceeded_mapping])
             .no_value("No budget")
             .thresholds(thresholds((None, "green"), (1, "red")))
@@ -299,7 +304,7 @@ def build():
             .title("State Age")
             .description("Time since Loki Mode last wrote the session state (LokiStateStale fires past 5 minutes on a live session)")
             .datasource(DATASOURCE)
-            .with_target(query("State Age", "{{instance}}"))
+            .with_target(query("State Age", SESSION))
             .unit("s")
             .thresholds(thresholds((None, "green"), (60, "orange"), (300, "red")))
             .reduce_options(last_value())
@@ -307,7 +312,12 @@ def build():
             .height(7)
         )
     )
-    return builder.build()
+    board = builder.build()
+    # Grafana gives a panel without an id one when it loads the dashboard, so
+    # links to a panel (`viewPanel=<id>`) would not survive a re-provisioning.
+    for number, panel in enumerate(board.panels, start=1):
+        panel.id_val = number
+    return board
 
 
 def render():

@@ -2,6 +2,7 @@
 //
 //   npm install express prom-client loki-metrics
 //   LOKI_DIR=/path/to/project/.loki node examples/node/express.mjs
+//   (listens on 127.0.0.1:3000; HOST and PORT change that, PORT=0 picks a free port)
 //
 // GET /metrics  -> prom-client's registry: the app's metrics + loki_*
 // GET /loki     -> the current snapshot as JSON (for a dashboard page)
@@ -37,8 +38,14 @@ export function createApp({ dir, now } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // Loopback only, as the exporter binds by default: .loki's contents (project
+  // path, costs, tasks) are not for the whole network. HOST=0.0.0.0 opens it.
+  const host = process.env.HOST ?? '127.0.0.1';
   const port = Number(process.env.PORT ?? 3000);
-  createApp({ dir: process.env.LOKI_DIR }).listen(port, () => {
-    console.log(`dashboard on http://127.0.0.1:${port}/metrics`);
+  const server = createApp({ dir: process.env.LOKI_DIR }).listen(port, host, () => {
+    // The address actually bound: PORT=0 picks a free port, and an IPv6 host needs brackets.
+    const { address, port: bound } = server.address();
+    const shown = address.includes(':') ? `[${address}]` : address;
+    console.log(`dashboard on http://${shown}:${bound}/metrics`);
   });
 }

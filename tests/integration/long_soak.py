@@ -14,6 +14,11 @@ against a line count at the end. Two profiles (SOAK_PROFILE):
 
 Both profiles print both ratios.
 
+At 200 updates/s the simulated run would reach its default maximum (1000
+iterations) in under a minute and its default budget soon after, ending or
+pausing the session; the soak passes a maximum and a budget it never reaches
+(`--max-iterations` also to the exporters, so `loki_iteration_max` agrees).
+
     LOKI_METRICS_BIN=target/release/loki-metrics python3 tests/integration/long_soak.py
 """
 
@@ -59,10 +64,13 @@ def main() -> None:
     loki = work / ".loki"
     port = free_port()
     keep = ["--keep", str(KEEP)] if PROFILE == "steady" else []
+    # RATE / 10 iterations a second for DURATION, a few cents each: DURATION × RATE iterations
+    # and as many dollars are never reached.
+    endless = ["--max-iterations", str(int(DURATION * RATE)), "--budget-limit", str(DURATION * RATE)]
     sim = spawn([bin_, "simulate", "--loki-dir", str(loki), "--seed", "7", "--rate", str(RATE),
-                 "--duration", str(DURATION), *keep], work / "simulate.log")
+                 "--duration", str(DURATION), *keep, *endless], work / "simulate.log")
     wait_until("the first dashboard-state.json", lambda: (loki / "dashboard-state.json").exists(), 10, sim, work / "simulate.log")
-    exporter = spawn([bin_, "serve", "--loki-dir", str(loki), "--port", str(port)], work / "exporter.log")
+    exporter = spawn([bin_, "serve", "--loki-dir", str(loki), "--port", str(port), *endless[:2]], work / "exporter.log")
     wait_until("the exporter", lambda: http_get(f"http://127.0.0.1:{port}/health")[0] == 200, 10, exporter, work / "exporter.log")
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -104,7 +112,7 @@ def main() -> None:
     rss_first_minute = rss_first_minute or rss_end
     # A fresh exporter on the same final data: what the RSS should be without a leak.
     fresh_port = free_port()
-    fresh = spawn([bin_, "serve", "--loki-dir", str(loki), "--port", str(fresh_port)], work / "fresh.log")
+    fresh = spawn([bin_, "serve", "--loki-dir", str(loki), "--port", str(fresh_port), *endless[:2]], work / "fresh.log")
     wait_until("the fresh exporter", lambda: http_get(f"http://127.0.0.1:{fresh_port}/health")[0] == 200, 10, fresh, work / "fresh.log")
     fresh_conn = http.client.HTTPConnection("127.0.0.1", fresh_port, timeout=10)
     for i in range(3000):

@@ -164,6 +164,10 @@ def test_grafana_dashboard_has_the_guides_seven_panels_the_9x_panels_and_both_va
     assert panels["Uptime"]["fieldConfig"]["defaults"]["unit"] == "s"
     assert panels["Event Rate"]["type"] == "timeseries"
     assert "rate(loki_events_total" in panels["Event Rate"]["targets"][0]["expr"]
+    # Per minute, as the README's query: the expression, the unit and the description agree.
+    assert panels["Event Rate"]["targets"][0]["expr"].endswith(" * 60")
+    assert panels["Event Rate"]["fieldConfig"]["defaults"]["unit"] == "opm"
+    assert "per minute" in panels["Event Rate"]["description"]
     budget = [t["expr"] for t in panels["Budget"]["targets"]]
     assert budget == ['loki_cost_usd{project=~"$project"}', 'loki_budget_limit_usd{project=~"$project"}'], budget
     assert panels["Budget Used"]["fieldConfig"]["defaults"]["unit"] == "percentunit"
@@ -178,3 +182,19 @@ def test_grafana_dashboard_has_the_guides_seven_panels_the_9x_panels_and_both_va
         assert p["datasource"]["uid"] == "${datasource}", p["title"]
         for target in p["targets"]:
             assert 'project=~"$project"' in target["expr"], p["title"]
+
+
+def test_grafana_panels_have_unique_ids_and_name_each_session_in_their_legends():
+    """Several sessions on one dashboard can be told apart: a target that keeps
+    one series per session (no aggregation) has a legend naming the instance,
+    and every panel has its own id (links to a panel survive provisioning)."""
+    import json
+
+    board = json.loads((DEPLOY / "grafana" / "loki-mode-dashboard.json").read_text())
+    ids = [p.get("id") for p in board["panels"]]
+    assert all(isinstance(i, int) for i in ids) and len(set(ids)) == len(ids), ids
+    for p in board["panels"]:
+        for target in p["targets"]:
+            if not target["expr"].startswith("sum"):
+                assert "{{instance}}" in target.get("legendFormat", ""), (p["title"], target)
+                assert "{{project}}" in target["legendFormat"], (p["title"], target)

@@ -21,6 +21,12 @@ pub struct DemoArgs {
     /// Simulated updates per second.
     #[arg(long, default_value_t = 5.0)]
     rate: f64,
+    /// The simulated run's last iteration, which the exporter also reports as
+    /// loki_iteration_max: at the default rate the run reaches 1000 after
+    /// 33 minutes and ends there, stopped. Without it, LOKI_MAX_ITERATIONS is
+    /// read (an invalid value there is a warning and 1000) [default: 1000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_iterations: Option<u64>,
 }
 
 pub fn run(args: DemoArgs) -> ExitCode {
@@ -33,7 +39,10 @@ pub fn run(args: DemoArgs) -> ExitCode {
         }
     };
     let loki_dir = dir.path().join(".loki");
-    let config = match args.listen.config(Options::new(&loki_dir)) {
+    // The exporter reports the maximum the simulated run stops at.
+    let max_iterations = crate::simulate::max_iterations(args.max_iterations);
+    let options = Options { max_iterations: Some(max_iterations), ..Options::new(&loki_dir) };
+    let config = match args.listen.config(options) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");
@@ -56,6 +65,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         record: None,
         keep: None,
         budget_limit: DEFAULT_BUDGET_LIMIT_USD,
+        max_iterations,
     };
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
@@ -63,9 +73,12 @@ pub fn run(args: DemoArgs) -> ExitCode {
         std::thread::spawn(move || simulate::run(&sim_config, &stop))
     };
     eprintln!(
-        "demo: simulating a Loki Mode session in {} ({} updates/s); try\n  curl {}\nCtrl-C stops it and removes the directory.",
+        "demo: simulating a Loki Mode session in {} ({} updates/s, ending at iteration {}); try
+  curl {}
+Ctrl-C stops it and removes the directory.",
         loki_dir.display(),
         args.rate,
+        max_iterations,
         bound.url()
     );
     let code = crate::serve::serve(bound, config.worker_threads);

@@ -6,7 +6,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
-use loki_metrics_simulate::{self as simulate, SessionKind, SimulateConfig, DEFAULT_BUDGET_LIMIT_USD};
+use loki_metrics_simulate::{
+    self as simulate, SessionKind, SimulateConfig, DEFAULT_BUDGET_LIMIT_USD, DEFAULT_MAX_ITERATIONS,
+};
 
 use crate::render::parse_now;
 
@@ -65,6 +67,35 @@ pub struct SimulateArgs {
     /// it, the run pauses as run.sh does (signals/BUDGET_EXCEEDED, PAUSE).
     #[arg(long, value_name = "USD", default_value_t = DEFAULT_BUDGET_LIMIT_USD)]
     budget_limit: f64,
+    /// The run's last iteration: when it ends, so does the run
+    /// (autonomy-state.json status max_iterations_reached, mode stopped, PID
+    /// files removed). Without it, LOKI_MAX_ITERATIONS is read as run.sh and
+    /// the exporter read it (an invalid value there is a warning and 1000). A
+    /// session that must not end (a long soak) passes a large value, and a
+    /// large --budget-limit [default: 1000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_iterations: Option<u64>,
+}
+
+/// `--max-iterations`, else `LOKI_MAX_ITERATIONS` by the exporter's rule (unset
+/// or empty: 1000; not a positive integer: a warning and 1000), so a simulated
+/// run stops where the exporter's `loki_iteration_max` says it does.
+pub fn max_iterations(given: Option<u64>) -> u64 {
+    if let Some(max) = given {
+        return max;
+    }
+    let Some(raw) = std::env::var_os("LOKI_MAX_ITERATIONS") else { return DEFAULT_MAX_ITERATIONS };
+    let text = raw.to_string_lossy();
+    match text.trim().parse::<u64>() {
+        Ok(max) if max > 0 => max,
+        _ if text.trim().is_empty() => DEFAULT_MAX_ITERATIONS,
+        _ => {
+            eprintln!(
+                "warning: LOKI_MAX_ITERATIONS={text:?} is not a positive integer; using {DEFAULT_MAX_ITERATIONS}"
+            );
+            DEFAULT_MAX_ITERATIONS
+        }
+    }
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
@@ -94,6 +125,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         record: args.record,
         keep: args.keep.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         budget_limit: args.budget_limit,
+        max_iterations: max_iterations(args.max_iterations),
     };
     match simulate::run(&config, &AtomicBool::new(false)) {
         Ok(updates) => {

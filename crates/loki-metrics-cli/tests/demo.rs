@@ -17,6 +17,19 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its address").port()
 }
 
+/// `loki-metrics demo` on `port` with `args`, quiet; stopped as Ctrl-C
+/// would stop it (it then removes its directory) when dropped.
+fn start_demo(port: u16, args: &[&str]) -> Running {
+    let child = bin()
+        .args(["demo", "--port", &port.to_string(), "--log-level", "warn"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run loki-metrics demo");
+    Running(child)
+}
+
 /// The sample names of one scrape through `loki-metrics fetch`, if it answered.
 fn scrape(port: u16) -> Option<(String, BTreeSet<String>)> {
     let out = bin().args(["fetch", "--port", &port.to_string()]).output().expect("run loki-metrics fetch");
@@ -35,13 +48,7 @@ fn scrape(port: u16) -> Option<(String, BTreeSet<String>)> {
 #[test]
 fn demo_serves_a_sample_of_every_default_family() {
     let port = free_port();
-    let child = bin()
-        .args(["demo", "--port", &port.to_string(), "--rate", "20", "--log-level", "warn"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run loki-metrics demo");
-    let _demo = Running(child);
+    let _demo = start_demo(port, &["--rate", "20"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut missing: Vec<&str> = Vec::new();
     let mut last = String::new();
@@ -59,4 +66,26 @@ fn demo_serves_a_sample_of_every_default_family() {
     assert!(missing.is_empty(), "families without a sample: {missing:?}\n{last}");
     assert!(last.contains("\nloki_session_status 1\n"), "the demo session runs:\n{last}");
     assert!(last.contains("\nloki_budget_exceeded 0\n"), "the demo stays under budget:\n{last}");
+}
+
+#[test]
+fn the_demo_run_ends_stopped_at_the_maximum_it_reports() {
+    let port = free_port();
+    let _demo = start_demo(port, &["--rate", "200", "--max-iterations", "20"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Some((text, _)) = scrape(port) {
+            last = text;
+            // Stopped at the end, not before the simulator's first write (an
+            // empty directory reads stopped too).
+            if last.contains("\nloki_session_status 0\n") && last.contains("\nloki_iteration_current 20\n") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(last.contains("\nloki_session_status 0\n"), "the run never ended:\n{last}");
+    assert!(last.contains("\nloki_iteration_current 20\n"), "{last}");
+    assert!(last.contains("\nloki_iteration_max 20\n"), "{last}");
 }

@@ -59,3 +59,40 @@ fn a_budget_limit_must_be_positive() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--budget-limit"));
 }
+
+#[test]
+fn a_run_ends_at_its_maximum_iteration_before_the_duration() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let loki = dir.path().join(".loki");
+    let began = std::time::Instant::now();
+    let o = bin()
+        .args(["simulate", "--rate", "2000", "--duration", "60", "--max-iterations", "25", "--loki-dir"])
+        .arg(&loki)
+        .output()
+        .expect("run loki-metrics simulate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(began.elapsed().as_secs() < 30, "the run did not end at its maximum: {:?}", began.elapsed());
+    let (metrics, warnings) = render(&loki);
+    assert!(warnings.is_empty(), "{warnings}");
+    assert!(metrics.contains("\nloki_session_status 0\n"), "{metrics}");
+    assert!(metrics.contains("\nloki_iteration_current 25\n"), "{metrics}");
+    assert!(metrics.contains("\nloki_budget_exceeded 0\n"), "{metrics}");
+    let state = std::fs::read_to_string(loki.join("autonomy-state.json")).expect("autonomy-state.json");
+    assert!(state.contains("\"status\":\"max_iterations_reached\""), "{state}");
+    assert!(!loki.join("loki.pid").exists());
+}
+
+#[test]
+fn the_maximum_iteration_comes_from_loki_max_iterations() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let loki = dir.path().join(".loki");
+    let o = bin()
+        .env("LOKI_MAX_ITERATIONS", "3")
+        .args(["simulate", "--rate", "2000", "--duration", "60", "--loki-dir"])
+        .arg(&loki)
+        .output()
+        .expect("run loki-metrics simulate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (metrics, _) = render(&loki);
+    assert!(metrics.contains("\nloki_iteration_current 3\n"), "{metrics}");
+}

@@ -90,8 +90,25 @@ pub const LOKI_VERSION: &str = "9.22.12";
 /// The provider the simulated session runs.
 pub const PROVIDER: &str = "claude";
 /// `metrics/budget.json`'s limit unless [`Simulator::set_budget_limit`] says
-/// otherwise: at the default rates a session stays under it for many hours.
-pub const DEFAULT_BUDGET_LIMIT_USD: f64 = 2500.0;
+/// otherwise, chosen with the efficiency records' prices so that `demo`'s
+/// cost approaches it over the demo's first half hour and never reaches it.
+///
+/// The arithmetic, at `demo`'s 5 updates/s: an iteration is
+/// [`UPDATES_PER_ITERATION`] = 10 updates, 2 s, so the default maximum of
+/// 1000 iterations ends the run after 2000 s (33 min 20 s). A record costs
+/// $0.044 on average (2250 input, 1650 output, 8 × 2250 cache-read and
+/// 0.85 × 2250 cache-creation tokens; sonnet $0.044, opus $0.073, haiku
+/// $0.015, drawn equally; see `run_session::MODELS`), so a run ends near
+/// $44, 88 % of this $50 limit, give or take 2 % with the seed. With demo's
+/// seed 42 it ends at $45.74 (91.5 %): LokiBudgetWarning's 80 % ($40) is
+/// crossed 29 min 18 s in, LokiBudgetCritical's 90 % 32 min 52 s in, and the
+/// limit never (a test checks these at seed 42). A soak that must not end
+/// passes a larger limit and maximum.
+pub const DEFAULT_BUDGET_LIMIT_USD: f64 = 50.0;
+/// The run's last iteration unless [`Simulator::set_max_iterations`] says
+/// otherwise: run.sh's `LOKI_MAX_ITERATIONS` default, which is also the
+/// exporter's `loki_iteration_max` default.
+pub const DEFAULT_MAX_ITERATIONS: u64 = loki_metrics::DEFAULT_MAX_ITERATIONS;
 
 /// The SDLC phases a session goes through, in order (it stays in the last).
 const PHASES: [&str; 7] =
@@ -156,6 +173,9 @@ pub struct Simulator {
     agents: Vec<(u64, bool)>,
     record: Option<File>,
     keep: Option<usize>,
+    max_iterations: u64,
+    /// The run reached its maximum iteration and ended: updates do nothing.
+    ended: bool,
     run: Option<run_session::RunFiles>,
     skill: Option<skill_session::SkillFiles>,
 }
@@ -231,6 +251,8 @@ impl Simulator {
             agents: Vec::new(),
             record,
             keep: None,
+            max_iterations: DEFAULT_MAX_ITERATIONS,
+            ended: false,
             run: None,
             skill: None,
         };
@@ -256,6 +278,26 @@ impl Simulator {
     /// steady session for long soaks. `n` = 0 is treated as 1.
     pub fn keep_at_most(&mut self, n: usize) {
         self.keep = Some(n.max(1));
+    }
+
+    /// Sets the run's maximum iteration (run.sh's `LOKI_MAX_ITERATIONS`,
+    /// default 1000; 0 is treated as 1): when that iteration ends, the run
+    /// ends as run.sh's does (see [`Simulator::ended`]). A skill session has
+    /// no maximum.
+    pub fn set_max_iterations(&mut self, max: u64) {
+        self.max_iterations = max.max(1);
+    }
+
+    /// The run's maximum iteration.
+    pub fn max_iterations(&self) -> u64 {
+        self.max_iterations
+    }
+
+    /// Whether the run ended at its maximum iteration: `autonomy-state.json`
+    /// says `max_iterations_reached`, `dashboard-state.json` `mode` "stopped",
+    /// the PID files are gone, and further updates write nothing.
+    pub fn ended(&self) -> bool {
+        self.ended
     }
 
     /// Sets how far the session's clock moves per update (default 100 ms):
@@ -309,8 +351,11 @@ impl Simulator {
     }
 
     /// One update: task moves, agents, maybe a new iteration, and the
-    /// session's live files.
+    /// session's live files; nothing once the run has [`ended`](Simulator::ended).
     pub fn step(&mut self) -> io::Result<()> {
+        if self.ended {
+            return Ok(());
+        }
         self.updates += 1;
         match self.kind {
             SessionKind::Run => self.step_run(),
@@ -320,8 +365,11 @@ impl Simulator {
 
     /// Ends the session as Loki Mode does: run.sh writes `mode` "stopped" and
     /// removes `loki.pid` and its registry records; a skill session writes
-    /// `status` "stopped".
+    /// `status` "stopped". A run that already [`ended`](Simulator::ended) is left as it is.
     pub fn finish(&mut self) -> io::Result<()> {
+        if self.ended {
+            return Ok(());
+        }
         match self.kind {
             SessionKind::Run => self.finish_run(),
             SessionKind::Skill => self.finish_skill(),
@@ -434,10 +482,13 @@ pub struct SimulateConfig {
     pub keep: Option<usize>,
     /// The run.sh session's budget in USD (see [`Simulator::set_budget_limit`]).
     pub budget_limit: f64,
+    /// The run.sh session's last iteration (see [`Simulator::set_max_iterations`]).
+    pub max_iterations: u64,
 }
 
 /// Runs a session at `config.rate` updates per second until the duration
-/// passes or `stop` is set, then writes the final state. Returns the updates made.
+/// passes, `stop` is set or the run ends at its maximum iteration, then
+/// writes the final state. Returns the updates made.
 pub fn run(config: &SimulateConfig, stop: &AtomicBool) -> io::Result<u64> {
     let mut sim =
         Simulator::of_kind(config.kind, &config.loki_dir, config.seed, config.start, config.record.as_deref())?;
@@ -445,10 +496,11 @@ pub fn run(config: &SimulateConfig, stop: &AtomicBool) -> io::Result<u64> {
         sim.keep_at_most(n);
     }
     sim.set_budget_limit(config.budget_limit)?;
+    sim.set_max_iterations(config.max_iterations);
     let rate = if config.rate.is_finite() && config.rate > 0.0 { config.rate } else { 1.0 };
     sim.set_update_interval(Duration::from_secs_f64(1.0 / rate));
     let began = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.load(Ordering::Relaxed) && !sim.ended() {
         let elapsed = began.elapsed();
         if config.duration.is_some_and(|d| elapsed >= d) {
             break;

@@ -177,13 +177,30 @@ impl Simulator {
             }
             self.check_items();
             self.write_checklist()?;
-            if !self.budget_exceeded() {
+            if self.budget_exceeded() {
+                // Paused at the budget: the iteration does not move on.
+            } else if self.iteration >= self.max_iterations {
+                return self.end_at_max_iterations();
+            } else {
                 self.iteration += 1;
                 self.write_autonomy_state("running")?;
             }
             self.write_orchestrator()?;
         }
         self.write_state(if self.budget_exceeded() { "paused" } else { "autonomous" })
+    }
+
+    /// The main loop has run its last iteration: run.sh leaves it with
+    /// `max_iterations_reached` in `autonomy-state.json` (the count stays at
+    /// the maximum), then its teardown writes `mode` "stopped" and removes
+    /// the PID files.
+    fn end_at_max_iterations(&mut self) -> io::Result<()> {
+        self.append_event("max_iterations_reached")?;
+        self.write_autonomy_state("max_iterations_reached")?;
+        self.write_orchestrator()?;
+        self.finish_run()?;
+        self.ended = true;
+        Ok(())
     }
 
     pub(crate) fn finish_run(&mut self) -> io::Result<()> {

@@ -11,7 +11,9 @@ use tempfile::TempDir;
 
 use loki_metrics::families::{self, Family};
 use loki_metrics::{collect, Options, SampleValue, SessionStatus, Snapshot, Value};
-use loki_metrics_simulate::{SessionKind, Simulator, DEFAULT_BUDGET_LIMIT_USD, LOKI_VERSION, PROVIDER};
+use loki_metrics_simulate::{
+    SessionKind, Simulator, DEFAULT_BUDGET_LIMIT_USD, DEFAULT_MAX_ITERATIONS, LOKI_VERSION, PROVIDER,
+};
 
 fn start() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)
@@ -366,4 +368,77 @@ fn a_long_lived_exporter_follows_every_update() {
         assert!(snap.warnings.is_empty(), "{kind:?}: {:?}", snap.warnings);
         assert_eq!(snap.session_status(), SessionStatus::Stopped, "{kind:?}");
     }
+}
+
+fn autonomy_status(loki: &Path) -> String {
+    let state: serde_json::Value =
+        serde_json::from_slice(&fs::read(loki.join("autonomy-state.json")).expect("autonomy-state.json"))
+            .expect("JSON");
+    state["status"].as_str().expect("a status").to_owned()
+}
+
+#[test]
+fn a_run_ends_at_its_maximum_iteration_as_run_sh_does() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let loki = dir.path().join(".loki");
+    let mut sim = Simulator::new(&loki, 7, start(), None).expect("a simulator");
+    sim.set_max_iterations(30);
+    while !sim.ended() {
+        sim.step().expect("a step");
+        assert!(sim.iteration() <= 30, "past the maximum at update {}", sim.updates());
+        assert!(sim.updates() <= 300, "the run never ended");
+    }
+    assert_eq!((sim.iteration(), sim.updates()), (30, 300), "the 30th iteration ends at the 300th update");
+    assert_eq!(autonomy_status(&loki), "max_iterations_reached");
+    assert!(!loki.join("loki.pid").exists() && !loki.join(format!("pids/{}.json", std::process::id())).exists());
+    let written = tree(&loki);
+    sim.step().expect("an update after the end");
+    sim.finish().expect("finish after the end");
+    assert_eq!(sim.updates(), 300, "an ended run takes no more updates");
+    assert_eq!(tree(&loki), written, "an ended run writes nothing more");
+    let snap = read(&loki, &sim);
+    assert!(snap.warnings.is_empty(), "{:?}", snap.warnings);
+    assert_eq!(snap.session_status(), SessionStatus::Stopped);
+    assert_eq!(snap.iteration_current(), 30);
+    assert_eq!(snap.uptime_seconds(), 0.0);
+    assert_eq!(efficiency_names(&loki).len(), 30, "one record per iteration, the last one's too");
+}
+
+#[test]
+fn the_default_run_approaches_its_budget_over_demos_first_half_hour() {
+    // demo: seed 42, 5 updates/s, the default budget and maximum. --keep
+    // bounds the files only (the cost counts every record written), so the
+    // 10 000 updates stay quick.
+    const DEMO_RATE: f64 = 5.0;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let loki = dir.path().join(".loki");
+    let mut sim = Simulator::new(&loki, 42, start(), None).expect("a simulator");
+    sim.keep_at_most(10);
+    // Minutes into the demo at which the cost passes each alert's share of the budget.
+    let mut crossed: [Option<f64>; 2] = [None; 2];
+    while !sim.ended() {
+        sim.step().expect("a step");
+        for (share, at) in [0.8, 0.9].into_iter().zip(&mut crossed) {
+            if at.is_none() && sim.cost_usd() > share * DEFAULT_BUDGET_LIMIT_USD {
+                *at = Some(sim.updates() as f64 / DEMO_RATE / 60.0);
+            }
+        }
+        assert!(!sim.budget_exceeded(), "the budget ran out at iteration {}", sim.iteration());
+    }
+    assert_eq!(sim.iteration(), DEFAULT_MAX_ITERATIONS);
+    let ended_at = sim.updates() as f64 / DEMO_RATE / 60.0;
+    let share = sim.cost_usd() / DEFAULT_BUDGET_LIMIT_USD;
+    eprintln!(
+        "80 % at {:?} min, 90 % at {:?} min, ended at {ended_at:.2} min, ${:.2} ({share:.3})",
+        crossed[0],
+        crossed[1],
+        sim.cost_usd()
+    );
+    let warned_at = crossed[0].expect("the cost reaches LokiBudgetWarning's 80 %");
+    assert!((25.0..=31.0).contains(&warned_at), "the 80 % warning at {warned_at:.1} min");
+    assert!((0.85..1.0).contains(&share), "the run ends at {share:.3} of its budget");
+    assert!(ended_at <= 35.0, "the run ends at {ended_at:.1} min");
+    let snap = read(&loki, &sim);
+    assert_eq!(snap.session_status(), SessionStatus::Stopped);
+    assert_eq!(number(&snap, "loki_budget_exceeded", &[]), 0.0);
 }
