@@ -44,8 +44,9 @@ impl Options {
     }
 
     /// Options from the environment: `LOKI_DIR` (else `./.loki`) and
-    /// `LOKI_METRICS_EXPORTER_METRICS=true` (what [`OptionInputs::resolve`]
-    /// makes of no inputs at all).
+    /// `LOKI_METRICS_EXPORTER_METRICS=true`. It cannot report an invalid
+    /// `LOKI_METRICS_STALE_AFTER`, so it does not read it (60 s): for
+    /// everything the environment says, `OptionInputs::default().resolve()`.
     pub fn from_env() -> Self {
         let dir = std::env::var_os("LOKI_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
         let mut options = Options::new(dir.unwrap_or_else(|| PathBuf::from(".loki")));
