@@ -23,6 +23,26 @@ export interface Snapshot {
   eventsTotal: number
   /** `loki_uptime_seconds`: Seconds since session started */
   uptimeSeconds: number
+  /** `loki_receipts_total`: Evidence Receipts on disk */
+  receiptsTotal: number
+  /** `loki_receipts_by_verdict`: Receipts bucketed on the recorded honesty headline */
+  receiptsByVerdict: SnapshotReceiptsByVerdict
+  /** `loki_receipts_with_provenance`: Receipts carrying a checkable provenance record */
+  receiptsWithProvenance: SnapshotReceiptsWithProvenance
+  /** `loki_budget_limit_usd`: Configured session budget in USD */
+  budgetLimitUsd: number | null
+  /** `loki_budget_exceeded`: Whether the session budget was exceeded (1) or not (0) */
+  budgetExceeded: number | null
+  /** `loki_tokens_total`: Tokens used by the current run */
+  tokens: SnapshotTokens
+  /** `loki_model_cost_usd`: Estimated cost in USD by model */
+  modelCostUsd: Record<string, number>
+  /** `loki_session_info`: Loki Mode session metadata */
+  sessionInfo: SnapshotSessionInfo | null
+  /** `loki_state_updated_timestamp_seconds`: Unix time the session state was last written */
+  stateUpdatedTimestampSeconds: number | null
+  /** `loki_checklist_items`: PRD checklist items by verification status */
+  checklistItems: Record<string, number>
   /** Sources that exist but could not be used, sorted. */
   failedSources: SourcePath[]
   /** Every problem met while reading, in the order met. */
@@ -39,6 +59,36 @@ export interface SnapshotTasks {
   failed: number
 }
 
+/** `loki_receipts_by_verdict`: Receipts bucketed on the recorded honesty headline */
+export interface SnapshotReceiptsByVerdict {
+  verified: number
+  withGaps: number
+  notVerified: number
+  unknown: number
+}
+
+/** `loki_receipts_with_provenance`: Receipts carrying a checkable provenance record */
+export interface SnapshotReceiptsWithProvenance {
+  attestation: number
+  gpg: number
+}
+
+/** `loki_tokens_total`: Tokens used by the current run */
+export interface SnapshotTokens {
+  input: number
+  output: number
+  cacheRead: number
+  cacheCreation: number
+}
+
+/** `loki_session_info`: Loki Mode session metadata (its labels) */
+export interface SnapshotSessionInfo {
+  version?: string
+  provider?: string
+  phase?: string
+  project?: string
+}
+
 /** The `exporter` families of a `Snapshot`. */
 export interface SnapshotExporter {
   /** `loki_scrape_duration_seconds`: Time the last collection of the .loki directory took */
@@ -48,7 +98,7 @@ export interface SnapshotExporter {
 }
 
 /** A source's path relative to the `.loki` directory (`.` is the directory itself). */
-export type SourcePath = '.' | 'dashboard-state.json' | 'loki.pid' | 'state/agents.json' | 'metrics/efficiency' | 'pricing.json' | 'events.jsonl' | 'options'
+export type SourcePath = '.' | 'dashboard-state.json' | 'loki.pid' | 'state/agents.json' | 'metrics/efficiency' | 'pricing.json' | 'events.jsonl' | 'autonomy-state.json' | 'session.json' | 'sessions' | 'pids' | 'state/orchestrator.json' | 'queue' | 'metrics/budget.json' | 'proofs' | 'checklist/checklist.json' | 'options'
 
 /** A problem met while reading: the value fell back as the specification says. */
 export interface Warning {
@@ -176,6 +226,11 @@ export interface CollectOptions {
   jsonSizeCap?: number
   /** Also report `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`. */
   exporterMetrics?: boolean
+  /**
+   * How old `dashboard-state.json` may be, in milliseconds, and still show the session as
+   * running when no liveness file exists; default: env `LOKI_METRICS_STALE_AFTER` (seconds), else 60000.
+   */
+  staleAfterMs?: number
 }
 
 /** Options of `new Collector(opts)`. */
@@ -194,6 +249,8 @@ export interface CollectorOptions {
   jsonSizeCap?: number
   /** As in `collect`. */
   exporterMetrics?: boolean
+  /** As in `collect`. */
+  staleAfterMs?: number
 }
 
 /**
@@ -288,6 +345,8 @@ export interface RenderOptions {
   jsonSizeCap?: number
   /** As in `collect`; used only when the source is a directory. */
   exporterMetrics?: boolean
+  /** As in `collect`; used only when the source is a directory. */
+  staleAfterMs?: number
 }
 
 /** One sample, as the TypeScript types describe it (the conversion is hand-written for speed). */
@@ -351,6 +410,8 @@ export interface ServeOptions {
   jsonSizeCap?: number
   /** Also serve `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`. */
   exporterMetrics?: boolean
+  /** As in `collect`. */
+  staleAfterMs?: number
 }
 
 /** The version of the Rust core inside this addon. */
