@@ -226,6 +226,11 @@ export interface CollectOptions {
   jsonSizeCap?: number
   /** Also report `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`. */
   exporterMetrics?: boolean
+  /**
+   * How old `dashboard-state.json` may be, in milliseconds, and still show the session as
+   * running when no liveness file exists; default: env `LOKI_METRICS_STALE_AFTER` (seconds), else 60000.
+   */
+  staleAfterMs?: number
 }
 
 /** Options of `new Collector(opts)`. */
@@ -244,6 +249,8 @@ export interface CollectorOptions {
   jsonSizeCap?: number
   /** As in `collect`. */
   exporterMetrics?: boolean
+  /** As in `collect`. */
+  staleAfterMs?: number
 }
 
 /**
@@ -338,6 +345,8 @@ export interface RenderOptions {
   jsonSizeCap?: number
   /** As in `collect`; used only when the source is a directory. */
   exporterMetrics?: boolean
+  /** As in `collect`; used only when the source is a directory. */
+  staleAfterMs?: number
 }
 
 /** One sample, as the TypeScript types describe it (the conversion is hand-written for speed). */
@@ -401,6 +410,8 @@ export interface ServeOptions {
   jsonSizeCap?: number
   /** Also serve `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`. */
   exporterMetrics?: boolean
+  /** As in `collect`. */
+  staleAfterMs?: number
 }
 
 /** The version of the Rust core inside this addon. */

@@ -4,6 +4,7 @@ the encoded body of the current cached text."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Optional, Tuple, Union
 
 from loki_metrics._native import Collector, negotiate
@@ -26,12 +27,17 @@ class MetricsEndpoint:
         cache_ttl: float = 2.0,
         max_iterations: Optional[int] = None,
         exporter_metrics: Optional[bool] = None,
+        stale_after: Union[float, timedelta, None] = None,
         collector: Optional[Collector] = None,
     ) -> None:
-        if collector is not None and (loki_dir is not None or max_iterations is not None):
-            raise TypeError("give either a collector or loki_dir/max_iterations, not both")
+        if collector is not None and (loki_dir is not None or max_iterations is not None or stale_after is not None):
+            raise TypeError("give either a collector or loki_dir/max_iterations/stale_after, not both")
         self.collector = collector or Collector(
-            loki_dir, cache_ttl=cache_ttl, max_iterations=max_iterations, exporter_metrics=exporter_metrics
+            loki_dir,
+            cache_ttl=cache_ttl,
+            max_iterations=max_iterations,
+            exporter_metrics=exporter_metrics,
+            stale_after=stale_after,
         )
         # (text, body) of the last answer: a warm cache returns the same str
         # object, so it is encoded once per snapshot, not once per request.

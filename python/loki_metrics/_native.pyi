@@ -8,7 +8,7 @@ snapshot's typed view, made from the family catalogue by
 """
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, List, Optional, Tuple, Type, Union, final, type_check_only
@@ -19,6 +19,7 @@ from loki_metrics._families import MetricFamily
 
 _StrPath = Union[str, "os.PathLike[str]"]
 _Time = Union[datetime, int, float, str]
+_Seconds = Union[float, timedelta]
 
 __all__ = [
     "__version__",
@@ -51,6 +52,7 @@ def collect(
     now: Optional[_Time] = None,
     json_size_cap: Optional[int] = None,
     exporter_metrics: Optional[bool] = None,
+    stale_after: Optional[_Seconds] = None,
 ) -> Snapshot:
     """Reads a `.loki` directory once and returns its `Snapshot`."""
 
@@ -80,7 +82,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 57374,
     path: str = "/metrics",
-    cache_ttl: float = 2.0,
+    cache_ttl: _Seconds = 2.0,
     token: Optional[str] = None,
     tls_cert: Optional[_StrPath] = None,
     tls_key: Optional[_StrPath] = None,
@@ -88,6 +90,7 @@ def serve(
     now: Optional[_Time] = None,
     json_size_cap: Optional[int] = None,
     exporter_metrics: Optional[bool] = None,
+    stale_after: Optional[_Seconds] = None,
 ) -> Server:
     """Starts the exporter on a background thread; returns once it listens."""
 
@@ -261,11 +264,12 @@ class Collector:
         cls,
         loki_dir: Optional[_StrPath] = None,
         *,
-        cache_ttl: float = 2.0,
+        cache_ttl: _Seconds = 2.0,
         max_iterations: Optional[int] = None,
         now: Optional[_Time] = None,
         json_size_cap: Optional[int] = None,
         exporter_metrics: Optional[bool] = None,
+        stale_after: Optional[_Seconds] = None,
     ) -> Collector: ...
     def collect(self) -> Snapshot: ...
     def render(self, format: str = "prometheus") -> str: ...

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Awaitable, Callable, List, MutableMapping, Optional, Tuple
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, List, MutableMapping, Optional, Tuple, Union
 
 from loki_metrics._endpoint import ALLOW_HEADER, ALLOWED_METHODS, MetricsEndpoint, StrPath
 from loki_metrics._native import Collector
@@ -72,6 +73,7 @@ def make_asgi_app(
     cache_ttl: float = 2.0,
     max_iterations: Optional[int] = None,
     exporter_metrics: Optional[bool] = None,
+    stale_after: Union[float, timedelta, None] = None,
     collector: Optional[Collector] = None,
 ) -> MetricsApp:
     """An ASGI app serving the metrics of ``loki_dir`` (env ``LOKI_DIR``, else
@@ -79,7 +81,7 @@ def make_asgi_app(
     ``collector``."""
     endpoint = MetricsEndpoint(
         loki_dir, cache_ttl=cache_ttl, max_iterations=max_iterations,
-        exporter_metrics=exporter_metrics, collector=collector,
+        exporter_metrics=exporter_metrics, stale_after=stale_after, collector=collector,
     )
     return MetricsApp(endpoint)
 

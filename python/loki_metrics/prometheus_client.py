@@ -14,7 +14,8 @@ into ``prometheus_client`` metric families, with no text in between.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from datetime import timedelta
+from typing import Iterable, List, Optional, Union
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector as RegistryCollector
@@ -43,12 +44,17 @@ class LokiCollector(RegistryCollector):
         cache_ttl: float = 2.0,
         max_iterations: Optional[int] = None,
         exporter_metrics: Optional[bool] = None,
+        stale_after: Union[float, timedelta, None] = None,
         collector: Optional[Collector] = None,
     ) -> None:
-        if collector is not None and (loki_dir is not None or max_iterations is not None):
-            raise TypeError("give either a collector or loki_dir/max_iterations, not both")
+        if collector is not None and (loki_dir is not None or max_iterations is not None or stale_after is not None):
+            raise TypeError("give either a collector or loki_dir/max_iterations/stale_after, not both")
         self.collector = collector or Collector(
-            loki_dir, cache_ttl=cache_ttl, max_iterations=max_iterations, exporter_metrics=exporter_metrics
+            loki_dir,
+            cache_ttl=cache_ttl,
+            max_iterations=max_iterations,
+            exporter_metrics=exporter_metrics,
+            stale_after=stale_after,
         )
 
     def collect(self) -> Iterable[Metric]:

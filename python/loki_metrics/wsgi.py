@@ -13,7 +13,8 @@ for, with the matching ``Content-Type``; other methods get 405.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from datetime import timedelta
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from loki_metrics._endpoint import ALLOW_HEADER, ALLOWED_METHODS, MetricsEndpoint, StrPath
 from loki_metrics._native import Collector
@@ -52,6 +53,7 @@ def make_wsgi_app(
     cache_ttl: float = 2.0,
     max_iterations: Optional[int] = None,
     exporter_metrics: Optional[bool] = None,
+    stale_after: Union[float, timedelta, None] = None,
     collector: Optional[Collector] = None,
 ) -> MetricsApp:
     """A WSGI app serving the metrics of ``loki_dir`` (env ``LOKI_DIR``, else
@@ -59,7 +61,7 @@ def make_wsgi_app(
     ``collector``."""
     endpoint = MetricsEndpoint(
         loki_dir, cache_ttl=cache_ttl, max_iterations=max_iterations,
-        exporter_metrics=exporter_metrics, collector=collector,
+        exporter_metrics=exporter_metrics, stale_after=stale_after, collector=collector,
     )
     return MetricsApp(endpoint)
 

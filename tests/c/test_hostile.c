@@ -543,9 +543,9 @@ static void option_fields_at_their_extremes(void) {
     size_t n = strlen(running);
     o.flags = UINT32_MAX;
     CHECK_FAILS(loki_collect(running, n, &o, &s), LOKI_STATUS_INVALID_OPTION,
-                "loki_options.flags: unknown bits 0xffffffe0");
+                "loki_options.flags: unknown bits 0xffffffc0");
     CHECK_FAILS(loki_collector_new(running, n, &o, 1.0, &c), LOKI_STATUS_INVALID_OPTION,
-                "loki_options.flags: unknown bits 0xffffffe0");
+                "loki_options.flags: unknown bits 0xffffffc0");
     CHECK(c == NULL);
     o.flags = LOKI_OPTION_NOW;
     o.max_iterations = UINT64_MAX;
@@ -561,6 +561,14 @@ static void option_fields_at_their_extremes(void) {
     CHECK(value_of(s, "loki_iteration_current") == 0 && value_of(s, "loki_iteration_max") == 1000);
     check_failed(s, "dashboard-state.json state/agents.json metrics/efficiency");
     check_warning(s, "dashboard-state.json", "is 1128 bytes, over the 1-byte limit; skipped; its values fall back");
+    loki_snapshot_free(s);
+    s = NULL;
+    /* The longest stale_after there is: the 2 s old state shows a running session. */
+    o.json_size_cap = 0;
+    o.flags = LOKI_OPTION_NOW | LOKI_OPTION_STALE_AFTER;
+    o.stale_after_ms = UINT64_MAX;
+    CHECK_STATUS(loki_collect(running, n, &o, &s), LOKI_STATUS_OK);
+    CHECK(value_of(s, "loki_session_status") == 1);
     loki_snapshot_free(s);
     s = NULL;
 }
@@ -1268,6 +1276,7 @@ int main(int argc, char **argv) {
     unsetenv("LOKI_MAX_ITERATIONS");
     unsetenv("LOKI_DIR");
     unsetenv("LOKI_METRICS_EXPORTER_METRICS");
+    unsetenv("LOKI_METRICS_STALE_AFTER");
     if (RUNNING_ON_VALGRIND) {
         shrink = 64;
         thread_rounds = 6;

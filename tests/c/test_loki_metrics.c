@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -316,6 +317,7 @@ static void every_options_case_behaves_as_the_table_says(void) {
         unsetenv("LOKI_DIR");
         unsetenv("LOKI_MAX_ITERATIONS");
         unsetenv("LOKI_METRICS_EXPORTER_METRICS");
+        unsetenv("LOKI_METRICS_STALE_AFTER");
         if (strcmp(trim(fields[2]), "-") != 0) {
             for (item = strtok_r(trim(fields[2]), ",", &item_save); item; item = strtok_r(NULL, ",", &item_save)) {
                 char *eq = strchr(item, '=');
@@ -342,6 +344,10 @@ static void every_options_case_behaves_as_the_table_says(void) {
                     options.json_size_cap = strtoull(v, NULL, 10);
                 } else if (strcmp(k, "exporter_metrics") == 0 && strcmp(v, "true") == 0) {
                     options.flags |= LOKI_OPTION_EXPORTER_METRICS;
+                } else if (strcmp(k, "stale_after") == 0) {
+                    /* Seconds in the table, milliseconds in C. */
+                    options.flags |= LOKI_OPTION_STALE_AFTER;
+                    options.stale_after_ms = (uint64_t)(strtod(v, NULL) * 1000.0 + 0.5);
                 } else {
                     fprintf(stderr, "  %s: no C form for %s\n", name, k);
                     harness_current_failed = 1;
@@ -370,6 +376,11 @@ static void every_options_case_behaves_as_the_table_says(void) {
                     ok = has_exporter(snapshot) == (strcmp(eq + 1, "yes") == 0);
                 } else if (strcmp(check, "failed") == 0) {
                     ok = has_failed(snapshot, eq + 1);
+                } else if (strcmp(check, "session_status") == 0) {
+                    /* As loki_session_status's HELP text says. */
+                    static const char *const statuses[3] = {"stopped", "running", "paused"};
+                    double code = value_of(snapshot, "loki_session_status");
+                    ok = code >= 0 && code <= 2 && strcmp(statuses[(int)code], eq + 1) == 0;
                 } else {
                     ok = 0;
                 }
@@ -384,6 +395,7 @@ static void every_options_case_behaves_as_the_table_says(void) {
     unsetenv("LOKI_DIR");
     unsetenv("LOKI_MAX_ITERATIONS");
     unsetenv("LOKI_METRICS_EXPORTER_METRICS");
+    unsetenv("LOKI_METRICS_STALE_AFTER");
     free(text);
     CHECK(cases >= 10);
 }
@@ -588,6 +600,40 @@ static void max_iterations_option_sets_iteration_max(void) {
     CHECK_STATUS(loki_collect(dir, strlen(dir), &options, &s), LOKI_STATUS_OK);
     CHECK(value_of(s, "loki_iteration_max") == 50);
     loki_snapshot_free(s);
+}
+
+/* loki_session_status of the running fixture collected with `options`
+ * (-1 when the collection fails). */
+static double running_session_status(const loki_options *options) {
+    char dir[4096];
+    loki_snapshot *s = NULL;
+    double status = -1;
+    running_dir(dir, sizeof dir);
+    if (loki_collect(dir, strlen(dir), options, &s) == LOKI_STATUS_OK) status = value_of(s, "loki_session_status");
+    loki_snapshot_free(s);
+    return status;
+}
+
+static void stale_after_ms_is_given_by_its_flag_or_by_being_non_zero(void) {
+    loki_options options;
+    running_options(&options);
+    /* The running fixture's state is 2 s old at its `now`: 0 stopped, 1 running. */
+    options.stale_after_ms = 1000;
+    CHECK(running_session_status(&options) == 0);
+    options.stale_after_ms = 3000;
+    CHECK(running_session_status(&options) == 1);
+    options.stale_after_ms = 0;
+    options.flags |= LOKI_OPTION_STALE_AFTER;
+    CHECK(running_session_status(&options) == 0);
+}
+
+static void options_of_the_size_before_stale_after_ms_leave_it_not_given(void) {
+    loki_options options;
+    running_options(&options);
+    /* A program built before the field: what follows its struct is not read. */
+    options.size = offsetof(loki_options, stale_after_ms);
+    options.stale_after_ms = 1000;
+    CHECK(running_session_status(&options) == 1);
 }
 
 static void exporter_metrics_option_adds_the_exporter_families(void) {
@@ -1032,6 +1078,8 @@ int main(int argc, char **argv) {
     RUN(warning_index_past_the_end_is_out_of_range);
     RUN(a_null_directory_reads_loki_dir_from_the_environment);
     RUN(max_iterations_option_sets_iteration_max);
+    RUN(stale_after_ms_is_given_by_its_flag_or_by_being_non_zero);
+    RUN(options_of_the_size_before_stale_after_ms_leave_it_not_given);
     RUN(exporter_metrics_option_adds_the_exporter_families);
     RUN(freeing_a_string_zeroes_it_and_a_second_free_is_a_no_op);
     RUN(collector_reads_the_directory_once_per_ttl);

@@ -75,6 +75,23 @@ test('maxIterations sets loki_iteration_max', () => {
   assert.equal(loki.collect(running.lokiDir, { maxIterations: 50 }).iterationMax, 50);
 });
 
+test('staleAfterMs is how old the state may be and still read running, in every function that collects', async () => {
+  // The running fixture's dashboard-state.json was written 2 s before its `now`.
+  const stale = { now: running.now, staleAfterMs: 1000 };
+  assert.equal(loki.collect(running.lokiDir, stale).sessionStatus, 'stopped');
+  assert.equal((await loki.collectAsync(running.lokiDir, stale)).sessionStatus, 'stopped');
+  assert.match(loki.render(running.lokiDir, stale), /^loki_session_status 0$/m);
+  assert.match(await loki.renderAsync(running.lokiDir, stale), /^loki_session_status 0$/m);
+  assert.equal(new loki.Collector({ dir: running.lokiDir, ...stale }).collect().sessionStatus, 'stopped');
+  const server = await loki.serve({ dir: running.lokiDir, port: 0, ...stale });
+  try {
+    assert.equal(server.collector.collect().sessionStatus, 'stopped');
+  } finally {
+    await server.close();
+  }
+  assert.equal(loki.collect(running.lokiDir, { now: running.now, staleAfterMs: 3000 }).sessionStatus, 'running');
+});
+
 test('collectAsync resolves to the same snapshot as collect', async () => {
   assert.deepEqual(await loki.collectAsync(running.lokiDir, { now: running.now }), loki.collect(running.lokiDir, { now: running.now }));
 });

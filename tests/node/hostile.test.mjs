@@ -122,6 +122,7 @@ test('options of the wrong type are ERR_INVALID_ARG_TYPE naming the field', asyn
     [{ maxIterations: '10' }, 'CollectOptions.maxIterations'], [{ maxIterations: 10n }, 'CollectOptions.maxIterations'],
     [{ maxIterations: {} }, 'CollectOptions.maxIterations'], [{ jsonSizeCap: '1' }, 'CollectOptions.jsonSizeCap'],
     [{ exporterMetrics: 'yes' }, 'CollectOptions.exporterMetrics'], [{ exporterMetrics: 1 }, 'CollectOptions.exporterMetrics'],
+    [{ staleAfterMs: '60000' }, 'CollectOptions.staleAfterMs'],
     [{ now: true }, 'now must be a Date, epoch milliseconds or an RFC 3339 string'], [{ now: 10n }, 'now must be a Date'],
     [{ now: Symbol('t') }, 'now must be a Date'], [{ now: {} }, 'now must be a Date'], [{ now: [] }, 'now must be a Date'],
   ];
@@ -148,6 +149,7 @@ test('out-of-range numbers are ERR_INVALID_ARG_VALUE, never a panic (each in a c
       ['jsonSizeCap', (v) => loki.collect(dir, { jsonSizeCap: v }), [-1, 0.5, NaN, Infinity, 2 ** 53]],
       ['now', (v) => loki.collect(dir, { now: v }), [NaN, Infinity, -Infinity, 1e300, -1e300, Number.MAX_VALUE, new Date(NaN), '', 'yesterday', '2026-13-01T00:00:00Z']],
       ['cacheTtlMs', (v) => new loki.Collector({ cacheTtlMs: v }), [-1, NaN, Infinity, 1e300, -0.5]],
+      ['staleAfterMs', (v) => loki.collect(dir, { staleAfterMs: v }), [-1, NaN, Infinity, -Infinity, 1e300]],
       ['timeoutMs', (v) => loki.scrape('http://127.0.0.1:1/', { timeoutMs: v }), [0, -1, NaN, Infinity, 1e300]],
       ['port', (v) => loki.serve({ port: v }), [-1, 65536, NaN, 80.5, Infinity, 2 ** 53]],
       ['format', (v) => loki.render(dir, { format: v }), ['xml', '', 'prometheus\\0', 'js'] ],
@@ -166,10 +168,12 @@ test('out-of-range numbers are ERR_INVALID_ARG_VALUE, never a panic (each in a c
     assert.equal(code, 'ERR_INVALID_ARG_VALUE', `${name}=${value}: ${message}`);
     assert.ok(message.length < 200, `${name}=${value}: a ${message.length}-character message`);
   }
-  assert.equal(result.length, 8 + 5 + 10 + 5 + 5 + 6 + 4 + 2);
+  assert.equal(result.length, 8 + 5 + 10 + 5 + 5 + 5 + 6 + 4 + 2);
   const byName = (n, v) => result.find(([name, value]) => name === n && value === v)[4];
   assert.equal(byName('now', '1e+300'), 'The "now" argument is invalid: 1e300 ms is out of range');
   assert.match(byName('cacheTtlMs', '1e+300'), /must be a finite number of milliseconds >= 0\. Received 1e300$/);
+  assert.equal(byName('staleAfterMs', '-1'), 'The "staleAfterMs" argument is invalid: must be a finite number of milliseconds >= 0. Received -1');
+  assert.match(byName('staleAfterMs', 'Infinity'), /^The "staleAfterMs" argument is invalid: must be a finite number of milliseconds >= 0/);
   assert.match(byName('timeoutMs', '0'), /must be a finite number of milliseconds > 0\. Received 0$/);
   assert.match(byName('port', 'NaN'), /"port" argument is invalid: must be an integer 0-65535\. Received NaN$/);
   assert.match(byName('port', '80.5'), /Received 80\.5$/);

@@ -13,7 +13,7 @@ const pairs = (text) => (text.trim() === '-' ? [] : text.split(',').map((p) => {
 }));
 const camel = (snake) => snake.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 const now = readFileSync(path.join(fixturesDir, 'running', 'now'), 'utf8').trim();
-const loKiEnv = ['LOKI_DIR', 'LOKI_MAX_ITERATIONS', 'LOKI_METRICS_EXPORTER_METRICS'];
+const loKiEnv = ['LOKI_DIR', 'LOKI_MAX_ITERATIONS', 'LOKI_METRICS_EXPORTER_METRICS', 'LOKI_METRICS_STALE_AFTER'];
 
 const cases = readFileSync(path.join(root, 'tests', 'options', 'cases.txt'), 'utf8')
   .split('\n')
@@ -37,6 +37,7 @@ for (const c of cases) {
         if (k === 'loki_dir') dir = v;
         else if (k === 'max_iterations' || k === 'json_size_cap') opts[camel(k)] = Number(v);
         else if (k === 'exporter_metrics') opts.exporterMetrics = v === 'true';
+        else if (k === 'stale_after') opts.staleAfterMs = Number(v) * 1000;
         else opts[camel(k)] = v;
       }
       const run = () => loki.collect(dir, opts);
@@ -48,6 +49,7 @@ for (const c of cases) {
           if (k === 'iteration_current' || k === 'iteration_max') assert.equal(String(snapshot[camel(k)]), v, check);
           else if (k === 'exporter') assert.equal(snapshot.exporter != null, v === 'yes', check);
           else if (k === 'failed') assert.ok(snapshot.failedSources.includes(v), check);
+          else if (k === 'session_status') assert.equal(snapshot.sessionStatus, v, check);
           else assert.fail(`unknown check ${check}`);
         }
       } else {

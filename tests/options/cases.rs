@@ -22,7 +22,7 @@ pub struct Case {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Checks of the snapshot: `iteration_current`, `iteration_max`, `exporter`, `failed`.
+    /// Checks of the snapshot: `iteration_current`, `iteration_max`, `exporter`, `failed`, `session_status`.
     Ok(Vec<(String, String)>),
     /// An invalid value of this option.
     Error(String),

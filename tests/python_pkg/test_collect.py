@@ -223,3 +223,28 @@ def test_each_collect_reads_the_directory_again(loki_dir):
     assert loki_metrics.collect(loki_dir).events_total == 2
     write_events(loki_dir, 3)
     assert loki_metrics.collect(pathlib.Path(loki_dir)).events_total == 5
+
+
+def test_stale_after_is_how_old_the_state_may_be_in_every_function_that_collects(running_dir):
+    # The running fixture's dashboard-state.json was written 2 s before its `now`.
+    assert loki_metrics.collect(running_dir, now=NOW, stale_after=1).session_status == "stopped"
+    assert loki_metrics.collect(running_dir, now=NOW, stale_after=dt.timedelta(seconds=3)).session_status == "running"
+    assert loki_metrics.Collector(running_dir, now=NOW, stale_after=1.5).collect().session_status == "stopped"
+    with loki_metrics.serve(running_dir, port=0, now=NOW, stale_after=1) as server:
+        assert server.collector.collect().session_status == "stopped"
+
+
+def test_the_integrations_pass_stale_after_on(running_dir):
+    from loki_metrics.asgi import make_asgi_app
+    from loki_metrics.prometheus_client import LokiCollector
+    from loki_metrics.wsgi import make_wsgi_app
+
+    # They take no `now`: by the system clock the fixture's state is months
+    # old (2026-01-05), so a stale_after longer than that shows it running.
+    long_enough = dt.timedelta(days=100 * 365)
+    collectors = [
+        make_asgi_app(running_dir, stale_after=long_enough).endpoint.collector,
+        make_wsgi_app(running_dir, stale_after=long_enough).endpoint.collector,
+        LokiCollector(running_dir, stale_after=long_enough).collector,
+    ]
+    assert [c.collect().session_status for c in collectors] == ["running"] * 3

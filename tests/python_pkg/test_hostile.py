@@ -38,6 +38,7 @@ from loki_metrics.wsgi import make_wsgi_app
 from conftest import RUNNING, free_port, wait_until
 
 RUNNING_DIR = RUNNING / ".loki"
+RUNNING_NOW = (RUNNING / "now").read_text().strip()
 CLOSED_URL = "http://127.0.0.1:9/metrics"  # the discard port: nothing listens
 
 
@@ -109,6 +110,15 @@ ARGUMENT_CASES: Dict[str, tuple] = {
     "collect/now-surrogate": (lambda: lm.collect(RUNNING_DIR, now="\ud800"), UnicodeEncodeError, "surrogates"),
     "collect/now-object": (lambda: lm.collect(RUNNING_DIR, now=object()), TypeError, "now must be a datetime"),
     "collect/exporter-int": (lambda: lm.collect(RUNNING_DIR, exporter_metrics=1), TypeError, "bool"),
+    "collect/stale--1": (lambda: lm.collect(RUNNING_DIR, stale_after=-1), lm.ArgumentError,
+                         "stale_after must be a finite, non-negative number of seconds, got -1"),
+    "collect/stale-nan": (lambda: lm.collect(RUNNING_DIR, stale_after=math.nan), lm.ArgumentError, "got nan"),
+    "collect/stale-inf": (lambda: lm.collect(RUNNING_DIR, stale_after=math.inf), lm.ArgumentError, "got inf"),
+    "collect/stale-str": (lambda: lm.collect(RUNNING_DIR, stale_after="60"), TypeError,
+                          "stale_after must be a number of seconds (int or float) or a timedelta, not str"),
+    "collect/stale-bool": (lambda: lm.collect(RUNNING_DIR, stale_after=True), TypeError, "not bool"),
+    "collect/stale-negative-timedelta": (lambda: lm.collect(RUNNING_DIR, stale_after=dt.timedelta(seconds=-1)),
+                                         lm.ArgumentError, "stale_after must be a finite, non-negative"),
     "collect/unknown-kw": (lambda: lm.collect(RUNNING_DIR, max_iteration=5), TypeError,
                            "unexpected keyword argument 'max_iteration'"),
     "collect/positional-option": (lambda: lm.collect(RUNNING_DIR, 5), TypeError, "positional"),
@@ -143,6 +153,7 @@ ARGUMENT_CASES: Dict[str, tuple] = {
     "Collector/ttl-10**400": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=10**400), lm.ArgumentError,
                               "cache_ttl must be a finite"),
     "Collector/ttl--inf": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=-math.inf), lm.ArgumentError, "got -inf"),
+    "Collector/stale-nan": (lambda: lm.Collector(RUNNING_DIR, stale_after=math.nan), lm.ArgumentError, "stale_after"),
     "Collector/unknown-kw": (lambda: lm.Collector(RUNNING_DIR, ttl=1), TypeError, "unexpected keyword argument 'ttl'"),
     "Collector.render/format-int": (lambda: lm.Collector(RUNNING_DIR).render(1), TypeError, "format must be a str"),
     "Collector.render/format-bad": (lambda: lm.Collector(RUNNING_DIR).render("xml"), lm.UnknownFormatError, "xml"),
@@ -201,6 +212,7 @@ ARGUMENT_CASES: Dict[str, tuple] = {
     "serve/token-empty": (lambda: lm.serve(RUNNING_DIR, port=0, token=""), lm.ArgumentError, "token must be non-empty"),
     "serve/token-space": (lambda: lm.serve(RUNNING_DIR, port=0, token="a b"), lm.ArgumentError, "without spaces"),
     "serve/ttl-nan": (lambda: lm.serve(RUNNING_DIR, port=0, cache_ttl=math.nan), lm.ArgumentError, "cache_ttl"),
+    "serve/stale-str": (lambda: lm.serve(RUNNING_DIR, port=0, stale_after="60"), TypeError, "stale_after"),
     "serve/tls-cert-only": (lambda: lm.serve(RUNNING_DIR, port=0, tls_cert="c.pem"), lm.ArgumentError, "needs both"),
     "serve/tls-missing": (lambda: lm.serve(RUNNING_DIR, port=0, tls_cert="/nonexistent/c.pem", tls_key="/nonexistent/k.pem"),
                           lm.ServeError, "cannot read certificate /nonexistent/c.pem: No such file"),
@@ -215,6 +227,9 @@ ARGUMENT_CASES: Dict[str, tuple] = {
     "make_asgi_app/ttl-str": (lambda: make_asgi_app(RUNNING_DIR, cache_ttl="2"), TypeError, "cache_ttl"),
     "make_wsgi_app/dir-raising-fspath": (lambda: make_wsgi_app(RaisingFspath()), RuntimeError, "boom from __fspath__"),
     "make_wsgi_app/max-bool": (lambda: make_wsgi_app(RUNNING_DIR, max_iterations=False), TypeError, "max_iterations"),
+    "make_wsgi_app/stale--1": (lambda: make_wsgi_app(RUNNING_DIR, stale_after=-1), lm.ArgumentError, "stale_after"),
+    "make_asgi_app/stale-and-collector": (lambda: make_asgi_app(stale_after=1, collector=lm.Collector(RUNNING_DIR)),
+                                          TypeError, "not both"),
     "text_string_to_metric_families/none": (lambda: next(text_string_to_metric_families(None)), TypeError,
                                             "text must be a str or bytes"),
 }
@@ -233,10 +248,21 @@ ACCEPTED_CASES: Dict[str, tuple] = {
     # An object with __index__ stands for its int, as in Python's own APIs.
     "collect/max-index": (lambda: lm.collect(RUNNING_DIR, max_iterations=Index(7)).iteration_max, 7),
     "collect/max-2**64-1": (lambda: lm.collect(RUNNING_DIR, max_iterations=2**64 - 1).iteration_max, 2**64 - 1),
-    "collect/cap-2**64-1": (lambda: lm.collect(RUNNING_DIR, json_size_cap=2**64 - 1).iteration_current, 12),
+    "collect/cap-2**64-1": (lambda: lm.collect(RUNNING_DIR, now=RUNNING_NOW, json_size_cap=2**64 - 1).session_status,
+                            "running"),
     "Collector/ttl-index": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=Index(3)).cache_ttl, 3.0),
     "Collector/ttl-negative-zero": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=-0.0).cache_ttl, 0.0),
     "Collector/ttl-below-a-nanosecond": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=1e-12).cache_ttl, 0.0),
+    # The running fixture's state is 2 s old at its `now`.
+    "collect/stale-index": (lambda: lm.collect(RUNNING_DIR, now=RUNNING_NOW, stale_after=Index(1)).session_status,
+                            "stopped"),
+    "collect/stale-timedelta": (lambda: lm.collect(RUNNING_DIR, now=RUNNING_NOW,
+                                                   stale_after=dt.timedelta(seconds=1, microseconds=999_999))
+                                .session_status, "stopped"),
+    "collect/stale-timedelta-minute": (lambda: lm.collect(RUNNING_DIR, now=RUNNING_NOW,
+                                                          stale_after=dt.timedelta(minutes=1)).session_status, "running"),
+    "Collector/ttl-timedelta": (lambda: lm.Collector(RUNNING_DIR, cache_ttl=dt.timedelta(milliseconds=1500)).cache_ttl,
+                                1.5),
     "render/format-none-is-the-default": (lambda: lm.render(RUNNING_DIR, format=None)[:7], "# HELP "),
     "Collector.render/format-none": (lambda: lm.Collector(RUNNING_DIR).render(None)[:7], "# HELP "),
     # A header is never refused: what cannot be read negotiates 0.0.4.
@@ -437,6 +463,7 @@ def test_serving_on_an_address_of_another_machine_is_a_serve_error_with_errno(ru
         ({"LOKI_METRICS_PORT": "99999"}, "LOKI_METRICS_PORT"),
         ({"LOKI_METRICS_PATH": "metrics"}, "must start with '/'"),
         ({"LOKI_METRICS_TOKEN": "a b"}, "token must be non-empty printable ASCII"),
+        ({"LOKI_METRICS_STALE_AFTER": "soon"}, 'invalid value for stale_after: LOKI_METRICS_STALE_AFTER="soon"'),
     ],
 )
 def test_serve_from_env_with_hostile_variables_is_an_argument_error(monkeypatch, env, message):

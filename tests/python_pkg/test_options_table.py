@@ -10,7 +10,7 @@ import pytest
 import loki_metrics
 from conftest import FIXTURES, ROOT, fixture_now
 
-LOKI_ENV = ("LOKI_DIR", "LOKI_MAX_ITERATIONS", "LOKI_METRICS_EXPORTER_METRICS")
+LOKI_ENV = ("LOKI_DIR", "LOKI_MAX_ITERATIONS", "LOKI_METRICS_EXPORTER_METRICS", "LOKI_METRICS_STALE_AFTER")
 
 
 def _value(text: str) -> str:
@@ -44,6 +44,8 @@ def _kwargs(given: list[tuple[str, str]]) -> dict[str, object]:
             kwargs[k] = int(v)
         elif k == "exporter_metrics":
             kwargs[k] = v == "true"
+        elif k == "stale_after":
+            kwargs[k] = float(v)
         else:
             kwargs[k] = v
     return kwargs
@@ -69,6 +71,8 @@ def test_every_case_behaves_as_the_table_says(case, monkeypatch):
                 assert (snapshot.exporter is not None) == (v == "yes"), check
             elif k == "failed":
                 assert v in snapshot.failed_sources, check
+            elif k == "session_status":
+                assert snapshot.session_status == v, check
             else:
                 raise AssertionError(f"unknown check {check}")
     elif words[0] == "error":

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 /* A loki_options with its size set and every other field zero (every default). */
-#define LOKI_OPTIONS_INIT { sizeof(struct loki_options), 0, 0, 0, 0, 0 }
+#define LOKI_OPTIONS_INIT { sizeof(struct loki_options), 0, 0, 0, 0, 0, 0 }
 
 
 // `loki_options.flags`: use `now_seconds` + `now_nanoseconds` as the clock
@@ -59,6 +59,11 @@
 // `loki_options.flags`: `json_size_cap` is given even when it is 0 (and so
 // refused). Without it, 0 means "not given": the default, 64 MiB.
 #define LOKI_OPTION_JSON_SIZE_CAP (1 << 4)
+
+// `loki_options.flags`: `stale_after_ms` is given even when it is 0 (a
+// state of any age shows a stopped session). Without it, 0 means "not
+// given": env `LOKI_METRICS_STALE_AFTER` (seconds), else 60 s.
+#define LOKI_OPTION_STALE_AFTER (1 << 5)
 
 // The result of every fallible `loki_` call. `LOKI_STATUS_OK` is 0; on any
 // other value `loki_last_error_message()` says what went wrong.
@@ -180,6 +185,11 @@ typedef struct loki_options {
   int64_t now_seconds;
   // With `LOKI_OPTION_NOW`: nanoseconds added to `now_seconds`, below 1e9.
   uint32_t now_nanoseconds;
+  // How old `dashboard-state.json` may be, in milliseconds, and still show
+  // the session as running when no liveness file exists; 0 (without
+  // `LOKI_OPTION_STALE_AFTER`) reads env `LOKI_METRICS_STALE_AFTER`
+  // (seconds; an invalid value is `LOKI_STATUS_INVALID_OPTION`), else 60 s.
+  uint64_t stale_after_ms;
 } loki_options;
 
 // A string the library allocated: `len` bytes of UTF-8 at `data`, followed

@@ -28,12 +28,17 @@ pub const LOKI_OPTION_MAX_ITERATIONS: u32 = 1 << 3;
 /// `loki_options.flags`: `json_size_cap` is given even when it is 0 (and so
 /// refused). Without it, 0 means "not given": the default, 64 MiB.
 pub const LOKI_OPTION_JSON_SIZE_CAP: u32 = 1 << 4;
+/// `loki_options.flags`: `stale_after_ms` is given even when it is 0 (a
+/// state of any age shows a stopped session). Without it, 0 means "not
+/// given": env `LOKI_METRICS_STALE_AFTER` (seconds), else 60 s.
+pub const LOKI_OPTION_STALE_AFTER: u32 = 1 << 5;
 
 const KNOWN_FLAGS: u32 = LOKI_OPTION_NOW
     | LOKI_OPTION_EXPORTER_METRICS
     | LOKI_OPTION_REQUIRE_DIRECTORY
     | LOKI_OPTION_MAX_ITERATIONS
-    | LOKI_OPTION_JSON_SIZE_CAP;
+    | LOKI_OPTION_JSON_SIZE_CAP
+    | LOKI_OPTION_STALE_AFTER;
 
 /// Options of a collection. Initialise it with `LOKI_OPTIONS_INIT` (its
 /// `size`, every other field zero: every default), then set what you need;
@@ -64,6 +69,11 @@ pub struct loki_options {
     pub now_seconds: i64,
     /// With `LOKI_OPTION_NOW`: nanoseconds added to `now_seconds`, below 1e9.
     pub now_nanoseconds: u32,
+    /// How old `dashboard-state.json` may be, in milliseconds, and still show
+    /// the session as running when no liveness file exists; 0 (without
+    /// `LOKI_OPTION_STALE_AFTER`) reads env `LOKI_METRICS_STALE_AFTER`
+    /// (seconds; an invalid value is `LOKI_STATUS_INVALID_OPTION`), else 60 s.
+    pub stale_after_ms: u64,
 }
 
 /// The caller's options: NULL is `None`; otherwise its first `size` bytes,
@@ -123,7 +133,7 @@ pub(crate) fn core_options(dir: Option<&str>, options: Option<&loki_options>) ->
             _ => Some(system_time(o.now_seconds, o.now_nanoseconds)?),
         },
         exporter_metrics: (o.flags & LOKI_OPTION_EXPORTER_METRICS != 0).then_some(true),
-        stale_after: None,
+        stale_after: given(LOKI_OPTION_STALE_AFTER, o.stale_after_ms).map(Duration::from_millis),
     };
     Ok(inputs.resolve()?)
 }

@@ -33,11 +33,13 @@ pub struct CollectorOptions {
     pub json_size_cap: Option<f64>,
     /// As in `collect`.
     pub exporter_metrics: Option<bool>,
+    /// As in `collect`.
+    pub stale_after_ms: Option<f64>,
 }
 
 impl crate::options::OptionKeys for CollectorOptions {
     const KEYS: &'static [&'static str] =
-        &["lokiDir", "dir", "cacheTtlMs", "maxIterations", "now", "jsonSizeCap", "exporterMetrics"];
+        &["lokiDir", "dir", "cacheTtlMs", "maxIterations", "now", "jsonSizeCap", "exporterMetrics", "staleAfterMs"];
 }
 
 impl CollectorOptions {
@@ -47,6 +49,7 @@ impl CollectorOptions {
             now: self.now.clone(),
             json_size_cap: self.json_size_cap,
             exporter_metrics: self.exporter_metrics,
+            stale_after_ms: self.stale_after_ms,
         }
     }
 }

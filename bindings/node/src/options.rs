@@ -80,6 +80,9 @@ pub struct CollectOptions {
     pub json_size_cap: Option<f64>,
     /// Also report `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`.
     pub exporter_metrics: Option<bool>,
+    /// How old `dashboard-state.json` may be, in milliseconds, and still show the session as
+    /// running when no liveness file exists; default: env `LOKI_METRICS_STALE_AFTER` (seconds), else 60000.
+    pub stale_after_ms: Option<f64>,
 }
 
 /// Options of `render` and `renderAsync`: the collection options and the format.
@@ -98,6 +101,8 @@ pub struct RenderOptions {
     pub json_size_cap: Option<f64>,
     /// As in `collect`; used only when the source is a directory.
     pub exporter_metrics: Option<bool>,
+    /// As in `collect`; used only when the source is a directory.
+    pub stale_after_ms: Option<f64>,
 }
 
 impl RenderOptions {
@@ -107,6 +112,7 @@ impl RenderOptions {
             now: self.now.clone(),
             json_size_cap: self.json_size_cap,
             exporter_metrics: self.exporter_metrics,
+            stale_after_ms: self.stale_after_ms,
         }
     }
 }
@@ -238,7 +244,7 @@ pub fn core_options(dir: Option<String>, opts: &CollectOptions) -> std::result::
         json_size_cap: opts.json_size_cap.map(|cap| count_arg("jsonSizeCap", cap, 0.0)).transpose()?,
         now: opts.now.as_ref().map(Now::to_system_time).transpose()?,
         exporter_metrics: opts.exporter_metrics,
-        stale_after: None,
+        stale_after: opts.stale_after_ms.map(|ms| millis_arg("staleAfterMs", ms, false)).transpose()?,
     };
     Ok(inputs.resolve()?)
 }
@@ -255,9 +261,10 @@ pub fn dir_option(dir: Option<String>, loki_dir: Option<String>) -> std::result:
 }
 
 impl OptionKeys for CollectOptions {
-    const KEYS: &'static [&'static str] = &["maxIterations", "now", "jsonSizeCap", "exporterMetrics"];
+    const KEYS: &'static [&'static str] = &["maxIterations", "now", "jsonSizeCap", "exporterMetrics", "staleAfterMs"];
 }
 
 impl OptionKeys for RenderOptions {
-    const KEYS: &'static [&'static str] = &["format", "maxIterations", "now", "jsonSizeCap", "exporterMetrics"];
+    const KEYS: &'static [&'static str] =
+        &["format", "maxIterations", "now", "jsonSizeCap", "exporterMetrics", "staleAfterMs"];
 }

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub json_size_cap: Option<f64>,
     /// Also serve `loki_source_error`, `loki_scrape_duration_seconds`, `loki_exporter_build_info`.
     pub exporter_metrics: Option<bool>,
+    /// As in `collect`.
+    pub stale_after_ms: Option<f64>,
 }
 
 impl crate::options::OptionKeys for ServeOptions {
@@ -62,6 +64,7 @@ impl crate::options::OptionKeys for ServeOptions {
         "now",
         "jsonSizeCap",
         "exporterMetrics",
+        "staleAfterMs",
     ];
 }
 
@@ -71,6 +74,7 @@ fn serve_config(opts: ServeOptions) -> Result<ServerConfig, NodeError> {
         now: opts.now.clone(),
         json_size_cap: opts.json_size_cap,
         exporter_metrics: opts.exporter_metrics,
+        stale_after_ms: opts.stale_after_ms,
     };
     let dir = crate::options::dir_option(opts.dir, opts.loki_dir)?;
     let mut config = ServerConfig::new(core_options(dir, &collect)?);

@@ -18,6 +18,7 @@ pub(crate) struct OptionArgs<'a, 'py> {
     pub now: Option<&'a Bound<'py, PyAny>>,
     pub json_size_cap: Option<&'a Bound<'py, PyAny>>,
     pub exporter_metrics: Option<bool>,
+    pub stale_after: Option<&'a Bound<'py, PyAny>>,
 }
 
 impl OptionArgs<'_, '_> {
@@ -30,7 +31,7 @@ impl OptionArgs<'_, '_> {
             json_size_cap: self.json_size_cap.map(|cap| positive_int("json_size_cap", cap)).transpose()?,
             now: self.now.map(|now| time_arg(py, now)).transpose()?,
             exporter_metrics: self.exporter_metrics,
-            stale_after: None,
+            stale_after: self.stale_after.map(|age| seconds_arg("stale_after", age)).transpose()?,
         };
         inputs.resolve().map_err(|e| core_error(py, e))
     }
@@ -94,8 +95,10 @@ pub(crate) fn positive_int(what: &str, value: &Bound<'_, PyAny>) -> PyResult<u64
     }
 }
 
-/// A duration in seconds: a non-negative, finite `int` (or `__index__`
-/// object) or `float`.
+static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A duration: a non-negative, finite number of seconds (`int`, `__index__`
+/// object or `float`) or a non-negative `datetime.timedelta`.
 pub(crate) fn seconds_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Duration> {
     let py = value.py();
     let refused =
@@ -105,8 +108,16 @@ pub(crate) fn seconds_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Dura
     } else if let Some(int) = int_like(value)? {
         // An int too large for a float is out of range, like any other.
         int.extract().map_err(|_| refused())?
+    } else if value.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
+        // Exact: timedelta's days, seconds and microseconds are integers
+        // (seconds and microseconds never negative, days only when it is).
+        let days: i64 = value.getattr("days")?.extract()?;
+        let seconds: u64 = value.getattr("seconds")?.extract()?;
+        let micros: u32 = value.getattr("microseconds")?.extract()?;
+        let days = u64::try_from(days).map_err(|_| refused())?;
+        return Ok(Duration::new(days * 86_400 + seconds, micros * 1_000));
     } else {
-        return Err(wrong_type(what, "a number of seconds (int or float)", value));
+        return Err(wrong_type(what, "a number of seconds (int or float) or a timedelta", value));
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| refused())
 }

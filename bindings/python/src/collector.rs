@@ -39,9 +39,14 @@ fn slot(format: Format) -> usize {
 impl PyCollector {
     #[new]
     #[pyo3(
-        signature = (loki_dir=None, *, cache_ttl=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None),
-        text_signature = "(loki_dir=None, *, cache_ttl=2.0, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None)"
+        signature = (
+            loki_dir=None, *, cache_ttl=None, max_iterations=None, now=None, json_size_cap=None,
+            exporter_metrics=None, stale_after=None
+        ),
+        text_signature = "(loki_dir=None, *, cache_ttl=2.0, max_iterations=None, now=None, json_size_cap=None, \
+            exporter_metrics=None, stale_after=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         loki_dir: Option<&Bound<'_, PyAny>>,
@@ -50,8 +55,10 @@ impl PyCollector {
         now: Option<&Bound<'_, PyAny>>,
         json_size_cap: Option<&Bound<'_, PyAny>>,
         exporter_metrics: Option<bool>,
+        stale_after: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let options = OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics }.to_options(py)?;
+        let options = OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics, stale_after }
+            .to_options(py)?;
         let ttl = match cache_ttl {
             Some(ttl) => seconds_arg("cache_ttl", ttl)?,
             None => DEFAULT_CACHE_TTL,

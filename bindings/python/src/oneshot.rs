@@ -14,7 +14,9 @@ use crate::snapshot::PySnapshot;
 /// `./.loki`. Problems in the directory never raise: they are
 /// `Snapshot.warnings` and the documented fallback values.
 #[pyfunction]
-#[pyo3(signature = (loki_dir=None, *, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None))]
+#[pyo3(signature = (
+    loki_dir=None, *, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None, stale_after=None
+))]
 pub(crate) fn collect(
     py: Python<'_>,
     loki_dir: Option<&Bound<'_, PyAny>>,
@@ -22,8 +24,10 @@ pub(crate) fn collect(
     now: Option<&Bound<'_, PyAny>>,
     json_size_cap: Option<&Bound<'_, PyAny>>,
     exporter_metrics: Option<bool>,
+    stale_after: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PySnapshot> {
-    let options = OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics }.to_options(py)?;
+    let options =
+        OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics, stale_after }.to_options(py)?;
     let snapshot = detach(py, || loki_metrics::collect(&options))?;
     Ok(PySnapshot::new(snapshot))
 }
@@ -53,8 +57,14 @@ pub(crate) fn render(
             return Err(wrong_type("source", "a Snapshot, a str or os.PathLike directory, or None", source));
         }
     }
-    let args =
-        OptionArgs { loki_dir: source, max_iterations: None, now: None, json_size_cap: None, exporter_metrics: None };
+    let args = OptionArgs {
+        loki_dir: source,
+        max_iterations: None,
+        now: None,
+        json_size_cap: None,
+        exporter_metrics: None,
+        stale_after: None,
+    };
     let options = args.to_options(py)?;
     detach(py, || loki_metrics::render(&loki_metrics::collect(&options), format))
 }

@@ -22,9 +22,11 @@ static SERVE_ERROR: ExceptionClass = ExceptionClass::new("ServeError");
 #[pyfunction]
 #[pyo3(signature = (
     loki_dir=None, *, host=None, port=None, path=None, cache_ttl=None, token=None,
-    tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None
+    tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None,
+    stale_after=None
 ), text_signature = "(loki_dir=None, *, host='127.0.0.1', port=57374, path='/metrics', cache_ttl=2.0, token=None, \
-    tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None)")]
+    tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None, \
+    stale_after=None)")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn serve(
     py: Python<'_>,
@@ -40,8 +42,10 @@ pub(crate) fn serve(
     now: Option<&Bound<'_, PyAny>>,
     json_size_cap: Option<&Bound<'_, PyAny>>,
     exporter_metrics: Option<bool>,
+    stale_after: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Server> {
-    let options = OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics }.to_options(py)?;
+    let options =
+        OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics, stale_after }.to_options(py)?;
     let mut config = ServerConfig::new(options);
     if let Some(host) = host {
         config.host = str_arg("host", host)?;
@@ -65,8 +69,9 @@ pub(crate) fn serve(
 /// `LOKI_METRICS_ENABLED` is `true` (else returns `None` and starts nothing).
 ///
 /// Reads `LOKI_DIR`, `LOKI_METRICS_HOST`, `LOKI_METRICS_PORT`,
-/// `LOKI_METRICS_PATH`, `LOKI_METRICS_TOKEN`, `LOKI_MAX_ITERATIONS` and
-/// `LOKI_METRICS_EXPORTER_METRICS`, as `loki-metrics serve` does.
+/// `LOKI_METRICS_PATH`, `LOKI_METRICS_TOKEN`, `LOKI_MAX_ITERATIONS`,
+/// `LOKI_METRICS_EXPORTER_METRICS` and `LOKI_METRICS_STALE_AFTER`, as
+/// `loki-metrics serve` does.
 #[pyfunction]
 pub(crate) fn serve_from_env(py: Python<'_>) -> PyResult<Option<Server>> {
     if !env_flag("LOKI_METRICS_ENABLED") {

@@ -15,7 +15,7 @@ fn every_case_behaves_as_the_table_says_through_the_cli() {
     for case in cases::cases(&root) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_loki-metrics"));
         cmd.args(["render", "--quiet", "--format", "json", "--now", &now]);
-        for var in ["LOKI_DIR", "LOKI_MAX_ITERATIONS", "LOKI_METRICS_EXPORTER_METRICS"] {
+        for var in ["LOKI_DIR", "LOKI_MAX_ITERATIONS", "LOKI_METRICS_EXPORTER_METRICS", "LOKI_METRICS_STALE_AFTER"] {
             cmd.env_remove(var);
         }
         cmd.envs(case.env.iter().map(|(k, v)| (k, v)));
@@ -42,6 +42,7 @@ fn every_case_behaves_as_the_table_says_through_the_cli() {
                             json[k].as_u64().map(|n| n.to_string()).as_deref() == Some(v.as_str())
                         }
                         "exporter" => json.get("exporter").is_some() == (v == "yes"),
+                        "session_status" => json["session_status"] == v.as_str(),
                         "failed" => {
                             json["failed_sources"].as_array().is_some_and(|a| a.iter().any(|s| s == v.as_str()))
                         }

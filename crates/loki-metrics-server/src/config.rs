@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use loki_metrics::Options;
+use loki_metrics::{OptionInputs, Options};
 
 use crate::ServeError;
 
@@ -94,9 +94,12 @@ impl ServerConfig {
     }
 
     /// Defaults overridden by `LOKI_METRICS_HOST`, `LOKI_METRICS_PORT`,
-    /// `LOKI_METRICS_PATH` and `LOKI_METRICS_TOKEN`, reading [`Options::from_env`].
+    /// `LOKI_METRICS_PATH` and `LOKI_METRICS_TOKEN`, the collection options
+    /// being what [`OptionInputs::resolve`] makes of no inputs (`LOKI_DIR`,
+    /// `LOKI_METRICS_EXPORTER_METRICS`, `LOKI_METRICS_STALE_AFTER`, ...).
     pub fn from_env() -> Result<Self, ServeError> {
-        let mut config = ServerConfig::new(Options::from_env());
+        let options = OptionInputs::default().resolve().map_err(|e| ServeError::Config(e.to_string()))?;
+        let mut config = ServerConfig::new(options);
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         if let Some(host) = var("LOKI_METRICS_HOST") {
             config.host = host.trim().to_owned();

@@ -44,8 +44,9 @@ impl Options {
     }
 
     /// Options from the environment: `LOKI_DIR` (else `./.loki`) and
-    /// `LOKI_METRICS_EXPORTER_METRICS=true` (what [`OptionInputs::resolve`]
-    /// makes of no inputs at all).
+    /// `LOKI_METRICS_EXPORTER_METRICS=true`. It cannot report an invalid
+    /// `LOKI_METRICS_STALE_AFTER`, so it does not read it (60 s): for
+    /// everything the environment says, `OptionInputs::default().resolve()`.
     pub fn from_env() -> Self {
         let dir = std::env::var_os("LOKI_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
         let mut options = Options::new(dir.unwrap_or_else(|| PathBuf::from(".loki")));
@@ -281,9 +282,10 @@ pub fn reference_markdown() -> String {
     }
     out.push_str(
         "\nIn C a zero field is \"not given\" (`LOKI_OPTIONS_INIT` sets the struct's `size` and is every default); \
-         `LOKI_OPTION_MAX_ITERATIONS` and `LOKI_OPTION_JSON_SIZE_CAP` in `flags` mark the field as given, \
-         0 included (and so refused). Node's `dir` is the shipped alias of `lokiDir`; giving both with \
-         different values is an error.\n",
+         `LOKI_OPTION_MAX_ITERATIONS`, `LOKI_OPTION_JSON_SIZE_CAP` and `LOKI_OPTION_STALE_AFTER` in `flags` \
+         mark the field as given, 0 included (refused for the first two; for `stale_after_ms`, a state of any \
+         age is stale). Node's `dir` is the shipped alias of `lokiDir`; giving both with different values is \
+         an error.\n",
     );
     out
 }

@@ -24,7 +24,7 @@ import {
 import { registerLokiMetrics, type LokiMetricsRegistration } from 'loki-metrics/prom-client';
 import { Registry } from 'prom-client';
 
-const snapshot: Snapshot = collect('.loki', { now: new Date(), maxIterations: 10 });
+const snapshot: Snapshot = collect('.loki', { now: new Date(), maxIterations: 10, staleAfterMs: 90_000 });
 const status: 'stopped' | 'running' | 'paused' = snapshot.sessionStatus;
 const inProgress: number = snapshot.tasks.inProgress;
 const counts: TaskCounts = snapshot.tasks;
