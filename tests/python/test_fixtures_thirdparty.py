@@ -48,7 +48,28 @@ def expected_values(case):
         ("loki_cost_usd", ()): snap["cost_usd"],
         ("loki_events_total", ()): snap["events_total"],
         ("loki_uptime_seconds", ()): snap["uptime_seconds"],
+        ("loki_receipts_total", ()): snap["receipts_total"],
+        **labelled("loki_receipts_by_verdict", "verdict", snap["receipts_by_verdict"]),
+        **labelled("loki_receipts_with_provenance", "kind", snap["receipts_with_provenance"]),
+        **optional("loki_budget_limit_usd", snap["budget_limit_usd"]),
+        **optional("loki_budget_exceeded", snap["budget_exceeded"]),
+        **labelled("loki_tokens_total", "kind", snap["tokens"]),
+        **labelled("loki_model_cost_usd", "model", snap["model_cost_usd"]),
+        **({} if snap["session_info"] is None
+           else {("loki_session_info", tuple(sorted(snap["session_info"].items()))): 1}),
+        **optional("loki_state_updated_timestamp_seconds", snap["state_updated_timestamp_seconds"]),
+        **labelled("loki_checklist_items", "status", snap["checklist_items"]),
     }
+
+
+def labelled(name, label, values):
+    """The samples of a family with one label, from its JSON object."""
+    return {(name, ((label, key),)): value for key, value in values.items()}
+
+
+def optional(name, value):
+    """The sample of a family that has none when its source is absent (JSON null)."""
+    return {} if value is None else {(name, ()): value}
 
 
 def sample_values(families):
