@@ -44,7 +44,7 @@ step "2/2: maturin build --release, the wheel installed outside the repository"
 ls "$WORK"/wheels/*.whl
 # The sdist carries both licence texts at its root (the wheel's copies are
 # checked by tests/python_pkg/test_install.py).
-"$WORK/venv-pip/bin/maturin" sdist -q --out "$WORK/sdist"
+"$WORK/venv-pip/bin/maturin" sdist --out "$WORK/sdist" >/dev/null
 sdist_files=$(tar tzf "$WORK"/sdist/*.tar.gz)
 for f in LICENSE-MIT LICENSE-APACHE; do
   grep -qx "loki_metrics-[^/]*/$f" <<<"$sdist_files" || { echo "the sdist lacks $f" >&2; exit 1; }
