@@ -4,7 +4,8 @@
 # napi addon, checks the committed generated files did not change, runs
 # `node --test` (fixtures, parser corpus vs the Rust CLI, serve/scrape, the
 # prom-client bridge, `npm pack` installed into a separate project) and the
-# `tsc --strict` consumer check. Usage: scripts/test-node.sh
+# `tsc --strict` consumer check under the nodenext, node10 and bundler module
+# resolutions. Usage: scripts/test-node.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
@@ -49,7 +50,16 @@ clean_loki_env
 step "node --test tests/node/"
 node --test tests/node/
 
-step "tsc --strict consumer check"
-npx --no-install tsc -p tests/node/types/tsconfig.json
+step "tsc --strict consumer check (moduleResolution nodenext, node10, bundler)"
+# node10 is tsc's default for module commonjs and ignores "exports": it finds
+# loki-metrics/prom-client through package.json's "typesVersions" (TS2307 without).
+# It has no self-reference either, so the consumer finds the package the way an
+# installed one is found: through a node_modules link (ignored by git).
+mkdir -p tests/node/types/node_modules
+ln -sfn ../../../.. tests/node/types/node_modules/loki-metrics
+for config in tsconfig.json tsconfig.node10.json tsconfig.bundler.json; do
+  echo "tests/node/types/$config"
+  npx --no-install tsc -p "tests/node/types/$config"
+done
 
 step "Node package: all checks passed"

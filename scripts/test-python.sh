@@ -42,6 +42,13 @@ step "2/2: maturin build --release, the wheel installed outside the repository"
 # The same interpreter as the pip build: cargo reuses its artefacts.
 "$WORK/venv-pip/bin/maturin" build --release --locked -q -i "$WORK/venv-pip/bin/python" --out "$WORK/wheels"
 ls "$WORK"/wheels/*.whl
+# The sdist carries both licence texts at its root (the wheel's copies are
+# checked by tests/python_pkg/test_install.py).
+"$WORK/venv-pip/bin/maturin" sdist --out "$WORK/sdist" >/dev/null
+sdist_files=$(tar tzf "$WORK"/sdist/*.tar.gz)
+for f in LICENSE-MIT LICENSE-APACHE; do
+  grep -qx "loki_metrics-[^/]*/$f" <<<"$sdist_files" || { echo "the sdist lacks $f" >&2; exit 1; }
+done
 fresh_venv "$WORK/venv-wheel"
 "$WORK/venv-wheel/bin/python" -m pip install -q --disable-pip-version-check "$WORK"/wheels/*.whl
 run_tests "$WORK/venv-wheel" "$@"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Optional, Tuple, Union
+from typing import Literal, Optional, Tuple, Union
 
 from loki_metrics._native import Collector, negotiate
 
 StrPath = Union[str, "os.PathLike[str]"]
+#: What negotiate() picks (the Collector also renders "json").
+Negotiated = Literal["prometheus", "openmetrics"]
+Format = Literal["prometheus", "openmetrics", "json"]
 
 #: Methods the metrics endpoint answers; anything else gets 405.
 ALLOWED_METHODS = ("GET", "HEAD")
@@ -43,16 +46,16 @@ class MetricsEndpoint:
         # object, so it is encoded once per snapshot, not once per request.
         self._last: Tuple[str, bytes] = ("", b"")
 
-    def negotiate(self, accept: Union[str, bytes, None]) -> Tuple[str, str]:
+    def negotiate(self, accept: Union[str, bytes, None]) -> Tuple[Negotiated, str]:
         """``(format, content_type)`` for an ``Accept`` header."""
         return negotiate(accept)
 
-    def body_if_fresh(self, fmt: str) -> Optional[bytes]:
+    def body_if_fresh(self, fmt: Format) -> Optional[bytes]:
         """The body from the cache if it is fresh, without reading any file."""
         text = self.collector.render_if_fresh(fmt)
         return None if text is None else self._encode(text)
 
-    def body(self, fmt: str) -> bytes:
+    def body(self, fmt: Format) -> bytes:
         """The body, collecting first if the cache is stale (blocking file I/O,
         without the GIL)."""
         return self._encode(self.collector.render(fmt))

@@ -11,7 +11,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, List, Optional, Tuple, Type, Union, final, type_check_only
+from typing import Any, List, Literal, Optional, Tuple, Type, Union, final, type_check_only
 
 from typing_extensions import disjoint_base
 
@@ -20,6 +20,11 @@ from loki_metrics._families import MetricFamily
 _StrPath = Union[str, "os.PathLike[str]"]
 _Time = Union[datetime, int, float, str]
 _Seconds = Union[float, timedelta]
+# The encodings render() writes and parse() reads; another name raises
+# UnknownFormatError at run time and is a type error for a checker.
+_Format = Literal["prometheus", "openmetrics", "json"]
+_ParseFormat = Literal["auto", "prometheus", "openmetrics"]
+_NegotiatedFormat = Literal["prometheus", "openmetrics"]
 
 __all__ = [
     "__version__",
@@ -56,13 +61,13 @@ def collect(
 ) -> Snapshot:
     """Reads a `.loki` directory once and returns its `Snapshot`."""
 
-def render(source: Union[Snapshot, _StrPath, None] = None, *, format: str = "prometheus") -> str:
+def render(source: Union[Snapshot, _StrPath, None] = None, *, format: _Format = "prometheus") -> str:
     """Encodes a `Snapshot`, or collects a directory and encodes it."""
 
-def negotiate(accept: Union[str, bytes, None] = None) -> Tuple[str, str]:
+def negotiate(accept: Union[str, bytes, None] = None) -> Tuple[_NegotiatedFormat, str]:
     """Picks the encoding for an HTTP `Accept` header: `(format, content_type)`."""
 
-def parse(text: Union[str, bytes, bytearray], *, format: str = "auto") -> List[MetricFamily]:
+def parse(text: Union[str, bytes, bytearray], *, format: _ParseFormat = "auto") -> List[MetricFamily]:
     """Parses exposition text into a list of `MetricFamily`."""
 
 def scrape(
@@ -272,8 +277,8 @@ class Collector:
         stale_after: Optional[_Seconds] = None,
     ) -> Collector: ...
     def collect(self) -> Snapshot: ...
-    def render(self, format: str = "prometheus") -> str: ...
-    def render_if_fresh(self, format: str = "prometheus") -> Optional[str]: ...
+    def render(self, format: _Format = "prometheus") -> str: ...
+    def render_if_fresh(self, format: _Format = "prometheus") -> Optional[str]: ...
     def invalidate(self) -> None: ...
     @property
     def collections(self) -> int: ...

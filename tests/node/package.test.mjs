@@ -44,11 +44,21 @@ test('npm pack produces a tarball that installs and works in a project without R
     const packed = info.files.map((f) => f.path).sort();
     // npm adds package.json and README.md to the "files" list by itself.
     assert.deepEqual(packed, ['README.md', 'package.json', ...pkg.files].sort());
+    // Both licence texts (npm adds only LICENSE/LICENCE/COPYING by itself, not
+    // LICENSE-MIT) and the Node README, beside the repository's README.md that
+    // npm always packs.
+    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'node/README.md']) assert.ok(packed.includes(f), `${f} is not packed`);
 
     const project = path.join(work, 'consumer');
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     execFileSync('npm', ['install', '--offline', '--no-package-lock', path.join(work, info.filename)], { cwd: project, env: npmEnv, encoding: 'utf8' });
+    const installed = path.join(project, 'node_modules', 'loki-metrics');
+    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'node/README.md']) {
+      assert.equal(readFileSync(path.join(installed, f), 'utf8'), readFileSync(path.join(root, f), 'utf8'), f);
+    }
+    assert.match(readFileSync(path.join(installed, 'LICENSE-MIT'), 'utf8'), /^Copyright \(c\) the loki-metrics developers$/m);
+    assert.match(readFileSync(path.join(installed, 'LICENSE-APACHE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
 
     const fx = fixtures.find((f) => f.name === 'running');
     const script = `

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import re
 
 import pytest
 
@@ -67,6 +68,31 @@ def public_objects():
 def test_everything_public_has_a_docstring(qualname, obj):
     doc = inspect.getdoc(obj)  # also finds the docstrings of a dict __slots__
     assert doc and doc.strip(), f"{qualname} has no docstring"
+
+
+OPTION_KEYWORDS = ["loki_dir", "max_iterations", "now", "json_size_cap", "exporter_metrics", "stale_after"]
+
+
+@pytest.mark.parametrize(
+    "obj, keywords",
+    [
+        (loki_metrics.collect, OPTION_KEYWORDS),
+        (loki_metrics.Collector, ["cache_ttl", *OPTION_KEYWORDS]),
+        (loki_metrics.serve, ["host", "port", "path", "cache_ttl", "token", "tls_cert", "tls_key", *OPTION_KEYWORDS]),
+        (loki_metrics.render, ["source", "format"]),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_help_documents_every_keyword_without_markdown(obj, keywords):
+    # help() shows __doc__ as it is: each keyword the signature has is
+    # described ("name: ..." at the start of a line), and no Markdown
+    # backticks are left for the reader to strip.
+    doc = inspect.getdoc(obj)
+    assert doc
+    assert sorted(inspect.signature(obj).parameters) == sorted(keywords)
+    for keyword in keywords:
+        assert re.search(rf"^{keyword}(, \w+)?: ", doc, re.M) or re.search(rf"^\w+, {keyword}: ", doc, re.M), keyword
+    assert "`" not in doc
 
 
 @pytest.mark.parametrize(

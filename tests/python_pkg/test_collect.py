@@ -176,8 +176,21 @@ def test_a_snapshot_has_a_useful_repr(running_dir):
         "tokens=Values(input=170000, output=10000, cache_read=0, cache_creation=0), "
         "model_cost_usd=Values(opus=0.3, sonnet=0.9), "
         "session_info=Values(version='5.38.0', provider='claude', phase='DEVELOPMENT'), "
-        "state_updated_timestamp_seconds=1767614398.0, checklist_items=Values(), warnings=0)"
+        "state_updated_timestamp_seconds=1767614398.0, checklist_items=Values(), warnings=(0 warnings))"
     )
+
+
+def test_the_repr_counts_the_warnings(tmp_path):
+    # warnings is a tuple of SourceWarning; the repr gives their number, not a
+    # bare 0 that reads like a value.
+    assert repr(loki_metrics.collect(tmp_path / "nowhere")).endswith(", warnings=(1 warning))")
+    loki = tmp_path / ".loki"
+    (loki / "metrics").mkdir(parents=True)
+    (loki / "metrics" / "budget.json").write_text("{")
+    (loki / "dashboard-state.json").write_text("[")
+    snapshot = loki_metrics.collect(loki)
+    assert len(snapshot.warnings) >= 2
+    assert repr(snapshot).endswith(f", warnings=({len(snapshot.warnings)} warnings))")
 
 
 def test_every_key_of_the_typed_view_is_an_attribute(running_dir):

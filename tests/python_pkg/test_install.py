@@ -40,3 +40,16 @@ def test_py_typed_and_the_stub_are_installed():
     package_dir = pathlib.Path(loki_metrics.__file__).parent
     assert (package_dir / "py.typed").exists()
     assert (package_dir / "_native.pyi").exists()
+
+
+def test_the_distribution_ships_both_licence_texts():
+    # maturin puts the [project] license-files in .dist-info/licenses/ (the
+    # sdist's copies are checked by scripts/test-python.sh).
+    dist = importlib.metadata.distribution("loki-metrics")
+    assert sorted(dist.metadata.get_all("License-File")) == ["LICENSE-APACHE", "LICENSE-MIT"]
+    shipped = {pathlib.PurePath(str(f)).name: f for f in dist.files or [] if "licenses" in pathlib.PurePath(str(f)).parts}
+    assert sorted(shipped) == ["LICENSE-APACHE", "LICENSE-MIT"]
+    for name, f in shipped.items():
+        assert pathlib.Path(str(f.locate())).read_text() == (ROOT / name).read_text(), name
+    assert "Copyright (c) the loki-metrics developers" in (ROOT / "LICENSE-MIT").read_text()
+    assert "Apache License\n" in (ROOT / "LICENSE-APACHE").read_text()

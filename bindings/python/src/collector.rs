@@ -11,11 +11,32 @@ use crate::args::{format_arg, seconds_arg, OptionArgs};
 use crate::errors::detach;
 use crate::snapshot::PySnapshot;
 
-/// Collects a directory at most once per `cache_ttl` seconds, however many
+/// Collects a directory at most once per cache_ttl seconds, however many
 /// threads ask, reading only what changed since the last collection.
 ///
 /// Thread-safe: threads that ask while a collection runs wait for it (without
-/// the GIL) and share its result. `cache_ttl=0` collects on every call.
+/// the GIL) and share its result.
+///
+/// cache_ttl: seconds (a float >= 0 or a timedelta) a collection is served
+///     before the directory is read again; 0 collects on every call.
+/// loki_dir: the .loki directory, a str or os.PathLike. None means the
+///     environment variable LOKI_DIR if set and non-empty, else ./.loki.
+/// max_iterations: the run's configured maximum iteration, reported as
+///     loki_iteration_max; an int >= 1. None means LOKI_MAX_ITERATIONS,
+///     read at each collection (an invalid value there is a warning and
+///     1000), else 1000.
+/// now: the clock for loki_uptime_seconds and the state's age: a datetime
+///     (naive means UTC), epoch seconds (int or float) or an RFC 3339 str.
+///     None means the system clock.
+/// json_size_cap: the largest JSON source read, in bytes, an int >= 1;
+///     larger sources are skipped with a warning. None means 64 MiB.
+/// exporter_metrics: True adds the exporter families (collection time,
+///     version). None means LOKI_METRICS_EXPORTER_METRICS (true, 1 or yes
+///     in any case).
+/// stale_after: how old dashboard-state.json may be, in seconds (a float
+///     >= 0 or a timedelta), and still show the session as running when no
+///     liveness file (loki.pid, session.json) exists. None means
+///     LOKI_METRICS_STALE_AFTER, else 60.
 #[pyclass(frozen, module = "loki_metrics", name = "Collector")]
 pub(crate) struct PyCollector {
     inner: Arc<CoreCollector>,
@@ -73,8 +94,8 @@ impl PyCollector {
         Ok(PySnapshot::from_arc(snapshot))
     }
 
-    /// The cached snapshot's encoding in `format` (`"prometheus"`,
-    /// `"openmetrics"` or `"json"`), collecting first if the cache is stale.
+    /// The cached snapshot's encoding in format ("prometheus", "openmetrics"
+    /// or "json"), collecting first if the cache is stale.
     #[pyo3(signature = (format=None), text_signature = "($self, format='prometheus')")]
     fn render<'py>(&self, py: Python<'py>, format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyString>> {
         let format = match format {
@@ -86,7 +107,7 @@ impl PyCollector {
         Ok(self.python_text(py, format, text))
     }
 
-    /// The cached encoding in `format` while the cache is fresh, else `None`:
+    /// The cached encoding in format while the cache is fresh, else None:
     /// never reads the directory, so an event loop can call it directly and
     /// hand only a stale cache to a worker thread.
     #[pyo3(signature = (format=None), text_signature = "($self, format='prometheus')")]

@@ -8,11 +8,30 @@ use crate::args::{format_arg, OptionArgs};
 use crate::errors::{detach, wrong_type};
 use crate::snapshot::PySnapshot;
 
-/// Reads a `.loki` directory once and returns its `Snapshot`.
+/// Reads a .loki directory once and returns its Snapshot.
 ///
-/// `loki_dir` is a `str` or `os.PathLike`; `None` means env `LOKI_DIR`, else
-/// `./.loki`. Problems in the directory never raise: they are
-/// `Snapshot.warnings` and the documented fallback values.
+/// Problems in the directory never raise: they are Snapshot.warnings and
+/// the documented fallback values. A wrong argument type raises TypeError, a
+/// refused value ArgumentError (a ValueError).
+///
+/// loki_dir: the .loki directory, a str or os.PathLike. None means the
+///     environment variable LOKI_DIR if set and non-empty, else ./.loki.
+/// max_iterations: the run's configured maximum iteration, reported as
+///     loki_iteration_max; an int >= 1. None means LOKI_MAX_ITERATIONS,
+///     read at each collection (an invalid value there is a warning and
+///     1000), else 1000.
+/// now: the clock for loki_uptime_seconds and the state's age: a datetime
+///     (naive means UTC), epoch seconds (int or float) or an RFC 3339 str.
+///     None means the system clock.
+/// json_size_cap: the largest JSON source read, in bytes, an int >= 1;
+///     larger sources are skipped with a warning. None means 64 MiB.
+/// exporter_metrics: True adds the exporter families (collection time,
+///     version). None means LOKI_METRICS_EXPORTER_METRICS (true, 1 or yes
+///     in any case).
+/// stale_after: how old dashboard-state.json may be, in seconds (a float
+///     >= 0 or a timedelta), and still show the session as running when no
+///     liveness file (loki.pid, session.json) exists. None means
+///     LOKI_METRICS_STALE_AFTER, else 60.
 #[pyfunction]
 #[pyo3(signature = (
     loki_dir=None, *, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None, stale_after=None
@@ -32,11 +51,13 @@ pub(crate) fn collect(
     Ok(PySnapshot::new(snapshot))
 }
 
-/// Encodes a `Snapshot`, or collects a directory and encodes it.
+/// Encodes a Snapshot, or collects a directory and encodes it.
 ///
-/// `source` is a `Snapshot`, a directory (`str` or `os.PathLike`), or `None`
-/// (env `LOKI_DIR`, else `./.loki`). `format` is `"prometheus"` (text
-/// 0.0.4), `"openmetrics"` (1.0.0) or `"json"`.
+/// source: a Snapshot, a directory (str or os.PathLike), or None (the
+///     environment variable LOKI_DIR, else ./.loki). A directory is
+///     collected with the default options; collect() takes the others.
+/// format: "prometheus" (text format 0.0.4), "openmetrics" (OpenMetrics
+///     1.0.0) or "json". Any other name raises UnknownFormatError.
 #[pyfunction]
 #[pyo3(signature = (source=None, *, format=None), text_signature = "(source=None, *, format='prometheus')")]
 pub(crate) fn render(
@@ -69,12 +90,12 @@ pub(crate) fn render(
     detach(py, || loki_metrics::render(&loki_metrics::collect(&options), format))
 }
 
-/// Picks the encoding for an HTTP `Accept` header.
+/// Picks the encoding for an HTTP Accept header.
 ///
-/// Returns `(format, content_type)`: `("openmetrics", OPENMETRICS_CONTENT_TYPE)`
-/// when `application/openmetrics-text` outranks `text/plain` (Prometheus' own
-/// scrape header does), else `("prometheus", PROMETHEUS_CONTENT_TYPE)`, also
-/// for `None` and `*/*`. `bytes` (as ASGI servers give headers) are read as Latin-1.
+/// Returns (format, content_type): ("openmetrics", OPENMETRICS_CONTENT_TYPE)
+/// when application/openmetrics-text outranks text/plain (Prometheus' own
+/// scrape header does), else ("prometheus", PROMETHEUS_CONTENT_TYPE), also
+/// for None and */*. bytes (as ASGI servers give headers) are read as Latin-1.
 #[pyfunction]
 #[pyo3(signature = (accept=None))]
 pub(crate) fn negotiate(accept: Option<&Bound<'_, PyAny>>) -> PyResult<(&'static str, &'static str)> {

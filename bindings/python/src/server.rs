@@ -12,13 +12,36 @@ use crate::errors::{detach, wrong_type, ExceptionClass, ARGUMENT_ERROR, LOKI_MET
 
 static SERVE_ERROR: ExceptionClass = ExceptionClass::new("ServeError");
 
-/// Starts the exporter (`GET /metrics`, `GET /health`) on a background
-/// thread and returns once it listens.
+/// Starts the exporter (GET /metrics, GET /health) on a background thread
+/// and returns the Server once it listens; close() or a with block stops it.
 ///
-/// `port=0` picks a free port (see `Server.port` / `Server.url`). `token`
-/// requires `Authorization: Bearer <token>`; `tls_cert` and `tls_key` (PEM
-/// files) serve HTTPS. Collections are cached for `cache_ttl` seconds.
-/// A port in use raises `ServeError` (an `OSError` with `errno` set).
+/// A port in use raises ServeError (an OSError with errno set).
+///
+/// host: the address to listen on.
+/// port: the port; 0 picks a free one (see Server.port and Server.url).
+/// path: the metrics endpoint's path.
+/// cache_ttl: seconds (a float >= 0 or a timedelta) a collection is served
+///     from cache; 0 collects on every scrape.
+/// token: when given, requests need "Authorization: Bearer <token>".
+/// tls_cert, tls_key: PEM files; both given serve HTTPS.
+/// loki_dir: the .loki directory, a str or os.PathLike. None means the
+///     environment variable LOKI_DIR if set and non-empty, else ./.loki.
+/// max_iterations: the run's configured maximum iteration, reported as
+///     loki_iteration_max; an int >= 1. None means LOKI_MAX_ITERATIONS,
+///     read at each collection (an invalid value there is a warning and
+///     1000), else 1000.
+/// now: the clock for loki_uptime_seconds and the state's age: a datetime
+///     (naive means UTC), epoch seconds (int or float) or an RFC 3339 str.
+///     None means the system clock.
+/// json_size_cap: the largest JSON source read, in bytes, an int >= 1;
+///     larger sources are skipped with a warning. None means 64 MiB.
+/// exporter_metrics: True adds the exporter families (collection time,
+///     version). None means LOKI_METRICS_EXPORTER_METRICS (true, 1 or yes
+///     in any case).
+/// stale_after: how old dashboard-state.json may be, in seconds (a float
+///     >= 0 or a timedelta), and still show the session as running when no
+///     liveness file (loki.pid, session.json) exists. None means
+///     LOKI_METRICS_STALE_AFTER, else 60.
 #[pyfunction]
 #[pyo3(signature = (
     loki_dir=None, *, host=None, port=None, path=None, cache_ttl=None, token=None,
@@ -66,12 +89,12 @@ pub(crate) fn serve(
 }
 
 /// Starts the exporter as configured by the environment, only when
-/// `LOKI_METRICS_ENABLED` is `true` (else returns `None` and starts nothing).
+/// LOKI_METRICS_ENABLED is on (true, 1 or yes in any case); else returns
+/// None and starts nothing.
 ///
-/// Reads `LOKI_DIR`, `LOKI_METRICS_HOST`, `LOKI_METRICS_PORT`,
-/// `LOKI_METRICS_PATH`, `LOKI_METRICS_TOKEN`, `LOKI_MAX_ITERATIONS`,
-/// `LOKI_METRICS_EXPORTER_METRICS` and `LOKI_METRICS_STALE_AFTER`, as
-/// `loki-metrics serve` does.
+/// Reads LOKI_DIR, LOKI_METRICS_HOST, LOKI_METRICS_PORT, LOKI_METRICS_PATH,
+/// LOKI_METRICS_TOKEN, LOKI_MAX_ITERATIONS, LOKI_METRICS_EXPORTER_METRICS and
+/// LOKI_METRICS_STALE_AFTER, as loki-metrics serve does.
 #[pyfunction]
 pub(crate) fn serve_from_env(py: Python<'_>) -> PyResult<Option<Server>> {
     if !env_flag("LOKI_METRICS_ENABLED") {
@@ -114,11 +137,11 @@ fn serve_error(py: Python<'_>, error: ServeError) -> PyErr {
     }
 }
 
-/// A running exporter. `close()` (or leaving a `with` block) stops it:
+/// A running exporter. close() (or leaving a with block) stops it:
 /// no new connections, in-flight requests finish, the thread ends.
 #[pyclass(frozen, module = "loki_metrics")]
 pub(crate) struct Server {
-    /// The metrics endpoint's URL, e.g. `http://127.0.0.1:57374/metrics`.
+    /// The metrics endpoint's URL, e.g. http://127.0.0.1:57374/metrics.
     #[pyo3(get)]
     url: String,
     /// The bound address.
@@ -145,7 +168,7 @@ impl Server {
         }
     }
 
-    /// Whether `close()` was called.
+    /// Whether close() was called.
     #[getter]
     fn closed(&self) -> bool {
         self.running.lock().unwrap_or_else(|e| e.into_inner()).is_none()

@@ -255,7 +255,9 @@ impl PySnapshot {
         Ok((slf.get_type().getattr("from_json")?, (slf.get().inner.to_json(),)))
     }
 
-    /// `Snapshot(<each default family's key>=..., warnings=<count>)`.
+    /// `Snapshot(<each default family's key>=..., warnings=(<n> warnings))`:
+    /// the count, since the warnings themselves can be long (`snapshot.warnings`
+    /// lists them); "(1 warning)" for one.
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
         let mut fields = Vec::new();
@@ -264,7 +266,8 @@ impl PySnapshot {
                 fields.push(format!("{name}={}", reads.read(py, slf.get())?.repr()?));
             }
         }
-        fields.push(format!("warnings={}", slf.get().inner.warnings.len()));
+        let n = slf.get().inner.warnings.len();
+        fields.push(format!("warnings=({n} warning{})", if n == 1 { "" } else { "s" }));
         Ok(format!("Snapshot({})", fields.join(", ")))
     }
 }
