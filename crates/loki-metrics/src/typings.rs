@@ -167,8 +167,10 @@ fn py_type(classes: &mut String, family: &Family, key: &str) -> String {
 fn py_properties(out: &mut String, classes: &mut String, family: &Family, indent: &str) {
     let Some(key) = family.json.key() else { return };
     let ty = py_type(classes, family, key);
-    if let Json::Named(..) = family.json {
-        let name = if optional(family) { "Optional[str]" } else { "str" };
+    if let Json::Named(_, names) = family.json {
+        let literal = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+        let name =
+            if optional(family) { format!("Optional[Literal[{literal}]]") } else { format!("Literal[{literal}]") };
         let _ = writeln!(out, "{indent}@property\n{indent}def {key}(self) -> {name}: ...");
         let _ = writeln!(out, "{indent}@property\n{indent}def {key}_code(self) -> {ty}: ...");
     } else {
