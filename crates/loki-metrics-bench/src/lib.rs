@@ -8,16 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Runs `f` `runs` times and returns the median wall time.
-pub fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
+pub fn median_time(runs: usize, f: impl FnMut()) -> Duration {
+    median_time_after(runs, || {}, f)
 }
 
 /// Runs `prepare` then `f`, `runs` times, and returns the median wall time
