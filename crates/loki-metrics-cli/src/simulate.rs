@@ -84,18 +84,13 @@ pub fn max_iterations(given: Option<u64>) -> u64 {
     if let Some(max) = given {
         return max;
     }
-    let Some(raw) = std::env::var_os("LOKI_MAX_ITERATIONS") else { return DEFAULT_MAX_ITERATIONS };
-    let text = raw.to_string_lossy();
-    match text.trim().parse::<u64>() {
-        Ok(max) if max > 0 => max,
-        _ if text.trim().is_empty() => DEFAULT_MAX_ITERATIONS,
-        _ => {
-            eprintln!(
-                "warning: LOKI_MAX_ITERATIONS={text:?} is not a positive integer; using {DEFAULT_MAX_ITERATIONS}"
-            );
+    let raw = std::env::var_os("LOKI_MAX_ITERATIONS");
+    loki_metrics::max_iterations_from_env(raw.as_deref().map(|v| v.to_string_lossy()).as_deref()).unwrap_or_else(
+        |warning| {
+            eprintln!("warning: {warning}");
             DEFAULT_MAX_ITERATIONS
-        }
-    }
+        },
+    )
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {

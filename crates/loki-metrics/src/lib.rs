@@ -38,7 +38,7 @@ pub use loki_metrics_exposition as exposition;
 pub use loki_metrics_exposition::parse;
 pub use loki_metrics_exposition::{Exemplar, Label, MetricFamily, MetricType, Sample, SampleValue, TextFormat, Value};
 pub use options::{
-    check_option_names, env_flag, flag_value, parse_rfc3339, parse_seconds,
+    check_option_names, env_flag, flag_value, max_iterations_from_env, parse_rfc3339, parse_seconds,
     reference_markdown as options_reference_markdown, OptionInputs, OptionName, Options, DEFAULT_JSON_SIZE_CAP,
     DEFAULT_MAX_ITERATIONS, DEFAULT_STALE_AFTER, OPTION_NAMES,
 };

@@ -151,6 +151,23 @@ impl OptionInputs {
     }
 }
 
+/// `loki_iteration_max` from the value of `LOKI_MAX_ITERATIONS` (`None`:
+/// unset): unset or blank is 1000; `Err` is the warning for a value that is
+/// not a positive integer (1000 applies then). The one reading of the
+/// variable: the collection and `simulate` (the run's last iteration) use it.
+pub fn max_iterations_from_env(value: Option<&str>) -> Result<u64, String> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(DEFAULT_MAX_ITERATIONS);
+    };
+    match text.parse::<u64>() {
+        Ok(max) if max > 0 => Ok(max),
+        _ => {
+            let shown: String = text.chars().take(40).collect();
+            Err(format!("LOKI_MAX_ITERATIONS={shown:?} is not a positive integer; using {DEFAULT_MAX_ITERATIONS}"))
+        }
+    }
+}
+
 /// A finite, non-negative number of seconds (`"90"`, `"2.5"`).
 pub fn parse_seconds(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().parse().ok()?;

@@ -583,19 +583,11 @@ fn resolve_max_iterations(options: &Options, report: &mut Report) -> u64 {
         );
         return DEFAULT_MAX_ITERATIONS;
     }
-    let Some(raw) = std::env::var_os("LOKI_MAX_ITERATIONS") else {
-        return DEFAULT_MAX_ITERATIONS;
-    };
-    let text = raw.to_string_lossy();
-    match text.trim().parse::<u64>() {
-        Ok(max) if max > 0 => max,
-        _ if text.trim().is_empty() => DEFAULT_MAX_ITERATIONS,
-        _ => {
-            let shown: String = text.chars().take(40).collect();
-            report.note(
-                Source::Options,
-                format!("LOKI_MAX_ITERATIONS={shown:?} is not a positive integer; using {DEFAULT_MAX_ITERATIONS}"),
-            );
+    let raw = std::env::var_os("LOKI_MAX_ITERATIONS");
+    match crate::max_iterations_from_env(raw.as_deref().map(|v| v.to_string_lossy()).as_deref()) {
+        Ok(max) => max,
+        Err(warning) => {
+            report.note(Source::Options, warning);
             DEFAULT_MAX_ITERATIONS
         }
     }
