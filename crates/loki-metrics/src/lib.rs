@@ -30,6 +30,7 @@ mod snapshot;
 mod sources;
 mod typed;
 pub mod typings;
+pub mod view;
 
 pub use collector::{Collector, DEFAULT_CACHE_TTL};
 pub use encode::{negotiate, render, render_into, Format};

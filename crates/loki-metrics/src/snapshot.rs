@@ -214,12 +214,25 @@ impl std::fmt::Display for Warning {
 /// the exposition model the parser also returns, [`value`](Snapshot::value)
 /// looks one sample up, and the typed accessors (`iteration_current()`, ...)
 /// read them.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Two snapshots are equal when what the encodings carry is equal (families,
+/// failed sources, warnings); the status's [reason](Snapshot::status_reason),
+/// which is for people and not encoded, is not compared.
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     families: Vec<MetricFamily<'static, Value>>,
     failed_sources: Vec<Source>,
+    status_reason: String,
     /// Every problem met while reading, in the order met.
     pub warnings: Vec<Warning>,
+}
+
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.families == other.families
+            && self.failed_sources == other.failed_sources
+            && self.warnings == other.warnings
+    }
 }
 
 /// Values of the optional exporter families.
@@ -244,6 +257,7 @@ impl Snapshot {
         let mut snapshot = Snapshot {
             families: families::group(Group::Default).map(Family::to_metric_family).collect(),
             failed_sources: Vec::new(),
+            status_reason: String::new(),
             warnings: Vec::new(),
         };
         snapshot.set_iteration_max(iteration_max);
@@ -326,6 +340,19 @@ impl Snapshot {
     /// Sets `loki_session_status`.
     pub fn set_session_status(&mut self, status: SessionStatus) {
         self.set(&families::SESSION_STATUS, &[], u64::from(status.code()));
+    }
+
+    /// Why the session has its status, in the words of the status rules
+    /// (`PID 4242 (loki.pid) is not alive`); empty for a snapshot that was
+    /// not collected (one decoded from JSON, say). Not a metric: the status
+    /// page and `watch` show it.
+    pub fn status_reason(&self) -> &str {
+        &self.status_reason
+    }
+
+    /// Sets [`status_reason`](Snapshot::status_reason).
+    pub fn set_status_reason(&mut self, reason: impl Into<String>) {
+        self.status_reason = reason.into();
     }
 
     /// `loki_tasks_total`, by status.

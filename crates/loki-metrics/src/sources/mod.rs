@@ -354,7 +354,11 @@ impl SourceState {
         // Liveness: loki.pid, parallel sessions, the process registry.
         let pid_path = dir.join(Source::Pid.path());
         let pid = match pid::read(&pid_path) {
-            Ok(Some(p)) => Liveness { present: true, alive_since: p.alive.then_some(p.mtime), ..Liveness::default() },
+            Ok(Some(p)) => {
+                let mut liveness = Liveness::default();
+                liveness.probed(p.pid, p.alive, p.mtime);
+                liveness
+            }
             Ok(None) => Liveness::default(),
             Err(why) => {
                 report.failed(Source::Pid, why);
@@ -394,6 +398,7 @@ impl SourceState {
         };
         let decision = status::decide(&inputs, now, options.stale_after);
         snapshot.set_session_status(decision.status);
+        snapshot.set_status_reason(decision.reason);
         if let Some((started, source)) = decision.started {
             match now.duration_since(started) {
                 Ok(elapsed) => {

@@ -13,6 +13,8 @@ const PID_FILE_CAP: u64 = 64;
 /// What `loki.pid` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PidFile {
+    /// The PID it holds.
+    pub pid: i32,
     /// The PID names a live process (a signal-0 probe succeeded or got EPERM).
     pub alive: bool,
     /// The file's modification time (the fallback start of the session).
@@ -29,7 +31,7 @@ pub(crate) fn read(path: &Path) -> Result<Option<PidFile>, String> {
     };
     let bytes = file::read_capped(handle, &meta, PID_FILE_CAP)?;
     let pid = parse_pid(&bytes)?;
-    Ok(Some(PidFile { alive: is_alive(pid), mtime: file::mtime(&meta) }))
+    Ok(Some(PidFile { pid, alive: is_alive(pid), mtime: file::mtime(&meta) }))
 }
 
 /// A decimal PID with optional surrounding whitespace, `1..=i32::MAX`.
@@ -85,6 +87,11 @@ pub(crate) struct Liveness {
     /// The earliest mtime among the files naming a live process, when one does
     /// (`Some(None)`: alive, but the mtime is unknown).
     pub alive_since: Option<Option<SystemTime>>,
+    /// The first PID found alive, and the first found not alive (for the
+    /// status's reason).
+    pub live_pid: Option<i32>,
+    /// See `live_pid`.
+    pub dead_pid: Option<i32>,
     /// Problems, one per file.
     pub warnings: Vec<String>,
     /// The folder as a whole could not be read.
@@ -92,6 +99,17 @@ pub(crate) struct Liveness {
 }
 
 impl Liveness {
+    /// The outcome of probing `pid`, from a file written at `since`.
+    pub(crate) fn probed(&mut self, pid: i32, alive: bool, since: Option<SystemTime>) {
+        self.present = true;
+        if alive {
+            self.live_pid.get_or_insert(pid);
+            self.alive(since);
+        } else {
+            self.dead_pid.get_or_insert(pid);
+        }
+    }
+
     fn alive(&mut self, since: Option<SystemTime>) {
         self.alive_since = Some(match self.alive_since {
             Some(Some(earlier)) => Some(since.map_or(earlier, |s| s.min(earlier))),
@@ -124,11 +142,7 @@ impl SessionPids {
         for (name, entry) in self.folder.entries() {
             out.present = true;
             match entry {
-                Entry::Record(key, Ok(pid)) => {
-                    if is_alive(*pid) {
-                        out.alive(mtime_of(key));
-                    }
-                }
+                Entry::Record(key, Ok(pid)) => out.probed(*pid, is_alive(*pid), mtime_of(key)),
                 Entry::Record(_, Err(why)) | Entry::Unusable(why) => {
                     out.warnings.push(format!("{}/loki.pid {why}", name.to_string_lossy()));
                 }
@@ -196,12 +210,7 @@ impl PidRegistry {
         for (name, entry) in self.folder.entries() {
             match entry {
                 Entry::Record(_, Registered::Other) => {}
-                Entry::Record(key, Registered::Session(pid)) => {
-                    out.present = true;
-                    if is_alive(*pid) {
-                        out.alive(mtime_of(key));
-                    }
-                }
+                Entry::Record(key, Registered::Session(pid)) => out.probed(*pid, is_alive(*pid), mtime_of(key)),
                 Entry::Record(_, Registered::SessionWithoutPid(why)) => {
                     out.present = true;
                     out.warnings.push(format!("{}: {why}", name.to_string_lossy()));
