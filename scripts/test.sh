@@ -40,6 +40,12 @@ cli_bin debug
 step "integration: a real Prometheus scraping the exporter"
 .venv/bin/python tests/integration/prometheus_scrape.py
 
+step "status page in headless Chromium (Debian chromium, playwright-core): values, updates, CSP, hostile data"
+apt_install chromium
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+node --test tests/browser/status_page.mjs
+echo "screenshots: target/test-artifacts/status-page-*.png"
+
 step "integration: soak (simulate + 16 concurrent scrapers)"
 .venv/bin/python tests/integration/soak.py
 

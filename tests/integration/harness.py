@@ -111,5 +111,13 @@ def parse_exposition(text: str, openmetrics: bool) -> dict[str, float]:
     return samples
 
 
+def rss_kb(pid: int) -> int:
+    """The resident set size of process `pid`, in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
 def ok(message: str) -> None:
     print(f"ok - {message}", flush=True)

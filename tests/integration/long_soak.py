@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import PROMETHEUS_ACCEPT, binary, free_port, http_get, ok, parse_exposition, spawn, wait_until  # noqa: E402
+from harness import PROMETHEUS_ACCEPT, binary, free_port, http_get, ok, parse_exposition, rss_kb, spawn, wait_until  # noqa: E402
 
 DURATION = float(os.environ.get("SOAK_SECONDS", "1800"))
 RATE = float(os.environ.get("SOAK_RATE", "200"))
@@ -39,13 +39,6 @@ KEEP = int(os.environ.get("SOAK_KEEP", "1000"))
 if PROFILE not in ("steady", "growing"):
     sys.exit(f"SOAK_PROFILE must be steady or growing, not {PROFILE!r}")
 INTERVAL = 0.010
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def count_events(path: Path) -> int:

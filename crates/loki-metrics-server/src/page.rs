@@ -195,18 +195,21 @@ fn project(html: &mut Html, index: usize, p: &SessionView) {
         ),
         None => (number(p.cost_usd.max(1.0)), number(p.cost_usd.max(1.0)), number(p.cost_usd.max(1.0))),
     };
-    html.open(
-        "meter",
-        &[
-            ("data-meter", "budget"),
-            ("min", "0"),
-            ("max", &max),
-            ("low", &low),
-            ("high", &high),
-            ("optimum", "0"),
-            ("value", &number(p.cost_usd)),
-        ],
-    );
+    let value = number(p.cost_usd);
+    let mut attrs = vec![
+        ("data-meter", "budget"),
+        ("min", "0"),
+        ("max", max.as_str()),
+        ("low", low.as_str()),
+        ("high", high.as_str()),
+        ("optimum", "0"),
+        ("value", value.as_str()),
+    ];
+    if limit.is_none() {
+        // Without a budget there is nothing to measure the spend against.
+        attrs.push(("hidden", ""));
+    }
+    html.open("meter", &attrs);
     html.text(&text("budget")).close("meter");
     html.element("p", &[("class", "big"), ("data-text", "budget"), ("data-level", level)], &text("budget"));
     html.close("div");

@@ -264,7 +264,8 @@ fn chart(key: &str, title: &str, values: Vec<f64>, text: impl Fn(f64) -> String)
 /// One session as a person sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionView {
-    /// The project's name.
+    /// The project's name. This and every other string of the view that
+    /// comes from `.loki` is [`printable`].
     pub project: String,
     /// The `.loki` directory.
     pub loki_dir: String,
@@ -327,9 +328,16 @@ fn labelled(snapshot: &Snapshot, family: &Family, text: impl Fn(f64) -> String) 
         .iter()
         .map(|s| {
             let value = s.value.to_f64();
-            Labelled { label: s.label(label).unwrap_or("").to_owned(), value, text: text(value) }
+            Labelled { label: printable(s.label(label).unwrap_or("")), value, text: text(value) }
         })
         .collect()
+}
+
+/// `text` with every control character (newlines, escapes, NUL) as U+FFFD:
+/// the view's strings come from `.loki` and are shown to people, in HTML and
+/// in terminals, where such characters either cannot appear or move the cursor.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
 }
 
 fn count(v: f64) -> String {
@@ -350,7 +358,7 @@ impl SessionView {
         let info = snapshot
             .family(&families::SESSION_INFO)
             .and_then(|f| f.samples.first())
-            .map(|s| s.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .map(|s| s.labels.iter().map(|(k, v)| (k.to_string(), printable(v))).collect())
             .unwrap_or_default();
         let state_age_seconds = get(&families::STATE_UPDATED_TIMESTAMP_SECONDS)
             .map(|t| (unix_seconds(now) - t.to_f64()).max(0.0))
@@ -393,10 +401,10 @@ impl SessionView {
             ),
         ];
         SessionView {
-            project: project.to_owned(),
-            loki_dir: loki_dir.to_string_lossy().into_owned(),
+            project: printable(project),
+            loki_dir: printable(&loki_dir.to_string_lossy()),
             status,
-            status_reason: snapshot.status_reason().to_owned(),
+            status_reason: printable(snapshot.status_reason()),
             iteration,
             iteration_max,
             tasks: labelled(snapshot, &families::TASKS_TOTAL, count),
@@ -418,7 +426,7 @@ impl SessionView {
             warnings: snapshot
                 .warnings
                 .iter()
-                .map(|w| WarningView { source: w.source.path().to_owned(), message: w.message.clone() })
+                .map(|w| WarningView { source: w.source.path().to_owned(), message: printable(&w.message) })
                 .collect(),
             charts,
             display,
@@ -550,6 +558,20 @@ mod tests {
         assert_eq!(recent_rate(&refs), 2.0, "counted since the counter went back");
         assert_eq!(recent_rate(&refs[..1]), 0.0);
         assert_eq!(recent_rate(&[]), 0.0);
+    }
+
+    #[test]
+    fn strings_from_loki_are_printable() {
+        assert_eq!(printable("a\u{1b}[2J\nb\u{0}c\u{7f}"), "a\u{FFFD}[2J\u{FFFD}b\u{FFFD}c\u{FFFD}");
+        let mut snapshot = Snapshot::empty(1000);
+        snapshot.set(&families::SESSION_INFO, &[("phase", "x\u{1b}]0;pwned\u{7}")], 1u64);
+        snapshot.warnings.push(crate::Warning { source: crate::Source::Events, message: "line\nbreak".to_owned() });
+        let view =
+            SessionView::new("p\u{1}", Path::new("/d\n/.loki"), &snapshot, &History::default(), SystemTime::UNIX_EPOCH);
+        assert_eq!(view.project, "p\u{FFFD}");
+        assert_eq!(view.loki_dir, "/d\u{FFFD}/.loki");
+        assert_eq!(view.info, [("phase".to_owned(), "x\u{FFFD}]0;pwned\u{FFFD}".to_owned())]);
+        assert_eq!(view.warnings[0].message, "line\u{FFFD}break");
     }
 
     #[test]

@@ -54,6 +54,7 @@
     meter.setAttribute("low", String(warn));
     meter.setAttribute("high", String(critical));
     meter.setAttribute("value", String(p.cost_usd));
+    meter.hidden = !(p.budget_limit_usd > 0);
     var lists = {
       tasks: labelled(p.tasks), model_cost_usd: labelled(p.model_cost_usd), tokens: labelled(p.tokens),
       receipts_by_verdict: labelled(p.receipts_by_verdict), checklist: labelled(p.checklist), info: p.info

@@ -244,6 +244,7 @@ impl SourceState {
             Ok(meta) if meta.is_dir() => {}
             Ok(meta) => {
                 *self = SourceState::default();
+                snapshot.set_status_reason(format!("the .loki directory is {}", file::describe_type(&meta)));
                 report.failed(
                     Source::Directory,
                     format!("the directory is {}; all values are fallbacks", file::describe_type(&meta)),
@@ -252,11 +253,13 @@ impl SourceState {
             }
             Err(OpenError::Missing) => {
                 *self = SourceState::default();
+                snapshot.set_status_reason("the .loki directory does not exist");
                 report.note(Source::Directory, "the directory does not exist; all values are fallbacks");
                 return;
             }
             Err(OpenError::Unusable(why)) => {
                 *self = SourceState::default();
+                snapshot.set_status_reason("the .loki directory cannot be read");
                 report.failed(
                     Source::Directory,
                     format!("the directory cannot be read: {why}; all values are fallbacks"),

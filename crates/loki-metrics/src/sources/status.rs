@@ -175,6 +175,9 @@ fn why_stopped(
             written(state.written, now),
             crate::view::duration_text(stale_after)
         ),
+        Some(state) if state.mode == Mode::Unset => {
+            "no liveness file; dashboard-state.json has no usable mode".to_owned()
+        }
         Some(state) => format!("no liveness file; dashboard-state.json says {}", mode_name(state.mode)),
     }
 }
@@ -316,7 +319,10 @@ mod tests {
                 StatusInputs { dashboard: state(Mode::Running, 0), ..StatusInputs::default() },
                 "no liveness file; dashboard-state.json says running but was written 16 min 40 s ago (stale after 1 min)",
             ),
-            (StatusInputs { dashboard: state(Mode::Unset, 999), ..StatusInputs::default() }, "no liveness file; dashboard-state.json says unset"),
+            (
+                StatusInputs { dashboard: state(Mode::Unset, 999), ..StatusInputs::default() },
+                "no liveness file; dashboard-state.json has no usable mode",
+            ),
             (StatusInputs::default(), "no liveness file and no usable dashboard-state.json"),
         ];
         for (inputs, expected) in cases {
