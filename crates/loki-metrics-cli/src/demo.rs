@@ -72,6 +72,10 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || simulate::run(&sim_config, &stop))
     };
+    // The page first: it is what a person opens.
+    if let Some(page) = bound.status_page_url() {
+        eprintln!("demo: the status page is at {page}");
+    }
     eprintln!(
         "demo: simulating a Loki Mode session in {} ({} updates/s, ending at iteration {}); try
   curl {}

@@ -44,6 +44,11 @@ pub struct ListenArgs {
     /// Largest request head in bytes (more gets 431; at least 8192).
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_header_bytes)]
     max_header_bytes: usize,
+    /// Seconds between two points of the status page's history (GET / and
+    /// GET /api/v1/status), which keeps the last 360 points: one hour at the
+    /// default 10.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    history_step: f64,
     /// Log filter: error, warn, info, debug (access logs), trace, or a
     /// tracing-subscriber directive.
     #[arg(long, env = "LOKI_METRICS_LOG", default_value = "info")]
@@ -67,6 +72,7 @@ impl ListenArgs {
         config.limits.max_connections = self.max_connections;
         config.limits.header_read_timeout = seconds("header-read-timeout", self.header_read_timeout)?;
         config.limits.max_header_bytes = self.max_header_bytes;
+        config.history_step = seconds("history-step", self.history_step)?;
         config.token = match &self.token_file {
             Some(file) => Some(loki_metrics_server::read_token_file(file).map_err(|e| e.to_string())?),
             None => std::env::var("LOKI_METRICS_TOKEN").ok().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),

@@ -15,6 +15,14 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PATH: &str = "/metrics";
 /// The health endpoint's path.
 pub const HEALTH_PATH: &str = "/health";
+/// The status page's JSON (`GET`): every project's [`loki_metrics::view::SessionView`].
+pub const STATUS_API_PATH: &str = "/api/v1/status";
+/// The status page (`GET`), unless the metrics path is `/` itself.
+pub const STATUS_PAGE_PATH: &str = "/";
+/// The shortest history step (tests and demos speed it up).
+pub const MIN_HISTORY_STEP: Duration = Duration::from_millis(50);
+/// The longest history step: the history then spans 15 days.
+pub const MAX_HISTORY_STEP: Duration = Duration::from_secs(3600);
 
 /// Bounds on what one client can make the exporter hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +82,9 @@ pub struct ServerConfig {
     pub options: Options,
     /// Worker threads of the runtime [`crate::Server::start`] creates.
     pub worker_threads: usize,
+    /// Time between two points of the status page's history, which keeps
+    /// [`loki_metrics::view::HISTORY_CAPACITY`] points (one hour at the default 10 s).
+    pub history_step: Duration,
 }
 
 impl ServerConfig {
@@ -90,6 +101,7 @@ impl ServerConfig {
             limits: Limits::default(),
             options,
             worker_threads: 2,
+            history_step: loki_metrics::view::DEFAULT_HISTORY_STEP,
         }
     }
 
@@ -144,9 +156,15 @@ impl ServerConfig {
                 self.path
             )));
         }
-        if self.path == HEALTH_PATH {
+        if self.path == HEALTH_PATH || self.path == STATUS_API_PATH {
             return Err(ServeError::Config(format!(
-                "the metrics path cannot be {HEALTH_PATH}, which serves the health check"
+                "the metrics path cannot be {HEALTH_PATH} or {STATUS_API_PATH}, which the exporter serves itself"
+            )));
+        }
+        if !(MIN_HISTORY_STEP..=MAX_HISTORY_STEP).contains(&self.history_step) {
+            return Err(ServeError::Config(format!(
+                "the history step must be between {MIN_HISTORY_STEP:?} and {MAX_HISTORY_STEP:?}, not {:?}",
+                self.history_step
             )));
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {

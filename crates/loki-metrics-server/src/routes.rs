@@ -18,7 +18,10 @@ use subtle::ConstantTimeEq;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::config::{Limits, HEALTH_PATH};
+use loki_metrics::view::{project_name, History, SessionView, StatusPage};
+
+use crate::config::{Limits, HEALTH_PATH, STATUS_API_PATH, STATUS_PAGE_PATH};
+use crate::page;
 
 /// The peer of a connection, attached to each of its requests for access logs.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +36,12 @@ pub(crate) struct AppState {
     /// The last rendered text of each format and its gzip encoding: a text
     /// is compressed once, not once per scrape (Prometheus always asks for gzip).
     gzipped: [Mutex<Option<Gzipped>>; 3],
+    /// The status page's history, recorded every `history_step` by
+    /// [`record_history`].
+    history: Mutex<History>,
+    history_step: std::time::Duration,
+    /// The metrics path (the status page links to it).
+    metrics_path: String,
 }
 
 /// A rendered text and its gzip encoding.
@@ -46,8 +55,38 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 impl AppState {
-    pub(crate) fn new(collector: Arc<Collector>, token: Option<&str>) -> Self {
-        AppState { collector, token_digest: token.map(|t| sha256(t.as_bytes())), gzipped: Default::default() }
+    pub(crate) fn new(
+        collector: Arc<Collector>,
+        token: Option<&str>,
+        metrics_path: &str,
+        history_step: std::time::Duration,
+    ) -> Self {
+        AppState {
+            collector,
+            token_digest: token.map(|t| sha256(t.as_bytes())),
+            gzipped: Default::default(),
+            history: Mutex::new(History::default()),
+            history_step,
+            metrics_path: metrics_path.to_owned(),
+        }
+    }
+
+    fn history(&self) -> std::sync::MutexGuard<'_, History> {
+        self.history.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The time the collection is made for (the options' fixed `now` in tests).
+    fn now(&self) -> std::time::SystemTime {
+        self.collector.options().now.unwrap_or_else(std::time::SystemTime::now)
+    }
+
+    /// Every project as the status page shows it. Blocking (it may collect).
+    fn status_page(&self) -> StatusPage {
+        let snapshot = self.collector.collect();
+        let dir = &self.collector.options().loki_dir;
+        let now = self.now();
+        let view = SessionView::new(&project_name(dir, &snapshot), dir, &snapshot, &self.history(), now);
+        StatusPage::new(vec![view], now, self.history_step)
     }
 
     /// `text` (the collector's current render of `format`) gzip-encoded,
@@ -98,9 +137,12 @@ fn accepts_gzip(accept_encoding: &[u8]) -> bool {
 /// The router: metrics on `path` (GET, HEAD), `/health`, 404 elsewhere,
 /// 405 with `Allow` for other methods on known paths.
 pub(crate) fn router(state: Arc<AppState>, path: &str, limits: &Limits) -> Router {
-    Router::new()
-        .route(path, get(metrics))
-        .route(HEALTH_PATH, get(health))
+    let mut router =
+        Router::new().route(path, get(metrics)).route(HEALTH_PATH, get(health)).route(STATUS_API_PATH, get(status_api));
+    if path != STATUS_PAGE_PATH {
+        router = router.route(STATUS_PAGE_PATH, get(status_page));
+    }
+    router
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), authorize))
         .layer(CompressionLayer::new().gzip(true).no_br().no_deflate().no_zstd())
@@ -189,6 +231,80 @@ fn health_warning(warning: &loki_metrics::Warning, loki_dir: &std::path::Path) -
         entry["path"] = serde_json::Value::from(path.to_string_lossy());
     }
     entry
+}
+
+/// Records a history point every `history_step` until the server stops
+/// (the caller aborts the task), whether or not anyone scrapes.
+pub(crate) async fn record_history(state: Arc<AppState>) {
+    let mut ticks = tokio::time::interval(state.history_step);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let state = Arc::clone(&state);
+        let recorded = tokio::task::spawn_blocking(move || {
+            let snapshot = state.collector.collect();
+            let now = state.now();
+            state.history().record(&snapshot, now);
+        })
+        .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "recording the history failed");
+        }
+    }
+}
+
+/// The status page as JSON, or `None` if making it failed.
+async fn status_json(state: &Arc<AppState>) -> Option<StatusPage> {
+    let state = Arc::clone(state);
+    match tokio::task::spawn_blocking(move || state.status_page()).await {
+        Ok(page) => Some(page),
+        Err(e) => {
+            tracing::error!(error = %e, "the status page failed");
+            None
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "collection failed; see the exporter's log\n").into_response()
+}
+
+/// `GET /api/v1/status`: every project's [`SessionView`] with its history.
+async fn status_api(State(state): State<Arc<AppState>>) -> Response {
+    let Some(page) = status_json(&state).await else { return unavailable() };
+    let mut text = match serde_json::to_string(&page) {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::error!(error = %e, "the status page did not encode");
+            return unavailable();
+        }
+    };
+    text.push('\n');
+    let mut response = Response::new(Body::from(text));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(Format::Json.content_type()));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// `GET /`: the status page, self-contained, under a strict CSP.
+async fn status_page(State(state): State<Arc<AppState>>) -> Response {
+    let Some(page) = status_json(&state).await else { return unavailable() };
+    let mut response = Response::new(Body::from(page::render(&page, &state.metrics_path)));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    match HeaderValue::from_str(page::content_security_policy()) {
+        Ok(csp) => {
+            h.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        Err(_) => return unavailable(),
+    }
+    response
 }
 
 async fn not_found() -> Response {

@@ -19,7 +19,7 @@ use tower::ServiceExt;
 
 use crate::config::{Limits, ServerConfig};
 use crate::connections::{Admit, ConnectionTable};
-use crate::routes::{router, AppState, Peer};
+use crate::routes::{record_history, router, AppState, Peer};
 use crate::{tls, ServeError};
 
 /// A bound, not yet running exporter: everything that can fail at start-up
@@ -31,7 +31,9 @@ pub struct BoundServer {
     router: Router,
     limits: Limits,
     collector: Arc<Collector>,
+    state: Arc<AppState>,
     url: String,
+    status_page_url: Option<String>,
     /// Whether requests need the bearer token (for the start-up log line).
     token_required: bool,
 }
@@ -100,12 +102,16 @@ impl BoundServer {
         listener.set_nonblocking(true).map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
         let collector = Arc::new(Collector::new(config.options.clone(), config.cache_ttl));
-        let state = Arc::new(AppState::new(Arc::clone(&collector), config.token.as_deref()));
+        let state =
+            Arc::new(AppState::new(Arc::clone(&collector), config.token.as_deref(), &config.path, config.history_step));
         Ok(BoundServer {
             listener,
             addr,
             url: metrics_url(addr, tls.is_some(), &config.path),
-            router: router(state, &config.path, &config.limits),
+            status_page_url: (config.path != crate::STATUS_PAGE_PATH)
+                .then(|| metrics_url(addr, tls.is_some(), crate::STATUS_PAGE_PATH)),
+            router: router(Arc::clone(&state), &config.path, &config.limits),
+            state,
             tls,
             limits: config.limits.clone(),
             collector,
@@ -128,6 +134,11 @@ impl BoundServer {
         &self.collector
     }
 
+    /// The status page's URL; `None` when the metrics path is `/` itself.
+    pub fn status_page_url(&self) -> Option<String> {
+        self.status_page_url.clone()
+    }
+
     /// Serves on a new runtime of `worker_threads` until SIGINT or SIGTERM,
     /// logging where it listens. Binding first and running after lets a
     /// front end report the bound address (or the bind error) before serving.
@@ -139,8 +150,9 @@ impl BoundServer {
 
     fn log_listening(&self) {
         tracing::info!(
-            "loki-metrics exporter listening on {} (reading {}, cache {:?}{})",
+            "loki-metrics exporter listening on {}{} (reading {}, cache {:?}{})",
             self.url,
+            self.status_page_url.as_deref().map_or_else(String::new, |page| format!(", status page {page}")),
             self.collector.options().loki_dir.display(),
             self.collector.cache_ttl(),
             if self.token_required { ", bearer token required" } else { "" }
@@ -150,7 +162,8 @@ impl BoundServer {
     /// Serves until `shutdown` completes, then stops accepting, lets
     /// in-flight requests finish (up to the shutdown timeout) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
-        let BoundServer { listener, tls, router, limits, .. } = self;
+        let BoundServer { listener, tls, router, limits, state, .. } = self;
+        let history = tokio::spawn(record_history(state));
         let listener =
             TcpListener::from_std(listener).map_err(|e| ServeError::Bind { addr: self.addr.to_string(), source: e })?;
         let mut http = http1::Builder::new();
@@ -255,6 +268,7 @@ impl BoundServer {
             }
         }
         drop(listener);
+        history.abort();
         tracing::info!("shutting down: letting in-flight requests finish");
         tokio::select! {
             () = graceful.shutdown() => {}

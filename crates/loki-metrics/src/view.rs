@@ -206,6 +206,27 @@ fn unix_seconds(t: SystemTime) -> f64 {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// Events per second over the last [`RATE_WINDOW`] of `points` (since the
+/// counter last went back, if it did); 0 with fewer than two points.
+fn recent_rate(points: &[&HistoryPoint]) -> f64 {
+    let Some(last) = points.last() else { return 0.0 };
+    let first = points
+        .iter()
+        .rev()
+        .take_while(|p| p.events_total <= last.events_total)
+        .take_while(|p| last.t - p.t <= RATE_WINDOW.as_secs_f64())
+        .last()
+        .unwrap_or(last);
+    if last.t > first.t {
+        (last.events_total - first.events_total) as f64 / (last.t - first.t)
+    } else {
+        0.0
+    }
+}
+
+/// The span [`SessionView::events_per_second`] averages over.
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+
 /// A chart of one history series: an SVG polyline in a 100 × 30 box.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chart {
@@ -273,7 +294,7 @@ pub struct SessionView {
     pub tokens: Vec<Labelled>,
     /// `loki_events_total`.
     pub events_total: u64,
-    /// Events per second over the last history step.
+    /// Events per second over the last minute of history ([`RATE_WINDOW`]).
     pub events_per_second: f64,
     /// `loki_receipts_total`.
     pub receipts_total: u64,
@@ -342,7 +363,7 @@ impl SessionView {
             chart("iteration", "Iteration", series(|p| p.iteration as f64), count),
             chart("tasks_open", "Open tasks", series(|p| p.tasks_open as f64), count),
         ];
-        let events_per_second = points.last().map_or(0.0, |p| p.events_per_second);
+        let events_per_second = recent_rate(&points);
         let status = snapshot.session_status().as_str().to_owned();
         let iteration = snapshot.iteration_current();
         let iteration_max = snapshot.iteration_max();
@@ -508,6 +529,27 @@ mod tests {
         snapshot.set_events_total(5);
         history.record(&snapshot, t0 + Duration::from_secs(100_000));
         assert_eq!(history.points().last().map(|p| p.events_per_second), Some(0.0), "a counter reset is no rate");
+    }
+
+    #[test]
+    fn the_events_rate_averages_the_last_minute() {
+        let point = |t: f64, events_total: u64| HistoryPoint {
+            t,
+            cost_usd: 0.0,
+            events_total,
+            events_per_second: 0.0,
+            iteration: 0,
+            tasks_open: 0,
+            tasks_completed: 0,
+        };
+        let points = [point(0.0, 0), point(50.0, 1000), point(60.0, 1000), point(110.0, 1600)];
+        let refs: Vec<&HistoryPoint> = points.iter().collect();
+        assert_eq!(recent_rate(&refs), 600.0 / 60.0, "from t=50, the oldest point within 60 s");
+        let reset = [point(0.0, 500), point(10.0, 20), point(20.0, 40)];
+        let refs: Vec<&HistoryPoint> = reset.iter().collect();
+        assert_eq!(recent_rate(&refs), 2.0, "counted since the counter went back");
+        assert_eq!(recent_rate(&refs[..1]), 0.0);
+        assert_eq!(recent_rate(&[]), 0.0);
     }
 
     #[test]
