@@ -410,6 +410,24 @@ fn label_span(label: &str) -> Span<'static> {
     Span::styled(format!("{label:<LABEL_WIDTH$} "), Style::new().add_modifier(Modifier::DIM))
 }
 
+/// Lines a banner may take, whatever its length.
+const MAX_BANNER_LINES: usize = 4;
+
+/// `text` in lines of `width` characters, at most `max` of them (the last
+/// ending in `…` when the text is longer).
+fn wrapped(text: &str, width: usize, max: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut lines: Vec<String> = chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect();
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            last.pop();
+            last.push('…');
+        }
+    }
+    lines
+}
+
 fn draw(frame: &mut Frame, screen: &Screen) {
     let area = frame.area();
     let page = screen.page.as_ref();
@@ -431,20 +449,22 @@ fn draw(frame: &mut Frame, screen: &Screen) {
         interval_text(screen.interval),
         screen.source
     ));
-    let banner_height = u16::from(screen.banner.is_some());
-    let [head, banner, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(banner_height), Constraint::Min(0)]).areas(area);
-    frame.render_widget(Paragraph::new(header).style(Style::new().add_modifier(Modifier::REVERSED)), head);
-    if let Some(text) = &screen.banner {
+    let banner_lines = screen.banner.as_ref().map_or_else(Vec::new, |text| {
         let mut text = text.clone();
         if let Some(at) = screen.received {
             text.push_str(&format!(" (showing values from {} ago)", view::duration_text(at.elapsed())));
         }
-        frame.render_widget(
-            Paragraph::new(text).style(Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD)),
-            banner,
-        );
-    }
+        wrapped(&text, usize::from(area.width), MAX_BANNER_LINES)
+    });
+    let [head, banner, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(banner_lines.len() as u16), Constraint::Min(0)])
+            .areas(area);
+    frame.render_widget(Paragraph::new(header).style(Style::new().add_modifier(Modifier::REVERSED)), head);
+    let lines: Vec<Line> = banner_lines.into_iter().map(Line::from).collect();
+    frame.render_widget(
+        Paragraph::new(lines).style(Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD)),
+        banner,
+    );
     match session {
         Some(v) => draw_session(frame, body, v),
         None => {
@@ -816,6 +836,16 @@ todo-api
         assert!(screen.contains("unreachable: cannot connect: Connection refused; retrying every 2 s"), "{screen}");
         assert!(screen.contains("12 / 1,000"), "the last values stay:\n{screen}");
         assert!(drawn(None, None, 80, 10).contains("waiting for the first values"));
+    }
+
+    #[test]
+    fn a_banner_wraps_to_the_width_in_at_most_four_lines() {
+        assert_eq!(wrapped("abcdefg", 3, 4), vec!["abc", "def", "g"]);
+        assert_eq!(wrapped("abcdefghijklmno", 3, 4), vec!["abc", "def", "ghi", "jk…"]);
+        assert_eq!(wrapped("ab", 0, 4), vec!["a", "b"]);
+        let long = format!("exporter at http://127.0.0.1:9 unreachable: {}; retrying every 2 s", "r".repeat(150));
+        let screen = drawn(Some(sanitized(page())), Some(long), 80, 30);
+        assert!(screen.contains("; retrying every 2 s"), "the end of the banner is shown:\n{screen}");
     }
 
     #[test]
