@@ -5,8 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-step "system packages (prometheus, promtool, openssl)"
-apt_install promtool:prometheus prometheus openssl
+step "system packages (prometheus, promtool, openssl, tmux)"
+apt_install promtool:prometheus prometheus openssl tmux
 promtool --version 2>&1 | head -n 1
 
 step "python venv (.venv)"
@@ -51,6 +51,9 @@ step "integration: soak (simulate + 16 concurrent scrapers)"
 
 step "integration: hostile clients (10,000 connections, slow loris, 1 MB headers, bad tokens, bad TLS)"
 .venv/bin/python tests/integration/hostile_clients.py
+
+step "integration: loki-metrics watch under tmux (values, resize, q, a lost exporter, hostile names)"
+.venv/bin/python tests/integration/watch_tmux.py
 
 step "the test-only family in every front end (Rust, CLI, Python, Node; C in test-c.sh)"
 bash scripts/test-family.sh

@@ -35,13 +35,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def spawn(args: list[str], log: Path) -> subprocess.Popen:
-    """Starts a process in its own process group, killed at exit."""
+def spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Starts a process in its own process group, killed at exit (with `env`
+    as its whole environment when given)."""
     proc = subprocess.Popen(
         args,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=env,
     )
     _children.append(proc)
     return proc

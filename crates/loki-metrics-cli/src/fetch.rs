@@ -1,6 +1,5 @@
 //! `loki-metrics fetch`: the guide's `loki metrics`, GET a running exporter.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,6 +14,57 @@ pub enum FetchFormat {
     Prometheus,
     /// OpenMetrics 1.0.0.
     Openmetrics,
+}
+
+/// How to reach an exporter over HTTP(S): the token, the TLS trust and the
+/// timeout (shared by `fetch` and `watch --url`).
+#[derive(Args)]
+pub struct ClientArgs {
+    /// Bearer token.
+    #[arg(long, env = "LOKI_METRICS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Read the bearer token from this file's first line (instead of --token
+    /// or LOKI_METRICS_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Trust only this PEM certificate (e.g. a self-signed one) for HTTPS;
+    /// `fetch` then needs no --tls.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Do not check an HTTPS server's certificate; `fetch` then needs no --tls.
+    #[arg(long)]
+    insecure: bool,
+    /// Seconds to wait for an answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    timeout: f64,
+}
+
+impl ClientArgs {
+    /// `--ca-cert` or `--insecure` was given: they only make sense with HTTPS.
+    pub fn wants_tls(&self) -> bool {
+        self.ca_cert.is_some() || self.insecure
+    }
+
+    /// The fetch options asking for `accept`; `Err` is a usage error (a bad
+    /// timeout, an unreadable or empty token file).
+    pub fn options(&self, accept: &str) -> Result<FetchOptions, String> {
+        let timeout = Duration::try_from_secs_f64(self.timeout)
+            .map_err(|_| "--timeout must be a non-negative number of seconds".to_owned())?;
+        let token = match &self.token_file {
+            Some(file) => Some(loki_metrics_server::read_token_file(file).map_err(|e| e.to_string())?),
+            None => self.token.clone(),
+        };
+        Ok(FetchOptions {
+            token,
+            accept: Some(accept.to_owned()),
+            trust: match (&self.ca_cert, self.insecure) {
+                (_, true) => ClientTrust::Insecure,
+                (Some(file), false) => ClientTrust::CaFile(file.clone()),
+                (None, false) => ClientTrust::WebPki,
+            },
+            timeout,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -34,21 +84,11 @@ pub struct FetchArgs {
     /// Print only this family (repeatable), e.g. loki_cost_usd.
     #[arg(long, value_name = "NAME")]
     filter: Vec<String>,
-    /// Bearer token.
-    #[arg(long, env = "LOKI_METRICS_TOKEN", hide_env_values = true)]
-    token: Option<String>,
     /// Use HTTPS.
     #[arg(long)]
     tls: bool,
-    /// Trust only this PEM certificate (e.g. a self-signed one); implies --tls.
-    #[arg(long, value_name = "FILE")]
-    ca_cert: Option<PathBuf>,
-    /// Do not check the server's certificate; implies --tls.
-    #[arg(long)]
-    insecure: bool,
-    /// Seconds to wait for the answer.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    timeout: f64,
+    #[command(flatten)]
+    client: ClientArgs,
 }
 
 /// The family a metric name belongs to: OpenMetrics names a counter family
@@ -83,7 +123,7 @@ pub fn filter_families(text: &str, names: &[String]) -> String {
 }
 
 pub fn run(args: FetchArgs) -> ExitCode {
-    let https = args.tls || args.ca_cert.is_some() || args.insecure;
+    let https = args.tls || args.client.wants_tls();
     let host = if args.host.contains(':') && !args.host.starts_with('[') {
         format!("[{}]", args.host)
     } else {
@@ -91,25 +131,16 @@ pub fn run(args: FetchArgs) -> ExitCode {
     };
     let path = if args.path.starts_with('/') { args.path.clone() } else { format!("/{}", args.path) };
     let url = format!("{}://{host}:{}{path}", if https { "https" } else { "http" }, args.port);
-    let Ok(timeout) = Duration::try_from_secs_f64(args.timeout) else {
-        eprintln!("error: --timeout must be a non-negative number of seconds");
-        return ExitCode::from(2);
+    let accept = match args.format {
+        FetchFormat::Prometheus => "text/plain;version=0.0.4",
+        FetchFormat::Openmetrics => "application/openmetrics-text;version=1.0.0",
     };
-    let options = FetchOptions {
-        token: args.token.clone(),
-        accept: Some(
-            match args.format {
-                FetchFormat::Prometheus => "text/plain;version=0.0.4",
-                FetchFormat::Openmetrics => "application/openmetrics-text;version=1.0.0",
-            }
-            .to_owned(),
-        ),
-        trust: match (&args.ca_cert, args.insecure) {
-            (_, true) => ClientTrust::Insecure,
-            (Some(file), false) => ClientTrust::CaFile(file.clone()),
-            (None, false) => ClientTrust::WebPki,
-        },
-        timeout,
+    let options = match args.client.options(accept) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
     let response = match fetch_blocking(&url, &options) {
         Ok(response) => response,
@@ -134,15 +165,7 @@ pub fn run(args: FetchArgs) -> ExitCode {
         }
         kept
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write output: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::render::print(&text)
 }
 
 #[cfg(test)]

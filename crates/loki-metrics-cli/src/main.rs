@@ -8,6 +8,7 @@ mod reference;
 mod render;
 mod serve;
 mod simulate;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,10 @@ enum Command {
     /// or stdin: exit 1 with `line:column: message` if it is invalid, and
     /// print promtool-style lint warnings.
     Check(check::CheckArgs),
+    /// Watch a session in the terminal (what the exporter's status page shows),
+    /// from a .loki directory or a running exporter; `--once` prints one
+    /// plain-text frame.
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,5 +52,6 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Check(args) => check::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }

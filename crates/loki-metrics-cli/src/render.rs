@@ -106,11 +106,15 @@ pub fn run(args: RenderArgs) -> ExitCode {
             let _ = writeln!(stderr, "warning: {}", warning.located(&options.loki_dir));
         }
     }
-    let text = loki_metrics::render(&snapshot, args.format.into());
+    print(&loki_metrics::render(&snapshot, args.format.into()))
+}
+
+/// Writes `text` to stdout: exit 0, also when the reader went away (`| head`:
+/// a closed pipe is not an error worth a message), else 1 with the error.
+pub fn print(text: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
-        // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot write output: {e}");
