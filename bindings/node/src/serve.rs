@@ -10,7 +10,7 @@ use napi_derive::napi;
 use std::result::Result;
 
 use crate::collector::{ttl_arg, Collector};
-use crate::error::{js_number, NodeError};
+use crate::error::{js_number, NodeError, ERR_LOKI_SERVE};
 use crate::options::{core_options, object_arg, CollectOptions, Now};
 use crate::task::{Offload, Work};
 
@@ -187,7 +187,11 @@ impl Work for StartWork {
             url: running.url().to_owned(),
             host: addr.ip().to_string(),
             port: u32::from(addr.port()),
-            collector: Arc::clone(running.collector()),
+            collector: Arc::clone(
+                running
+                    .collector()
+                    .ok_or_else(|| NodeError::new(ERR_LOKI_SERVE, "the server serves no single directory"))?,
+            ),
             running: Arc::new(Mutex::new(Some(running))),
         })
     }

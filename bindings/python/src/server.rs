@@ -111,7 +111,12 @@ fn start(py: Python<'_>, config: ServerConfig) -> PyResult<Server> {
         url: running.url().to_owned(),
         host: addr.ip().to_string(),
         port: addr.port(),
-        collector: Py::new(py, PyCollector::from_core(std::sync::Arc::clone(running.collector())))?,
+        collector: Py::new(
+            py,
+            PyCollector::from_core(std::sync::Arc::clone(
+                running.collector().ok_or_else(|| SERVE_ERROR.msg(py, "the server serves no single directory"))?,
+            )),
+        )?,
         running: Mutex::new(Some(running)),
     })
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use loki_metrics::Options;
 use loki_metrics_server::{BoundServer, Limits, ServerConfig};
 
-use crate::render::SourceArgs;
+use crate::render::{FleetArgs, SourceArgs};
 
 /// Where and how the exporter listens (shared by `serve` and `demo`).
 #[derive(Args)]
@@ -98,6 +98,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     source: SourceArgs,
     #[command(flatten)]
+    fleet: FleetArgs,
+    #[command(flatten)]
     listen: ListenArgs,
 }
 
@@ -108,7 +110,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         .options(None)
         .map_err(|e| e.message_for(loki_metrics::NameStyle::Flag))
         .and_then(|o| args.listen.config(o))
-    {
+        .and_then(|mut config| {
+            config.projects = args.fleet.sources(&args.source)?;
+            Ok(config)
+        }) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");

@@ -93,6 +93,7 @@ impl Source {
                 Ok(Source::Exporter { url: format!("{base}{STATUS_PATH}"), base, options })
             }
             None => {
+                args.source.one_directory("watch")?;
                 let options = args.source.options(None).map_err(|e| e.message_for(loki_metrics::NameStyle::Flag))?;
                 Ok(Source::Directory { options, history: History::default(), step: args.interval })
             }

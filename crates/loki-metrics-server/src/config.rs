@@ -78,8 +78,13 @@ pub struct ServerConfig {
     pub cache_ttl: Duration,
     /// Resource limits.
     pub limits: Limits,
-    /// What to read.
+    /// What to read: with no `projects`, the directory `options.loki_dir`
+    /// (served without a `project` label); else each project's directory
+    /// with these options.
     pub options: Options,
+    /// Several projects in one exporter (see [`loki_metrics::fleet`]); empty
+    /// for the one directory of `options`.
+    pub projects: Vec<loki_metrics::fleet::ProjectSource>,
     /// Worker threads of the runtime [`crate::Server::start`] creates.
     pub worker_threads: usize,
     /// Time between two points of the status page's history, which keeps
@@ -100,6 +105,7 @@ impl ServerConfig {
             cache_ttl: loki_metrics::DEFAULT_CACHE_TTL,
             limits: Limits::default(),
             options,
+            projects: Vec::new(),
             worker_threads: 2,
             history_step: loki_metrics::view::DEFAULT_HISTORY_STEP,
         }

@@ -1,24 +1,27 @@
 //! The exporter's routes: the metrics path, `/health`, 404 and 405.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use loki_metrics::{negotiate, Collector, Format};
+use loki_metrics::fleet::Fleet;
+use loki_metrics::{negotiate, Format};
 use subtle::ConstantTimeEq;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use loki_metrics::view::{project_name, History, SessionView, StatusPage};
+use loki_metrics::view::{History, SessionView, StatusPage};
 
 use crate::config::{Limits, HEALTH_PATH, STATUS_API_PATH, STATUS_PAGE_PATH};
 use crate::page;
@@ -29,16 +32,17 @@ pub(crate) struct Peer(pub SocketAddr);
 
 /// What every handler shares.
 pub(crate) struct AppState {
-    pub collector: Arc<Collector>,
+    /// The project (or projects) served.
+    pub fleet: Arc<Fleet>,
     /// SHA-256 of the expected token: comparing digests takes the same time
     /// whatever the length or content of the token offered.
     pub token_digest: Option<[u8; 32]>,
     /// The last rendered text of each format and its gzip encoding: a text
     /// is compressed once, not once per scrape (Prometheus always asks for gzip).
     gzipped: [Mutex<Option<Gzipped>>; 3],
-    /// The status page's history, recorded every `history_step` by
-    /// [`record_history`].
-    history: Mutex<History>,
+    /// The status page's history of each project (by `.loki` directory),
+    /// recorded every `history_step` by [`record_history`].
+    history: Mutex<HashMap<PathBuf, History>>,
     history_step: std::time::Duration,
     /// The metrics path (the status page links to it).
     metrics_path: String,
@@ -56,37 +60,56 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 impl AppState {
     pub(crate) fn new(
-        collector: Arc<Collector>,
+        fleet: Arc<Fleet>,
         token: Option<&str>,
         metrics_path: &str,
         history_step: std::time::Duration,
     ) -> Self {
         AppState {
-            collector,
+            fleet,
             token_digest: token.map(|t| sha256(t.as_bytes())),
             gzipped: Default::default(),
-            history: Mutex::new(History::default()),
+            history: Mutex::new(HashMap::new()),
             history_step,
             metrics_path: metrics_path.to_owned(),
         }
     }
 
-    fn history(&self) -> std::sync::MutexGuard<'_, History> {
+    fn history(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, History>> {
         self.history.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The time the collection is made for (the options' fixed `now` in tests).
     fn now(&self) -> std::time::SystemTime {
-        self.collector.options().now.unwrap_or_else(std::time::SystemTime::now)
+        self.fleet.options().now.unwrap_or_else(std::time::SystemTime::now)
     }
 
     /// Every project as the status page shows it. Blocking (it may collect).
     fn status_page(&self) -> StatusPage {
-        let snapshot = self.collector.collect();
-        let dir = &self.collector.options().loki_dir;
+        let fleet = self.fleet.collect();
         let now = self.now();
-        let view = SessionView::new(&project_name(dir, &snapshot), dir, &snapshot, &self.history(), now);
-        StatusPage::new(vec![view], now, self.history_step)
+        let histories = self.history();
+        let empty = History::default();
+        let views = fleet
+            .projects
+            .iter()
+            .map(|p| {
+                let history = histories.get(&p.loki_dir).unwrap_or(&empty);
+                SessionView::new(&p.name, &p.loki_dir, &p.snapshot, history, now)
+            })
+            .collect();
+        StatusPage::new(views, now, self.history_step)
+    }
+
+    /// Adds a history point to every project, forgetting the projects gone.
+    fn record_history(&self) {
+        let fleet = self.fleet.collect();
+        let now = self.now();
+        let mut histories = self.history();
+        histories.retain(|dir, _| fleet.projects.iter().any(|p| &p.loki_dir == dir));
+        for p in &fleet.projects {
+            histories.entry(p.loki_dir.clone()).or_default().record(&p.snapshot, now);
+        }
     }
 
     /// `text` (the collector's current render of `format`) gzip-encoded,
@@ -160,20 +183,32 @@ impl AsRef<[u8]> for SharedText {
     }
 }
 
-async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+/// The metrics query: `?project=NAME` asks for one project.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct MetricsQuery {
+    project: Option<String>,
+}
+
+async fn metrics(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<MetricsQuery>,
+    headers: HeaderMap,
+) -> Response {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = negotiate(accept);
-    let text = match state.collector.render_if_fresh(format) {
+    if let Some(project) = query.project {
+        return one_project(&state, project, format).await;
+    }
+    let text = match state.fleet.render_if_fresh(format) {
         Some(text) => text,
         None => {
-            let collector = Arc::clone(&state.collector);
+            let fleet = Arc::clone(&state.fleet);
             // Reading the directory is file I/O: keep it off the async workers.
-            match tokio::task::spawn_blocking(move || collector.render(format)).await {
+            match tokio::task::spawn_blocking(move || fleet.render(format)).await {
                 Ok(text) => text,
                 Err(e) => {
                     tracing::error!(error = %e, "collection failed");
-                    return (StatusCode::SERVICE_UNAVAILABLE, "collection failed; see the exporter's log\n")
-                        .into_response();
+                    return unavailable();
                 }
             }
         }
@@ -191,20 +226,71 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     response
 }
 
+/// `?project=NAME`: that project alone, as the fleet labels it; 404 naming
+/// the projects served when there is none of that name.
+async fn one_project(state: &Arc<AppState>, project: String, format: Format) -> Response {
+    let fleet = Arc::clone(&state.fleet);
+    let answer = tokio::task::spawn_blocking(move || match fleet.render_project(&project, format) {
+        Some(text) => Ok(text),
+        None => {
+            let names: Vec<String> = fleet.collect().projects.into_iter().map(|p| p.name).take(20).collect();
+            Err(format!("no project named {project:?}; serving: {}\n", names.join(", ")))
+        }
+    })
+    .await;
+    match answer {
+        Ok(Ok(text)) => {
+            let mut response = Response::new(Body::from(text));
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+            h.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
+            response
+        }
+        Ok(Err(message)) => (StatusCode::NOT_FOUND, message).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "collection failed");
+            unavailable()
+        }
+    }
+}
+
 async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let collector = Arc::clone(&state.collector);
+    let fleet = Arc::clone(&state.fleet);
     let body = tokio::task::spawn_blocking(move || {
-        let snapshot = collector.collect();
-        let dir = &collector.options().loki_dir;
-        serde_json::json!({
-            "status": "ok",
-            "version": loki_metrics::VERSION,
-            "loki_dir": dir.to_string_lossy(),
-            "loki_dir_exists": dir.is_dir(),
-            "cache_ttl_seconds": collector.cache_ttl().as_secs_f64(),
-            "collections": collector.collections(),
-            "warnings": snapshot.warnings.iter().map(|w| health_warning(w, dir)).collect::<Vec<_>>(),
-        })
+        let collected = fleet.collect();
+        let mut body = serde_json::json!({ "status": "ok", "version": loki_metrics::VERSION });
+        match fleet.single_collector() {
+            Some(collector) => {
+                let dir = &collector.options().loki_dir;
+                let snapshot = collected.projects.first().map(|p| Arc::clone(&p.snapshot));
+                body["loki_dir"] = serde_json::Value::from(dir.to_string_lossy());
+                body["loki_dir_exists"] = serde_json::Value::from(dir.is_dir());
+                body["cache_ttl_seconds"] = serde_json::Value::from(collector.cache_ttl().as_secs_f64());
+                body["collections"] = serde_json::Value::from(collector.collections());
+                body["warnings"] = snapshot
+                    .map(|s| s.warnings.iter().map(|w| health_warning(w, dir)).collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into();
+            }
+            None => {
+                body["cache_ttl_seconds"] = serde_json::Value::from(fleet.cache_ttl().as_secs_f64());
+                body["projects"] = collected
+                    .projects
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "project": p.name,
+                            "loki_dir": p.loki_dir.to_string_lossy(),
+                            "loki_dir_exists": p.loki_dir.is_dir(),
+                            "warnings": p.snapshot.warnings.iter().map(|w| health_warning(w, &p.loki_dir)).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .into();
+                body["warnings"] = collected.warnings.into();
+            }
+        }
+        body
     })
     .await;
     match body {
@@ -241,12 +327,7 @@ pub(crate) async fn record_history(state: Arc<AppState>) {
     loop {
         ticks.tick().await;
         let state = Arc::clone(&state);
-        let recorded = tokio::task::spawn_blocking(move || {
-            let snapshot = state.collector.collect();
-            let now = state.now();
-            state.history().record(&snapshot, now);
-        })
-        .await;
+        let recorded = tokio::task::spawn_blocking(move || state.record_history()).await;
         if let Err(e) = recorded {
             tracing::error!(error = %e, "recording the history failed");
         }

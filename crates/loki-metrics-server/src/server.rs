@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use loki_metrics::fleet::{Fleet, ProjectSource};
 use loki_metrics::Collector;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -30,7 +31,7 @@ pub struct BoundServer {
     tls: Option<TlsAcceptor>,
     router: Router,
     limits: Limits,
-    collector: Arc<Collector>,
+    fleet: Arc<Fleet>,
     state: Arc<AppState>,
     url: String,
     status_page_url: Option<String>,
@@ -101,9 +102,13 @@ impl BoundServer {
         };
         listener.set_nonblocking(true).map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
-        let collector = Arc::new(Collector::new(config.options.clone(), config.cache_ttl));
+        let fleet = Arc::new(if config.projects.is_empty() {
+            Fleet::single(config.options.clone(), config.cache_ttl)
+        } else {
+            Fleet::new(config.projects.clone(), config.options.clone(), config.cache_ttl)
+        });
         let state =
-            Arc::new(AppState::new(Arc::clone(&collector), config.token.as_deref(), &config.path, config.history_step));
+            Arc::new(AppState::new(Arc::clone(&fleet), config.token.as_deref(), &config.path, config.history_step));
         Ok(BoundServer {
             listener,
             addr,
@@ -114,7 +119,7 @@ impl BoundServer {
             state,
             tls,
             limits: config.limits.clone(),
-            collector,
+            fleet,
             token_required: config.token.is_some(),
         })
     }
@@ -129,9 +134,15 @@ impl BoundServer {
         &self.url
     }
 
-    /// The collector the server answers from.
-    pub fn collector(&self) -> &Arc<Collector> {
-        &self.collector
+    /// The collector the server answers from, when it serves one directory
+    /// (no [`ServerConfig::projects`]).
+    pub fn collector(&self) -> Option<&Arc<Collector>> {
+        self.fleet.single_collector()
+    }
+
+    /// The project (or projects) the server answers from.
+    pub fn fleet(&self) -> &Arc<Fleet> {
+        &self.fleet
     }
 
     /// The status page's URL; `None` when the metrics path is `/` itself.
@@ -149,12 +160,16 @@ impl BoundServer {
     }
 
     fn log_listening(&self) {
+        let reading = match self.fleet.single_collector() {
+            Some(collector) => collector.options().loki_dir.display().to_string(),
+            None => format!("the projects of {}", describe_sources(self.fleet.sources())),
+        };
         tracing::info!(
             "loki-metrics exporter listening on {}{} (reading {}, cache {:?}{})",
             self.url,
             self.status_page_url.as_deref().map_or_else(String::new, |page| format!(", status page {page}")),
-            self.collector.options().loki_dir.display(),
-            self.collector.cache_ttl(),
+            reading,
+            self.fleet.cache_ttl(),
             if self.token_required { ", bearer token required" } else { "" }
         );
     }
@@ -280,6 +295,19 @@ impl BoundServer {
     }
 }
 
+/// The sources of a fleet for a log line: `--loki-dir A, registry R, glob G`.
+fn describe_sources(sources: &[ProjectSource]) -> String {
+    let parts: Vec<String> = sources
+        .iter()
+        .map(|s| match s {
+            ProjectSource::Dir(dir) => dir.display().to_string(),
+            ProjectSource::Registry(path) => format!("registry {}", path.display()),
+            ProjectSource::Glob(pattern) => format!("glob {pattern}"),
+        })
+        .collect();
+    parts.join(", ")
+}
+
 /// Binds and serves `config` on the current tokio runtime until `shutdown`
 /// completes, logging where it listens.
 pub async fn serve(config: ServerConfig, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
@@ -337,7 +365,7 @@ impl Server {
         bound.log_listening();
         let addr = bound.local_addr();
         let url = bound.url().to_owned();
-        let collector = Arc::clone(bound.collector());
+        let collector = bound.collector().map(Arc::clone);
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("loki-metrics-server".to_owned())
@@ -359,7 +387,7 @@ impl Server {
 pub struct RunningServer {
     addr: SocketAddr,
     url: String,
-    collector: Arc<Collector>,
+    collector: Option<Arc<Collector>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServeError>>>,
 }
@@ -375,9 +403,10 @@ impl RunningServer {
         &self.url
     }
 
-    /// The collector the server answers from.
-    pub fn collector(&self) -> &Arc<Collector> {
-        &self.collector
+    /// The collector the server answers from, when it serves one directory
+    /// (no [`ServerConfig::projects`]).
+    pub fn collector(&self) -> Option<&Arc<Collector>> {
+        self.collector.as_ref()
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the

@@ -276,8 +276,10 @@ fn an_unknown_path_is_404() {
     let dir = fixture();
     let server = start(config(dir.path()));
     assert_eq!(get(server.local_addr(), "/nope").status, 404);
-    assert_eq!(get(server.local_addr(), "/").status, 404);
     assert_eq!(get(server.local_addr(), "/metrics/extra").status, 404);
+    assert_eq!(get(server.local_addr(), "/api/v1/nope").status, 404);
+    // `/` is the status page (tests/status_page.rs).
+    assert_eq!(get(server.local_addr(), "/").header("content-type"), Some("text/html; charset=utf-8"));
 }
 
 #[test]

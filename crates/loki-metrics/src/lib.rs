@@ -22,6 +22,7 @@ mod collector;
 pub mod encode;
 mod error;
 pub mod families;
+pub mod fleet;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

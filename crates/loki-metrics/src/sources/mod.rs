@@ -8,7 +8,7 @@ mod checklist;
 mod dashboard_state;
 mod efficiency;
 mod events;
-mod file;
+pub(crate) mod file;
 mod folder;
 mod json;
 mod orchestrator;
