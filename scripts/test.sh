@@ -40,6 +40,9 @@ cli_bin debug
 step "integration: a real Prometheus scraping the exporter"
 .venv/bin/python tests/integration/prometheus_scrape.py
 
+step "integration: a real Prometheus scraping one exporter serving three projects (both shipped fleet configs)"
+.venv/bin/python tests/integration/fleet_prometheus.py
+
 step "status page in headless Chromium (Debian chromium, playwright-core): values, updates, CSP, hostile data"
 apt_install chromium
 (cd tests/browser && npm ci --no-audit --no-fund --silent)

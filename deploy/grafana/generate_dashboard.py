@@ -7,7 +7,11 @@ The seven panels of the metrics guide, then the Loki Mode 9.x families
 (budget, spend by model, tokens by kind, Evidence Receipts, state age), with
 two template variables: `$datasource` (any Prometheus data source) and
 `$project` (the `project` target label of
-deploy/prometheus/prometheus-basic.yml; "All" matches series without it too).
+deploy/prometheus/prometheus-basic.yml, or the label every sample of an
+exporter serving several projects carries with prometheus-fleet.yml and
+prometheus-fleet-targets.yml; "All" matches series without it too).
+tests/integration/fleet_prometheus.py runs every query for each project of a
+three-project exporter.
 tests/integration/prometheus_scrape.py runs every query of the generated JSON
 against a real Prometheus scraping the exporter.
 """
@@ -58,7 +62,7 @@ QUERIES = {
     "Uptime": sel("loki_uptime_seconds"),
     "Budget": [sel("loki_cost_usd"), sel("loki_budget_limit_usd")],
     # Matched on job/instance, keeping the left side's labels (as the alerts do).
-    "Budget Used": f"{sel('loki_cost_usd')} / on(job, instance) group_left() {sel('loki_budget_limit_usd')}",
+    "Budget Used": f"{sel('loki_cost_usd')} / on(job, instance, project) group_left() {sel('loki_budget_limit_usd')}",
     "Budget Exceeded": sel("loki_budget_exceeded"),
     "Spend by Model": f"sum by (model) ({sel('loki_model_cost_usd')})",
     "Tokens by Kind": f"sum by (kind) (rate({sel('loki_tokens_total')}[$__rate_interval]))",

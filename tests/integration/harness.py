@@ -113,6 +113,29 @@ def parse_exposition(text: str, openmetrics: bool) -> dict[str, float]:
     return samples
 
 
+def start_prometheus(config: Path, work: Path, *flags: str) -> tuple[subprocess.Popen, Path, str]:
+    """Debian's Prometheus on a free loopback port with `config` and its data
+    under `work`, ready; returns the process, its log and its base URL."""
+    port = free_port()
+    log = work / "prometheus.log"
+    proc = spawn(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={work / 'tsdb'}",
+                  f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn", *flags], log)
+    api = f"http://127.0.0.1:{port}"
+    wait_until("Prometheus ready", lambda: http_get(f"{api}/-/ready")[0] == 200, 30, proc, log)
+    return proc, log, api
+
+
+def promql(api: str, expr: str) -> list:
+    """The result of an instant query through Prometheus' HTTP API."""
+    import json
+    import urllib.parse
+
+    status, _, body = http_get(f"{api}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+    if status != 200:
+        raise ValueError(f"query {expr!r}: HTTP {status}: {body[:200]!r}")
+    return json.loads(body)["data"]["result"]
+
+
 def rss_kb(pid: int) -> int:
     """The resident set size of process `pid`, in kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

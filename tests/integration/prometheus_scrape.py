@@ -22,7 +22,7 @@ import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness import ROOT, binary, free_port, http_get, ok, parse_exposition, spawn, wait_until
+from harness import ROOT, binary, free_port, http_get, ok, parse_exposition, promql, spawn, start_prometheus, wait_until
 
 DASHBOARD = ROOT / "deploy" / "grafana" / "loki-mode-dashboard.json"
 OPERATIONS = ROOT / "docs" / "operations.md"
@@ -128,7 +128,7 @@ def main() -> None:
     bin_ = binary()
     work = Path(tempfile.mkdtemp(prefix="loki-prom-"))
     loki = work / ".loki"
-    exporter_port, prom_port = free_port(), free_port()
+    exporter_port = free_port()
 
     sim_log = work / "simulate.log"
     sim = spawn([bin_, "simulate", "--loki-dir", str(loki), "--seed", "3", "--rate", "20", "--duration", "12"], sim_log)
@@ -168,25 +168,10 @@ def main() -> None:
         f"    static_configs:\n      - targets: ['127.0.0.1:{exporter_port}']\n"
         "        labels:\n          project: demo\n"
     )
-    prom_log = work / "prometheus.log"
-    prom = spawn(
-        [
-            "prometheus",
-            f"--config.file={config}",
-            f"--storage.tsdb.path={work / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{prom_port}",
-            "--log.level=warn",
-        ],
-        prom_log,
-    )
-    api = f"http://127.0.0.1:{prom_port}"
-    wait_until("Prometheus ready", lambda: http_get(f"{api}/-/ready")[0] == 200, 30, prom, prom_log)
+    prom, prom_log, api = start_prometheus(config, work)
 
     def query(expr: str) -> list:
-        status, _, body = http_get(f"{api}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
-        if status != 200:
-            raise ValueError(f"query {expr!r}: HTTP {status}")
-        return json.loads(body)["data"]["result"]
+        return promql(api, expr)
 
     wait_until("up{job='loki'} == 1", lambda: query('up{job="loki"} == 1'), 20, prom, prom_log)
     ok("Prometheus scrapes the exporter (up == 1)")

@@ -29,7 +29,7 @@ def run(*args, **kw):
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=120, **kw)
 
 
-@pytest.mark.parametrize("name", ["prometheus-basic.yml", "prometheus-tls.yml"])
+@pytest.mark.parametrize("name", ["prometheus-basic.yml", "prometheus-tls.yml", "prometheus-fleet.yml", "prometheus-fleet-targets.yml"])
 def test_scrape_config_passes_promtool_check_config(name):
     proc = run("promtool", "check", "config", PROMETHEUS / name)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -17,6 +17,9 @@ pub const DEFAULT_PATH: &str = "/metrics";
 pub const HEALTH_PATH: &str = "/health";
 /// The status page's JSON (`GET`): every project's [`loki_metrics::view::SessionView`].
 pub const STATUS_API_PATH: &str = "/api/v1/status";
+/// Prometheus HTTP service discovery of the projects served (`GET`): one
+/// target per project, for the multi-target pattern (`/metrics?project=`).
+pub const TARGETS_API_PATH: &str = "/api/v1/targets";
 /// The status page (`GET`), unless the metrics path is `/` itself.
 pub const STATUS_PAGE_PATH: &str = "/";
 /// The shortest history step (tests and demos speed it up).
@@ -162,9 +165,9 @@ impl ServerConfig {
                 self.path
             )));
         }
-        if self.path == HEALTH_PATH || self.path == STATUS_API_PATH {
+        if [HEALTH_PATH, STATUS_API_PATH, TARGETS_API_PATH].contains(&self.path.as_str()) {
             return Err(ServeError::Config(format!(
-                "the metrics path cannot be {HEALTH_PATH} or {STATUS_API_PATH}, which the exporter serves itself"
+                "the metrics path cannot be {HEALTH_PATH}, {STATUS_API_PATH} or {TARGETS_API_PATH}, which the exporter serves itself"
             )));
         }
         if !(MIN_HISTORY_STEP..=MAX_HISTORY_STEP).contains(&self.history_step) {

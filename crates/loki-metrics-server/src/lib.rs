@@ -21,7 +21,7 @@ mod tls;
 
 pub use config::{
     read_token_file, Limits, ServerConfig, DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, HEALTH_PATH, MAX_HISTORY_STEP,
-    MIN_HISTORY_STEP, STATUS_API_PATH, STATUS_PAGE_PATH,
+    MIN_HISTORY_STEP, STATUS_API_PATH, STATUS_PAGE_PATH, TARGETS_API_PATH,
 };
 pub use error::{FetchError, ServeError};
 pub use server::{serve, serve_until_signal, shutdown_signal, BoundServer, RunningServer, Server};

@@ -23,7 +23,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use loki_metrics::view::{History, SessionView, StatusPage};
 
-use crate::config::{Limits, HEALTH_PATH, STATUS_API_PATH, STATUS_PAGE_PATH};
+use crate::config::{Limits, HEALTH_PATH, STATUS_API_PATH, STATUS_PAGE_PATH, TARGETS_API_PATH};
 use crate::page;
 
 /// The peer of a connection, attached to each of its requests for access logs.
@@ -160,8 +160,11 @@ fn accepts_gzip(accept_encoding: &[u8]) -> bool {
 /// The router: metrics on `path` (GET, HEAD), `/health`, 404 elsewhere,
 /// 405 with `Allow` for other methods on known paths.
 pub(crate) fn router(state: Arc<AppState>, path: &str, limits: &Limits) -> Router {
-    let mut router =
-        Router::new().route(path, get(metrics)).route(HEALTH_PATH, get(health)).route(STATUS_API_PATH, get(status_api));
+    let mut router = Router::new()
+        .route(path, get(metrics))
+        .route(HEALTH_PATH, get(health))
+        .route(STATUS_API_PATH, get(status_api))
+        .route(TARGETS_API_PATH, get(targets));
     if path != STATUS_PAGE_PATH {
         router = router.route(STATUS_PAGE_PATH, get(status_page));
     }
@@ -348,6 +351,29 @@ async fn status_json(state: &Arc<AppState>) -> Option<StatusPage> {
 
 fn unavailable() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "collection failed; see the exporter's log\n").into_response()
+}
+
+/// `GET /api/v1/targets`: the projects served in Prometheus' HTTP service
+/// discovery format, `[{"targets": ["<name>"], "labels": {"project": "<name>"}}]`.
+/// A scrape config turns each into `/metrics?project=<name>` with relabelling
+/// (deploy/prometheus/prometheus-fleet-targets.yml).
+async fn targets(State(state): State<Arc<AppState>>) -> Response {
+    let fleet = Arc::clone(&state.fleet);
+    let Ok(names) =
+        tokio::task::spawn_blocking(move || fleet.collect().projects.into_iter().map(|p| p.name).collect::<Vec<_>>())
+            .await
+    else {
+        return unavailable();
+    };
+    let groups: Vec<serde_json::Value> = names
+        .into_iter()
+        .map(|name| serde_json::json!({ "targets": [name], "labels": { loki_metrics::fleet::PROJECT_LABEL: name } }))
+        .collect();
+    let mut text = serde_json::Value::from(groups).to_string();
+    text.push('\n');
+    let mut response = Response::new(Body::from(text));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(Format::Json.content_type()));
+    response
 }
 
 /// `GET /api/v1/status`: every project's [`SessionView`] with its history.
