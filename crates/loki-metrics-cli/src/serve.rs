@@ -99,6 +99,11 @@ pub struct ServeArgs {
     source: SourceArgs,
     #[command(flatten)]
     fleet: FleetArgs,
+    /// With several projects: seconds an unchanged project (no filesystem
+    /// notification under it) keeps its last snapshot before it is read
+    /// anyway, which also brings its uptime and liveness up to date.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    full_check: f64,
     #[command(flatten)]
     listen: ListenArgs,
 }
@@ -112,6 +117,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         .and_then(|o| args.listen.config(o))
         .and_then(|mut config| {
             config.projects = args.fleet.sources(&args.source)?;
+            config.full_check = seconds("full-check", args.full_check)?;
             Ok(config)
         }) {
         Ok(config) => config,

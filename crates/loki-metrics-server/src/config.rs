@@ -22,6 +22,8 @@ pub const STATUS_API_PATH: &str = "/api/v1/status";
 pub const TARGETS_API_PATH: &str = "/api/v1/targets";
 /// The status page (`GET`), unless the metrics path is `/` itself.
 pub const STATUS_PAGE_PATH: &str = "/";
+/// The default [`ServerConfig::full_check`].
+pub const DEFAULT_FULL_CHECK: Duration = Duration::from_secs(10);
 /// The shortest history step (tests and demos speed it up).
 pub const MIN_HISTORY_STEP: Duration = Duration::from_millis(50);
 /// The longest history step: the history then spans 15 days.
@@ -88,6 +90,10 @@ pub struct ServerConfig {
     /// Several projects in one exporter (see [`loki_metrics::fleet`]); empty
     /// for the one directory of `options`.
     pub projects: Vec<loki_metrics::fleet::ProjectSource>,
+    /// With `projects`: how long an unchanged project (filesystem
+    /// notifications say nothing happened under it) keeps its last snapshot
+    /// before it is read anyway.
+    pub full_check: Duration,
     /// Worker threads of the runtime [`crate::Server::start`] creates.
     pub worker_threads: usize,
     /// Time between two points of the status page's history, which keeps
@@ -109,6 +115,7 @@ impl ServerConfig {
             limits: Limits::default(),
             options,
             projects: Vec::new(),
+            full_check: DEFAULT_FULL_CHECK,
             worker_threads: 2,
             history_step: loki_metrics::view::DEFAULT_HISTORY_STEP,
         }

@@ -18,6 +18,7 @@ mod page;
 mod routes;
 mod server;
 mod tls;
+mod watcher;
 
 pub use config::{
     read_token_file, Limits, ServerConfig, DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, HEALTH_PATH, MAX_HISTORY_STEP,

@@ -106,6 +106,7 @@ impl BoundServer {
             Fleet::single(config.options.clone(), config.cache_ttl)
         } else {
             Fleet::new(config.projects.clone(), config.options.clone(), config.cache_ttl)
+                .track_changes(config.full_check)
         });
         let state =
             Arc::new(AppState::new(Arc::clone(&fleet), config.token.as_deref(), &config.path, config.history_step));
@@ -177,8 +178,13 @@ impl BoundServer {
     /// Serves until `shutdown` completes, then stops accepting, lets
     /// in-flight requests finish (up to the shutdown timeout) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
-        let BoundServer { listener, tls, router, limits, state, .. } = self;
+        let BoundServer { listener, tls, router, limits, state, fleet, .. } = self;
         let history = tokio::spawn(record_history(state));
+        // Kept for as long as the server runs; dropping it stops the thread.
+        let _watcher = match fleet.single_collector() {
+            None => crate::watcher::start(Arc::clone(&fleet), fleet.cache_ttl().max(Duration::from_secs(1))),
+            Some(_) => None,
+        };
         let listener =
             TcpListener::from_std(listener).map_err(|e| ServeError::Bind { addr: self.addr.to_string(), source: e })?;
         let mut http = http1::Builder::new();
@@ -366,6 +372,7 @@ impl Server {
         let addr = bound.local_addr();
         let url = bound.url().to_owned();
         let collector = bound.collector().map(Arc::clone);
+        let fleet = Arc::clone(bound.fleet());
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("loki-metrics-server".to_owned())
@@ -378,7 +385,7 @@ impl Server {
                 result
             })
             .map_err(|e| ServeError::Runtime(e.to_string()))?;
-        Ok(RunningServer { addr, url, collector, stop: Some(stop), thread: Some(thread) })
+        Ok(RunningServer { addr, url, collector, fleet, stop: Some(stop), thread: Some(thread) })
     }
 }
 
@@ -388,6 +395,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     url: String,
     collector: Option<Arc<Collector>>,
+    fleet: Arc<Fleet>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServeError>>>,
 }
@@ -407,6 +415,11 @@ impl RunningServer {
     /// (no [`ServerConfig::projects`]).
     pub fn collector(&self) -> Option<&Arc<Collector>> {
         self.collector.as_ref()
+    }
+
+    /// The project (or projects) the server answers from.
+    pub fn fleet(&self) -> &Arc<Fleet> {
+        &self.fleet
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the

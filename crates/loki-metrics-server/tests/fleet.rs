@@ -153,3 +153,42 @@ fn one_directory_and_no_fleet_flags_serves_exactly_as_before() {
     assert!(!text.contains("project=\"alpha\""));
     assert!(get(&server, "/metrics?project=from-state").expect("its own name").contains("loki_iteration_current 3\n"));
 }
+
+#[test]
+fn a_scrape_reads_only_the_projects_that_changed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dirs: Vec<_> = (0..20).map(|i| project(tmp.path(), &format!("p{i:02}"), i)).collect();
+    for dir in &dirs {
+        // No project.name: each is named by its directory, p00 to p19.
+        std::fs::write(dir.join("dashboard-state.json"), r#"{"mode":"autonomous"}"#).expect("write state");
+    }
+    let ttl = Duration::from_millis(200);
+    let mut config = ServerConfig::new(Options::new("unused-in-fleet-mode"));
+    config.port = 0;
+    config.cache_ttl = ttl;
+    config.worker_threads = 1;
+    config.projects = vec![ProjectSource::Glob(format!("{}/*/.loki", tmp.path().display()))];
+    // No periodic full check during the test: only notifications mark changes.
+    config.full_check = Duration::from_secs(3600);
+    let server = Server::start(config).expect("server starts");
+    let fleet = std::sync::Arc::clone(server.fleet());
+    metrics(&server);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fleet.stats().watched < 20 {
+        assert!(Instant::now() < deadline, "watched: {:?}", fleet.stats());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Every project was marked when its watch began; read them all once, then
+    // let collections with nothing changed pass.
+    std::thread::sleep(ttl * 2);
+    metrics(&server);
+    std::thread::sleep(ttl * 2);
+    metrics(&server);
+    assert_eq!(fleet.stats().last_read, 0, "nothing changed: {:?}", fleet.stats());
+
+    std::fs::write(dirs[7].join("events.jsonl"), "{}\n{}\n").expect("write events");
+    let names = |t: &str| t.contains("loki_events_total{project=\"p07\"} 2\n");
+    let text = eventually(&server, ttl * 10, "the change in one project", names);
+    assert!(text.contains("loki_events_total{project=\"p06\"} 0\n"), "{text}");
+    assert_eq!(fleet.stats().last_read, 1, "only the changed project was read: {:?}", fleet.stats());
+}

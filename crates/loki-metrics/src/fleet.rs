@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -160,11 +161,27 @@ pub struct FleetSnapshot {
     pub warnings: Vec<String>,
 }
 
+/// What the fleet knows of a project's changes: set by [`Fleet::mark_changed`]
+/// (from filesystem notifications) and read by its collections.
+#[derive(Debug)]
+struct Tracking {
+    /// Something under the directory changed since its last collection.
+    dirty: AtomicBool,
+    /// Notifications cover the directory (else it is read every TTL).
+    watched: AtomicBool,
+}
+
 /// A project being served.
 #[derive(Debug)]
 struct Project {
     spec: ProjectSpec,
     collector: Arc<Collector>,
+    tracking: Arc<Tracking>,
+    /// Its last snapshot and when it was taken.
+    last: Option<(Arc<Snapshot>, Instant)>,
+    /// A fraction of the backstop added to its first one, so the periodic
+    /// full checks of many projects do not all fall on one scrape.
+    stagger: f64,
 }
 
 #[derive(Debug, Default)]
@@ -174,6 +191,12 @@ struct Discovered {
     at: Option<Instant>,
     /// The registry files' identities when last read.
     registries: Vec<Option<FileKey>>,
+    /// Bumped when the set of directories changes.
+    generation: u64,
+    /// The last collection and when it finished.
+    latest: Option<(FleetSnapshot, Instant)>,
+    /// Projects read by the last collection (for [`Fleet::stats`]).
+    last_read: usize,
 }
 
 /// The encodings of one collection, reused while no project's snapshot changed.
@@ -183,12 +206,32 @@ struct Rendered {
     texts: [Option<Arc<str>>; 3],
 }
 
+/// Counts of a fleet's work, for the exporter's own metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FleetStats {
+    /// Projects served.
+    pub projects: usize,
+    /// Of those, the ones filesystem notifications cover.
+    pub watched: usize,
+    /// Projects read by the last collection (the others were unchanged).
+    pub last_read: usize,
+}
+
 /// Several `.loki` directories served as one: see the [module](self).
+///
+/// A collection is cached for the TTL, one at a time however many callers
+/// ask. With [`track_changes`](Fleet::track_changes), a collection reads
+/// only the projects that changed ([`mark_changed`](Fleet::mark_changed)),
+/// that notifications do not cover, or whose periodic full check is due;
+/// the others keep their last snapshot.
 #[derive(Debug)]
 pub struct Fleet {
     sources: Vec<ProjectSource>,
     template: Options,
     ttl: Duration,
+    /// `Some(backstop)` when notifications mark changes: an unchanged project
+    /// is still read once per backstop.
+    backstop: Option<Duration>,
     /// One directory served as before fleets: no `project` label.
     single: Option<Arc<Collector>>,
     discovered: Mutex<Discovered>,
@@ -209,14 +252,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A number in `0..1` from `path`, the same on every run.
+fn stagger_of(path: &Path) -> f64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    (h.finish() % 1000) as f64 / 1000.0
+}
+
 impl Fleet {
     /// A fleet of the directories `sources` name, each read with `options`
-    /// (whose `loki_dir` is replaced by each project's) and cached for `ttl`.
+    /// (whose `loki_dir` is replaced by each project's), collections cached
+    /// for `ttl`.
     pub fn new(sources: Vec<ProjectSource>, options: Options, ttl: Duration) -> Self {
         Fleet {
             sources,
             template: options,
             ttl,
+            backstop: None,
             single: None,
             discovered: Mutex::default(),
             rendered: Mutex::default(),
@@ -228,18 +281,77 @@ impl Fleet {
     pub fn single(options: Options, ttl: Duration) -> Self {
         let collector = Arc::new(Collector::new(options.clone(), ttl));
         Fleet {
-            sources: vec![ProjectSource::Dir(options.loki_dir.clone())],
-            template: options,
-            ttl,
             single: Some(collector),
-            discovered: Mutex::default(),
-            rendered: Mutex::default(),
+            ..Fleet::new(vec![ProjectSource::Dir(options.loki_dir.clone())], options, ttl)
         }
+    }
+
+    /// From now on, a project is read again only when
+    /// [`mark_changed`](Fleet::mark_changed) names a path under it, when it
+    /// is not [`watched`](Fleet::set_watched), or `backstop` after its last
+    /// read (a full check, for filesystems that drop notifications, and for
+    /// what changes without a write: a process ending, the uptime).
+    pub fn track_changes(mut self, backstop: Duration) -> Self {
+        self.backstop = Some(backstop);
+        self
     }
 
     /// The collector of a [`single`](Fleet::single) fleet.
     pub fn single_collector(&self) -> Option<&Arc<Collector>> {
         self.single.as_ref()
+    }
+
+    /// The options each project is read with (but its directory).
+    pub fn options(&self) -> &Options {
+        &self.template
+    }
+
+    /// How long a collection is served before the projects are looked at again.
+    pub fn cache_ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Where the projects come from.
+    pub fn sources(&self) -> &[ProjectSource] {
+        &self.sources
+    }
+
+    /// The directories served (after the last discovery) and the discovery's
+    /// generation, which changes when they do: what a watcher watches.
+    pub fn loki_dirs(&self) -> (Vec<PathBuf>, u64) {
+        let d = lock(&self.discovered);
+        (d.projects.iter().map(|p| p.spec.loki_dir.clone()).collect(), d.generation)
+    }
+
+    /// Marks the project holding `path` (a `.loki` directory or anything
+    /// under it) as changed: its next collection reads it.
+    pub fn mark_changed(&self, path: &Path) {
+        let d = lock(&self.discovered);
+        for p in &d.projects {
+            if path.starts_with(&p.spec.loki_dir) {
+                p.tracking.dirty.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    /// Whether notifications cover `loki_dir` (set by the watcher; a
+    /// directory not watched is read every TTL).
+    pub fn set_watched(&self, loki_dir: &Path, watched: bool) {
+        let d = lock(&self.discovered);
+        for p in d.projects.iter().filter(|p| p.spec.loki_dir == loki_dir) {
+            p.tracking.watched.store(watched, Ordering::Release);
+            p.tracking.dirty.store(true, Ordering::Release);
+        }
+    }
+
+    /// Counts of the fleet's work.
+    pub fn stats(&self) -> FleetStats {
+        let d = lock(&self.discovered);
+        FleetStats {
+            projects: d.projects.len(),
+            watched: d.projects.iter().filter(|p| p.tracking.watched.load(Ordering::Acquire)).count(),
+            last_read: d.last_read,
+        }
     }
 
     /// The rendering in `format` if it can be had without reading a
@@ -260,51 +372,46 @@ impl Fleet {
         })
     }
 
-    /// The options each project is read with (but its directory).
-    pub fn options(&self) -> &Options {
-        &self.template
-    }
-
-    /// The cache TTL of each project, and the longest time between two discoveries.
-    pub fn cache_ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    /// Where the projects come from.
-    pub fn sources(&self) -> &[ProjectSource] {
-        &self.sources
-    }
-
     /// Re-discovers the projects if the TTL passed or a registry file
     /// changed, keeping the collectors (and their incremental state) of the
     /// directories still named.
-    fn refresh(&self) -> MutexGuard<'_, Discovered> {
-        let mut d = lock(&self.discovered);
+    fn rediscover(&self, d: &mut Discovered) {
         let keys = registry_keys(&self.sources);
         let due = d.at.map_or(true, |at| at.elapsed() >= self.ttl) || keys != d.registries;
         if !due {
-            return d;
+            return;
         }
         let (specs, warnings) = discover(&self.sources);
+        let before: Vec<PathBuf> = d.projects.iter().map(|p| p.spec.loki_dir.clone()).collect();
         let mut old: HashMap<PathBuf, Project> = d.projects.drain(..).map(|p| (p.spec.loki_dir.clone(), p)).collect();
         d.projects = specs
             .into_iter()
             .map(|spec| match old.remove(&spec.loki_dir) {
-                Some(project) => Project { spec, collector: project.collector },
+                Some(project) => Project { spec, ..project },
                 None => {
                     let options = Options { loki_dir: spec.loki_dir.clone(), ..self.template.clone() };
-                    Project { spec, collector: Arc::new(Collector::new(options, self.ttl)) }
+                    Project {
+                        stagger: stagger_of(&spec.loki_dir),
+                        spec,
+                        // The fleet caches; each project is read when the fleet says.
+                        collector: Arc::new(Collector::new(options, Duration::ZERO)),
+                        tracking: Arc::new(Tracking { dirty: AtomicBool::new(true), watched: AtomicBool::new(false) }),
+                        last: None,
+                    }
                 }
             })
             .collect();
+        if d.projects.iter().map(|p| &p.spec.loki_dir).ne(before.iter()) {
+            d.generation += 1;
+        }
         d.warnings = warnings;
         d.at = Some(Instant::now());
         d.registries = keys;
-        d
     }
 
-    /// Collects every project (each from its cache while fresh) and names
-    /// them, sorted by name.
+    /// The projects' snapshots (each from its cache while fresh, or unchanged),
+    /// named and sorted by name. One collection at a time: callers arriving
+    /// while one runs wait for it.
     pub fn collect(&self) -> FleetSnapshot {
         if let Some(collector) = &self.single {
             let snapshot = collector.collect();
@@ -315,21 +422,46 @@ impl Fleet {
                 warnings: Vec::new(),
             };
         }
-        let (work, warnings): (Vec<(ProjectSpec, Arc<Collector>)>, Vec<String>) = {
-            let d = self.refresh();
-            (d.projects.iter().map(|p| (p.spec.clone(), Arc::clone(&p.collector))).collect(), d.warnings.clone())
-        };
-        let mut projects: Vec<ProjectSnapshot> = work
-            .into_iter()
-            .map(|(spec, collector)| {
-                let snapshot = collector.collect();
-                let name = spec.name.clone().unwrap_or_else(|| view::project_name(&spec.loki_dir, &snapshot));
-                ProjectSnapshot { name, loki_dir: spec.loki_dir, snapshot }
+        let mut d = lock(&self.discovered);
+        if let Some((latest, at)) = &d.latest {
+            if !self.ttl.is_zero() && at.elapsed() < self.ttl {
+                return latest.clone();
+            }
+        }
+        self.rediscover(&mut d);
+        let mut read = 0;
+        let backstop = self.backstop;
+        let mut projects: Vec<ProjectSnapshot> = d
+            .projects
+            .iter_mut()
+            .map(|p| {
+                let tracked = backstop.is_some() && p.tracking.watched.load(Ordering::Acquire);
+                let due = match (&p.last, backstop) {
+                    (Some((_, at)), Some(backstop)) => at.elapsed() >= backstop.mul_f64(1.0 + p.stagger),
+                    _ => true,
+                };
+                // Cleared before reading: a change during the read marks it again.
+                let changed = p.tracking.dirty.swap(false, Ordering::AcqRel);
+                let snapshot = match &p.last {
+                    Some((snapshot, _)) if tracked && !changed && !due => Arc::clone(snapshot),
+                    _ => {
+                        read += 1;
+                        let snapshot = p.collector.collect();
+                        p.last = Some((Arc::clone(&snapshot), Instant::now()));
+                        p.stagger = 0.0;
+                        snapshot
+                    }
+                };
+                let name = p.spec.name.clone().unwrap_or_else(|| view::project_name(&p.spec.loki_dir, &snapshot));
+                ProjectSnapshot { name, loki_dir: p.spec.loki_dir.clone(), snapshot }
             })
             .collect();
         make_unique(&mut projects);
         projects.sort_by(|a, b| a.name.cmp(&b.name));
-        FleetSnapshot { projects, warnings }
+        let fleet = FleetSnapshot { projects, warnings: d.warnings.clone() };
+        d.latest = Some((fleet.clone(), Instant::now()));
+        d.last_read = read;
+        fleet
     }
 
     /// The fleet's exposition in `format`, every sample labelled with its
