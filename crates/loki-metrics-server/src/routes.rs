@@ -277,6 +277,12 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             }
             None => {
                 body["cache_ttl_seconds"] = serde_json::Value::from(fleet.cache_ttl().as_secs_f64());
+                let stats = fleet.stats();
+                body["fleet"] = serde_json::json!({
+                    "projects": stats.projects,
+                    "watched": stats.watched,
+                    "read_by_last_collection": stats.last_read,
+                });
                 body["projects"] = collected
                     .projects
                     .iter()
