@@ -136,7 +136,10 @@ impl ServeRemoteWriteArgs {
             return Ok(None);
         };
         let runtime = runtime()?;
-        tracing::info!("remote write to {} every {interval:?}", self.remote_write.remote_write.as_deref().unwrap_or(""));
+        tracing::info!(
+            "remote write to {} every {interval:?}",
+            self.remote_write.remote_write.as_deref().unwrap_or("")
+        );
         let collector = Arc::clone(collector);
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
