@@ -353,55 +353,75 @@ struct Sender {
 }
 
 impl Sender {
-    async fn run(mut self, stopped: oneshot::Receiver<Instant>) {
+    /// Sends until stopped, then until the queue is empty or the deadline
+    /// the stop carries has passed. A request under way when the stop comes
+    /// is not abandoned (that would send it twice): it goes on, within the
+    /// deadline.
+    async fn run(mut self, mut stopped: oneshot::Receiver<Instant>) {
         let mut backoff = Backoff::new(self.config.min_backoff, self.config.max_backoff);
-        let deadline = tokio::select! {
-            () = self.deliver(&mut backoff) => return,
-            deadline = stopped => deadline.unwrap_or_else(|_| Instant::now()),
-        };
-        // Shutting down: what is queued (the last collection included),
-        // within the deadline; a retry that would end past it is not made.
-        let drained = tokio::time::timeout_at(deadline.into(), self.drain(&mut backoff, deadline)).await;
-        let left = lock(&self.shared.queue).clear();
-        if left > 0 {
-            self.shared.counters.dropped.fetch_add(left as u64, Ordering::Relaxed);
-            tracing::warn!(url = %self.config.url, samples = left, "remote write: samples still unsent at the shutdown deadline are dropped");
-        } else if drained.is_err() {
-            tracing::debug!("remote write: the shutdown deadline passed with nothing left");
-        }
-    }
-
-    /// Sends forever (until cancelled).
-    async fn deliver(&mut self, backoff: &mut Backoff) {
+        let mut deadline: Option<Instant> = None;
         let shared = Arc::clone(&self.shared);
         loop {
             let waiting = shared.wake.notified();
             tokio::pin!(waiting);
             waiting.as_mut().enable();
-            if !self.send_next(backoff, None).await {
-                waiting.await;
+            let Some(body) = self.next_body() else {
+                if deadline.is_some() {
+                    break;
+                }
+                tokio::select! {
+                    () = waiting => {}
+                    stop = &mut stopped => deadline = Some(stop.unwrap_or_else(|_| Instant::now())),
+                }
+                continue;
+            };
+            self.shared.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let answer = {
+                let attempt =
+                    post(&self.config.url, self.headers.clone(), body, &self.config.trust, self.config.timeout);
+                tokio::pin!(attempt);
+                loop {
+                    let until = deadline.unwrap_or_else(Instant::now);
+                    tokio::select! {
+                        answer = &mut attempt => break Some(answer),
+                        stop = &mut stopped, if deadline.is_none() => {
+                            deadline = Some(stop.unwrap_or_else(|_| Instant::now()));
+                        }
+                        () = tokio::time::sleep_until(until.into()), if deadline.is_some() => break None,
+                    }
+                }
+            };
+            let Some(answer) = answer else { break };
+            let Some(delay) = self.settle(&answer, &mut backoff) else { continue };
+            match deadline {
+                Some(d) if Instant::now() + delay >= d => break,
+                Some(_) => tokio::time::sleep(delay).await,
+                None => tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    stop = &mut stopped => deadline = Some(stop.unwrap_or_else(|_| Instant::now())),
+                },
             }
+        }
+        let left = lock(&self.shared.queue).clear();
+        if left > 0 {
+            self.shared.counters.dropped.fetch_add(left as u64, Ordering::Relaxed);
+            tracing::warn!(url = %self.config.url, samples = left, "remote write: samples still unsent at the shutdown deadline are dropped");
         }
     }
 
-    /// Sends until the queue is empty.
-    async fn drain(&mut self, backoff: &mut Backoff, deadline: Instant) {
-        while self.send_next(backoff, Some(deadline)).await {}
+    /// The compressed body of the next request, if any waits.
+    fn next_body(&self) -> Option<bytes::Bytes> {
+        lock(&self.shared.queue).next_request(MAX_SAMPLES_PER_SEND).map(|r| bytes::Bytes::from(compress(&r.protobuf)))
     }
 
-    /// Makes one attempt with the next request, waiting out the backoff
-    /// after a retryable failure; `false` when the queue is empty or the
-    /// next retry would end past `deadline`.
-    async fn send_next(&mut self, backoff: &mut Backoff, deadline: Option<Instant>) -> bool {
-        let Some(body) = lock(&self.shared.queue)
-            .next_request(MAX_SAMPLES_PER_SEND)
-            .map(|r| bytes::Bytes::from(compress(&r.protobuf)))
-        else {
-            return false;
-        };
-        self.shared.counters.requests.fetch_add(1, Ordering::Relaxed);
-        let answer = post(&self.config.url, self.headers.clone(), body, &self.config.trust, self.config.timeout).await;
-        let outcome = match &answer {
+    /// Counts and logs what an attempt came to; `Some(delay)` when the
+    /// request is to be retried after `delay`.
+    fn settle(
+        &mut self,
+        answer: &Result<loki_metrics_server::client::RawResponse, FetchError>,
+        backoff: &mut Backoff,
+    ) -> Option<Duration> {
+        let outcome = match answer {
             Ok(response) => classify(response.status, &response.headers),
             Err(FetchError::InvalidUrl { .. } | FetchError::InvalidHeader(_)) => Outcome::Refused(0),
             Err(_) => Outcome::Retry(None),
@@ -418,22 +438,22 @@ impl Sender {
                 }
                 self.shared.dropping.store(false, Ordering::Relaxed);
                 backoff.reset();
-                true
+                None
             }
             Outcome::Refused(status) => {
                 let samples = lock(&self.shared.queue).finish_request();
                 self.shared.counters.failed.fetch_add(samples as u64, Ordering::Relaxed);
-                let reason = describe(&answer);
+                let reason = describe(answer);
                 if self.refused.insert(status) {
                     tracing::warn!(%url, samples, "remote write refused, not retried: {reason} (logged once per status; counted in samples failed)");
                 } else {
                     tracing::debug!(%url, samples, "remote write refused, not retried: {reason}");
                 }
                 *lock(&self.shared.last_error) = Some(reason);
-                true
+                None
             }
             Outcome::Retry(retry_after) => {
-                let reason = describe(&answer);
+                let reason = describe(answer);
                 let first = lock(&self.shared.last_error).replace(reason.clone()).is_none();
                 let delay = retry_after.unwrap_or_else(|| backoff.next_delay());
                 if first {
@@ -441,11 +461,7 @@ impl Sender {
                 } else {
                     tracing::debug!(%url, ?delay, "remote write failing: {reason}");
                 }
-                if deadline.is_some_and(|d| Instant::now() + delay >= d) {
-                    return false;
-                }
-                tokio::time::sleep(delay).await;
-                true
+                Some(delay)
             }
         }
     }

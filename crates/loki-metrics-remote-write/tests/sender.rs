@@ -147,7 +147,8 @@ fn with_no_receiver_the_queue_stays_bounded_and_the_rest_is_dropped_at_the_deadl
         writer.enqueue(&families(t), 1000 + t as i64);
     }
     let stats = writer.stats();
-    assert!(stats.queue_length <= 5 + 2, "{stats:?}");
+    // At most the bound queued, plus a request in flight made of what was queued.
+    assert!(stats.queue_length <= 2 * 5, "{stats:?}");
     let started = Instant::now();
     let stats = writer.shutdown(Duration::from_millis(300));
     assert!(started.elapsed() < Duration::from_secs(3), "shutdown keeps to its deadline");
