@@ -43,6 +43,9 @@ step "integration: a real Prometheus scraping the exporter"
 step "integration: a real Prometheus scraping one exporter serving three projects (both shipped fleet configs)"
 .venv/bin/python tests/integration/fleet_prometheus.py
 
+step "integration: remote write into a real Prometheus (push from three projects; serve through a 30 s outage; a 400 receiver)"
+.venv/bin/python tests/integration/remote_write.py
+
 step "status page in headless Chromium (Debian chromium, playwright-core): values, updates, CSP, hostile data"
 apt_install chromium
 (cd tests/browser && npm ci --no-audit --no-fund --silent)

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod fetch;
+mod push;
 #[cfg(test)]
 mod reference;
 mod render;
@@ -29,6 +30,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Fetch and print the metrics of a running exporter (the guide's `loki metrics`).
     Fetch(fetch::FetchArgs),
+    /// Send the metrics of a .loki directory to a Prometheus remote-write
+    /// receiver (Prometheus, Mimir, Grafana Cloud, ...), once or every --interval.
+    Push(push::PushArgs),
     /// Write a live, realistic .loki directory (for demos and soak tests).
     Simulate(simulate::SimulateArgs),
     /// Simulate a session in a temporary directory and serve it: see it all work.
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Push(args) => push::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Check(args) => check::run(args),

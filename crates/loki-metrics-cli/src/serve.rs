@@ -106,6 +106,8 @@ pub struct ServeArgs {
     full_check: f64,
     #[command(flatten)]
     listen: ListenArgs,
+    #[command(flatten)]
+    remote_write: crate::push::ServeRemoteWriteArgs,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -126,10 +128,22 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match bind(&config) {
-        Ok(bound) => serve(bound, config.worker_threads),
-        Err(code) => code,
+    let bound = match bind(&config) {
+        Ok(bound) => bound,
+        Err(code) => return code,
+    };
+    let push = match args.remote_write.start(bound.fleet()) {
+        Ok(push) => push,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = serve(bound, config.worker_threads);
+    if let Some(push) = push {
+        push.stop();
     }
+    code
 }
 
 /// Binds the port (and loads the TLS files): a failure is one line and exit 1,

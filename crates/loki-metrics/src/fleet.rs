@@ -464,6 +464,15 @@ impl Fleet {
         fleet
     }
 
+    /// The families of one collection, as the exposition has them (a single
+    /// fleet's as its collector collects them; else [`merge_families`]).
+    pub fn families(&self) -> Vec<MetricFamily<'static, Value>> {
+        match &self.single {
+            Some(collector) => collector.collect().families().to_vec(),
+            None => merge_families(&self.collect().projects),
+        }
+    }
+
     /// The fleet's exposition in `format`, every sample labelled with its
     /// project (a single fleet's as its collector renders it); reused while
     /// no project's snapshot changed.

@@ -22,7 +22,9 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 fn get(url: &str) -> Option<String> {
-    fetch_blocking(url, &FetchOptions { timeout: Duration::from_secs(30), ..FetchOptions::default() }).ok().map(|r| r.body)
+    fetch_blocking(url, &FetchOptions { timeout: Duration::from_secs(30), ..FetchOptions::default() })
+        .ok()
+        .map(|r| r.body)
 }
 
 fn rss_kb(pid: u32, field: &str) -> u64 {
