@@ -7,7 +7,8 @@ exporter's /api/v1/targets and scraped as /metrics?project=NAME).
 
 In both jobs, every sample of every project has the value `render` prints for
 the same registry; every Grafana dashboard query returns data for each
-project; a project added to the registry becomes a new target by itself."""
+project; a project added to the registry becomes a new target by itself;
+`push --projects` delivers the same samples by remote write."""
 
 import json
 import math
@@ -79,7 +80,7 @@ def main() -> None:
 
     config = work / "prometheus.yml"
     config.write_text(shipped_config(f"127.0.0.1:{exporter_port}", work))
-    prom, prom_log, api = start_prometheus(config, work)
+    prom, prom_log, api = start_prometheus(config, work, "--web.enable-remote-write-receiver")
 
     def query(expr: str) -> list:
         return promql(api, expr)
@@ -128,6 +129,15 @@ def main() -> None:
     values = json.loads(http_get(f"{api}/api/v1/label/project/values?match[]=loki_session_status")[2])["data"]
     assert set(values) == names, values
     ok(f"dashboard variable $project: label_values(loki_session_status, project) = {sorted(values)}")
+
+    # push sends the same fleet, every project labelled, through remote write.
+    subprocess.run([bin_, "push", "--projects", str(registry), "--remote-write", f"{api}/api/v1/write",
+                    "--external-label", "via=push", "-q"], check=True, capture_output=True)
+    for key, value in samples.items():
+        name, _, labels = key.partition("{")
+        result = query(f'{name}{{via="push",{labels}')
+        assert len(result) == 1 and math.isclose(float(result[0]["value"][1]), value, abs_tol=1e-9), (key, value, result)
+    ok(f"push --projects: all {len(samples)} samples of the 3 projects arrived by remote write, labelled project")
     print("PASS fleet_prometheus")
     shutil.rmtree(work, ignore_errors=True)
 
