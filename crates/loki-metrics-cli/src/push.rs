@@ -2,7 +2,6 @@
 //! remote-write receiver, once or every `--interval`; and the remote-write
 //! flags `serve` shares (`--remote-write URL` and the rest).
 
-use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,12 +9,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use loki_metrics::fleet::Fleet;
-use loki_metrics::{MetricFamily, Value};
 use loki_metrics_remote_write::{
-    Auth, ExternalLabels, RemoteWriteConfig, RemoteWriteStats, RemoteWriter, DEFAULT_QUEUE_SAMPLES,
+    periodically, Auth, ExternalLabels, PeriodicPush, RemoteWriteConfig, RemoteWriteStats, RemoteWriter,
+    DEFAULT_QUEUE_SAMPLES,
 };
 use loki_metrics_server::ClientTrust;
-use tokio::sync::oneshot;
 
 use crate::render::{FleetArgs, SourceArgs};
 
@@ -121,52 +119,16 @@ pub struct ServeRemoteWriteArgs {
     remote_write_interval: f64,
 }
 
-/// A thread sending a collector's collections every interval.
-pub struct PeriodicPush {
-    stop: oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
 impl ServeRemoteWriteArgs {
     /// With `--remote-write`, starts sending `fleet`'s collections every
-    /// `--remote-write-interval` from a thread of its own (a scrape never
-    /// waits for it); `Err` is a usage error.
+    /// `--remote-write-interval` (see [`PeriodicPush`]); `Err` is a usage error.
     pub fn start(&self, fleet: &Arc<Fleet>) -> Result<Option<PeriodicPush>, String> {
         let interval = seconds("remote-write-interval", self.remote_write_interval)?;
-        let Some((writer, deadline)) = self.remote_write.start()? else {
+        let Some(config) = self.remote_write.config()? else {
             return Ok(None);
         };
-        let runtime = runtime()?;
-        tracing::info!(
-            "remote write to {} every {interval:?}",
-            self.remote_write.remote_write.as_deref().unwrap_or("")
-        );
-        let fleet = Arc::clone(fleet);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("loki-remote-write-collect".to_owned())
-            .spawn(move || {
-                runtime.block_on(periodically(&writer, interval, || fleet.families(), async {
-                    let _ = stopped.await;
-                }));
-                let stats = writer.shutdown(deadline);
-                tracing::info!(
-                    sent = stats.samples_sent,
-                    failed = stats.samples_failed,
-                    dropped = stats.samples_dropped,
-                    "remote write stopped"
-                );
-            })
-            .map_err(|e| format!("cannot start the remote-write thread: {e}"))?;
-        Ok(Some(PeriodicPush { stop, thread }))
-    }
-}
-
-impl PeriodicPush {
-    /// Sends one last collection (within `--remote-write-timeout`) and stops.
-    pub fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.thread.join();
+        tracing::info!("remote write to {} every {interval:?}", config.url);
+        PeriodicPush::start(Arc::clone(fleet), config, interval).map(Some).map_err(|e| e.to_string())
     }
 }
 
@@ -179,28 +141,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 fn unix_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
-
-/// Queues a collection every `interval` until `stop` completes, then one
-/// last one.
-async fn periodically(
-    writer: &RemoteWriter,
-    interval: Duration,
-    collect: impl Fn() -> Vec<MetricFamily<'static, Value>>,
-    stop: impl Future<Output = ()>,
-) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {
-                writer.enqueue(&collect(), unix_ms());
-            }
-            () = &mut stop => break,
-        }
-    }
-    writer.enqueue(&collect(), unix_ms());
 }
 
 #[derive(Args)]

@@ -101,8 +101,9 @@ pub struct ServeArgs {
     fleet: FleetArgs,
     /// With several projects: seconds an unchanged project (no filesystem
     /// notification under it) keeps its last snapshot before it is read
-    /// anyway, which also brings its uptime and liveness up to date.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    /// anyway, which also brings its uptime and liveness up to date (a run
+    /// that ended without a write shows as stopped within it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     full_check: f64,
     #[command(flatten)]
     listen: ListenArgs,
@@ -141,7 +142,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     let code = serve(bound, config.worker_threads);
     if let Some(push) = push {
-        push.stop();
+        let stats = push.stop();
+        tracing::info!(
+            sent = stats.samples_sent,
+            failed = stats.samples_failed,
+            dropped = stats.samples_dropped,
+            "remote write stopped"
+        );
     }
     code
 }

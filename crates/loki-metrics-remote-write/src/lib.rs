@@ -10,13 +10,18 @@
 
 pub mod backoff;
 pub mod encode;
+mod periodic;
 pub mod proto;
 pub mod queue;
 mod writer;
 
 pub use encode::{encode, write_request, ExternalLabels};
+pub use periodic::{
+    periodically, stats_families, PeriodicPush, LAST_SUCCESS, QUEUE_SAMPLES, SAMPLES_DROPPED, SAMPLES_FAILED,
+    SAMPLES_SENT,
+};
 pub use writer::{
-    Auth, RemoteWriteConfig, RemoteWriteStats, RemoteWriter, DEFAULT_MAX_BACKOFF, DEFAULT_MIN_BACKOFF,
+    Auth, RemoteWriteConfig, RemoteWriteStats, RemoteWriter, StatsHandle, DEFAULT_MAX_BACKOFF, DEFAULT_MIN_BACKOFF,
     DEFAULT_QUEUE_SAMPLES, MAX_RETRY_AFTER, MAX_SAMPLES_PER_SEND,
 };
 

@@ -206,6 +206,23 @@ fn unix_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Reads a [`RemoteWriter`]'s counters (see [`RemoteWriter::stats_handle`]).
+#[derive(Clone)]
+pub struct StatsHandle(Arc<Shared>);
+
+impl StatsHandle {
+    /// The counters now.
+    pub fn stats(&self) -> RemoteWriteStats {
+        stats(&self.0)
+    }
+}
+
+impl std::fmt::Debug for StatsHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatsHandle")
+    }
+}
+
 /// Sends collections to a remote-write receiver in the background.
 pub struct RemoteWriter {
     shared: Arc<Shared>,
@@ -275,6 +292,11 @@ impl RemoteWriter {
     /// The counters now.
     pub fn stats(&self) -> RemoteWriteStats {
         stats(&self.shared)
+    }
+
+    /// A handle that reads the counters from anywhere, for as long as it lives.
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(Arc::clone(&self.shared))
     }
 
     /// Sends what is queued, for at most `deadline`, stops the thread and

@@ -156,3 +156,24 @@ fn with_no_receiver_the_queue_stays_bounded_and_the_rest_is_dropped_at_the_deadl
     assert_eq!(stats.samples_dropped, 20, "every sample is accounted for: {stats:?}");
     assert_eq!(stats.queue_length, 0);
 }
+
+#[test]
+fn a_periodic_push_sends_a_fleet_and_its_counters_join_the_fleets_exposition() {
+    let (url, log) = receiver(vec![204]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("events.jsonl"), "{}\n{}\n").expect("events");
+    let options = loki_metrics::Options { exporter_metrics: true, ..loki_metrics::Options::new(dir.path()) };
+    let fleet = Arc::new(loki_metrics::fleet::Fleet::single(options, Duration::ZERO));
+    let push =
+        loki_metrics_remote_write::PeriodicPush::start(Arc::clone(&fleet), config(&url), Duration::from_millis(50))
+            .expect("starts");
+    wait_for("two requests", || log.lock().expect("lock").len() >= 2);
+    let text = fleet.render(loki_metrics::Format::OpenMetrics);
+    assert!(text.contains("# TYPE loki_remote_write_samples_sent counter\n"), "{text}");
+    assert!(!text.contains("loki_remote_write_samples_sent_total 0\n"), "some samples were sent: {text}");
+    assert!(text.contains("loki_remote_write_last_success_timestamp_seconds "), "{text}");
+    assert!(text.ends_with("# EOF\n") && text.matches("# EOF").count() == 1, "{text}");
+    loki_metrics::parse::parse(&text, loki_metrics::parse::ParseFormat::OpenMetrics).expect("valid OpenMetrics");
+    let stats = push.stop();
+    assert!(stats.samples_sent > 0 && stats.samples_failed == 0, "{stats:?}");
+}

@@ -48,6 +48,8 @@ fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
 pub(crate) fn start(fleet: Arc<Fleet>, every: Duration) -> Option<FleetWatcher> {
     let marks = Arc::clone(&fleet);
     let handler = move |event: notify::Result<notify::Event>| match event {
+        // Reads (ours included) change nothing.
+        Ok(event) if matches!(event.kind, notify::EventKind::Access(_)) => {}
         Ok(event) => {
             for path in &event.paths {
                 marks.mark_changed(path);

@@ -170,6 +170,7 @@ fn a_scrape_reads_only_the_projects_that_changed() {
     config.projects = vec![ProjectSource::Glob(format!("{}/*/.loki", tmp.path().display()))];
     // No periodic full check during the test: only notifications mark changes.
     config.full_check = Duration::from_secs(3600);
+    config.options.exporter_metrics = true;
     let server = Server::start(config).expect("server starts");
     let fleet = std::sync::Arc::clone(server.fleet());
     metrics(&server);
@@ -191,4 +192,10 @@ fn a_scrape_reads_only_the_projects_that_changed() {
     let text = eventually(&server, ttl * 10, "the change in one project", names);
     assert!(text.contains("loki_events_total{project=\"p06\"} 0\n"), "{text}");
     assert_eq!(fleet.stats().last_read, 1, "only the changed project was read: {:?}", fleet.stats());
+    // The same counts, as the exporter's own metrics.
+    for line in
+        ["loki_exporter_projects 20\n", "loki_exporter_projects_watched 20\n", "loki_exporter_projects_read 1\n"]
+    {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
 }

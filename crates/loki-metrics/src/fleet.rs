@@ -224,7 +224,6 @@ pub struct FleetStats {
 /// only the projects that changed ([`mark_changed`](Fleet::mark_changed)),
 /// that notifications do not cover, or whose periodic full check is due;
 /// the others keep their last snapshot.
-#[derive(Debug)]
 pub struct Fleet {
     sources: Vec<ProjectSource>,
     template: Options,
@@ -236,6 +235,61 @@ pub struct Fleet {
     single: Option<Arc<Collector>>,
     discovered: Mutex<Discovered>,
     rendered: Mutex<Rendered>,
+    /// The exporter's own families beyond the snapshots' (with exporter
+    /// metrics on): remote write's counters, say. See [`Fleet::add_families`].
+    extras: Mutex<Vec<FamilySource>>,
+}
+
+/// Families computed when the exposition is rendered (see [`Fleet::add_families`]).
+pub type FamilySource = Box<dyn Fn() -> Vec<MetricFamily<'static, Value>> + Send + Sync>;
+
+/// `loki_exporter_projects`: projects an exporter serves (several projects only).
+pub const EXPORTER_PROJECTS: families::Family = families::Family {
+    name: "loki_exporter_projects",
+    metric_type: crate::MetricType::Gauge,
+    help: "Projects this exporter serves",
+    unit: None,
+    labels: &[],
+    source: "the exporter (--projects, --loki-dirs, several --loki-dir)",
+    group: families::Group::Exporter,
+    series: families::Series::Single,
+    fallback: Value::Int(0),
+    json: families::Json::Derived,
+};
+
+/// `loki_exporter_projects_watched`: projects file notifications cover.
+pub const EXPORTER_PROJECTS_WATCHED: families::Family = families::Family {
+    name: "loki_exporter_projects_watched",
+    help: "Projects whose .loki file notifications cover (the others are read every cache TTL)",
+    ..EXPORTER_PROJECTS
+};
+
+/// `loki_exporter_projects_read`: projects the last collection read.
+pub const EXPORTER_PROJECTS_READ: families::Family = families::Family {
+    name: "loki_exporter_projects_read",
+    help: "Projects the last collection read (the others were unchanged)",
+    ..EXPORTER_PROJECTS
+};
+
+impl std::fmt::Debug for FamilySourceList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} family sources", self.0.len())
+    }
+}
+
+/// Debug for the extras.
+struct FamilySourceList<'a>(&'a [FamilySource]);
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("sources", &self.sources)
+            .field("ttl", &self.ttl)
+            .field("backstop", &self.backstop)
+            .field("single", &self.single.is_some())
+            .field("extras", &FamilySourceList(&lock(&self.extras)))
+            .finish_non_exhaustive()
+    }
 }
 
 fn registry_keys(sources: &[ProjectSource]) -> Vec<Option<FileKey>> {
@@ -273,7 +327,41 @@ impl Fleet {
             single: None,
             discovered: Mutex::default(),
             rendered: Mutex::default(),
+            extras: Mutex::default(),
         }
+    }
+
+    /// Adds families the exposition carries after the projects' when
+    /// exporter metrics are on (the options' `exporter_metrics`), computed
+    /// at each rendering: an exporter's own state, such as remote write's
+    /// counters. Not in the JSON encoding.
+    pub fn add_families(&self, source: FamilySource) {
+        lock(&self.extras).push(source);
+    }
+
+    /// The exporter's own families now: the fleet's counts (several
+    /// projects only) and those of [`add_families`](Fleet::add_families).
+    fn extra_families(&self) -> Vec<MetricFamily<'static, Value>> {
+        if !self.template.exporter_metrics {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if self.single.is_none() {
+            let stats = self.stats();
+            for (family, value) in [
+                (&EXPORTER_PROJECTS, stats.projects),
+                (&EXPORTER_PROJECTS_WATCHED, stats.watched),
+                (&EXPORTER_PROJECTS_READ, stats.last_read),
+            ] {
+                let mut f = family.to_metric_family();
+                f.samples = vec![family.sample(Vec::new(), Value::Int(value as u64))];
+                out.push(f);
+            }
+        }
+        for source in lock(&self.extras).iter() {
+            out.extend(source());
+        }
+        out
     }
 
     /// The one directory of `options`, served exactly as a [`Collector`]
@@ -357,6 +445,9 @@ impl Fleet {
     /// The rendering in `format` if it can be had without reading a
     /// directory (a single fleet's fresh cache); `None` otherwise.
     pub fn render_if_fresh(&self, format: Format) -> Option<Arc<str>> {
+        if self.template.exporter_metrics && !lock(&self.extras).is_empty() {
+            return None;
+        }
         self.single.as_ref()?.render_if_fresh(format)
     }
 
@@ -436,8 +527,10 @@ impl Fleet {
             .iter_mut()
             .map(|p| {
                 let tracked = backstop.is_some() && p.tracking.watched.load(Ordering::Acquire);
+                // The first full check comes up to half a backstop late, by
+                // project: checks spread instead of all falling on one scrape.
                 let due = match (&p.last, backstop) {
-                    (Some((_, at)), Some(backstop)) => at.elapsed() >= backstop.mul_f64(1.0 + p.stagger),
+                    (Some((_, at)), Some(backstop)) => at.elapsed() >= backstop.mul_f64(1.0 + p.stagger / 2.0),
                     _ => true,
                 };
                 // Cleared before reading: a change during the read marks it again.
@@ -447,8 +540,10 @@ impl Fleet {
                     _ => {
                         read += 1;
                         let snapshot = p.collector.collect();
+                        if due && p.last.is_some() {
+                            p.stagger = 0.0;
+                        }
                         p.last = Some((Arc::clone(&snapshot), Instant::now()));
-                        p.stagger = 0.0;
                         snapshot
                     }
                 };
@@ -477,6 +572,20 @@ impl Fleet {
     /// project (a single fleet's as its collector renders it); reused while
     /// no project's snapshot changed.
     pub fn render(&self, format: Format) -> Arc<str> {
+        let base = self.render_projects_cached(format);
+        let Some(text) = format.text() else { return base };
+        let extras = self.extra_families();
+        if extras.is_empty() {
+            return base;
+        }
+        // The families come after the projects', before OpenMetrics' `# EOF`.
+        let mut out = String::with_capacity(base.len() + 256 * extras.len());
+        out.push_str(base.strip_suffix("# EOF\n").unwrap_or(&base));
+        crate::exposition::encode_into(&extras, text, &mut out);
+        Arc::from(out)
+    }
+
+    fn render_projects_cached(&self, format: Format) -> Arc<str> {
         if let Some(collector) = &self.single {
             return collector.render(format);
         }
