@@ -77,6 +77,9 @@ pub(crate) fn start(fleet: Arc<Fleet>, every: Duration) -> Option<FleetWatcher> 
         .spawn(move || {
             let mut watched: HashMap<PathBuf, (u64, u64)> = HashMap::new();
             let mut warned_limit = false;
+            // Find the projects now rather than at the first scrape, so the
+            // watches are in place by then.
+            fleet.collect();
             while !stopping.load(Ordering::Acquire) {
                 let (dirs, _) = fleet.loki_dirs();
                 // Gone from the fleet, deleted, or replaced: unwatch.

@@ -90,8 +90,22 @@ fn run(cli: &Path, root: &Path, counts: &[usize], requests: usize) -> std::io::R
         let cold = Instant::now();
         get(&format!("{base}/metrics"));
         let cold = cold.elapsed();
-        // Let the watches settle and the first full reads pass.
-        std::thread::sleep(Duration::from_secs(3));
+        // Let the watches settle and the first full reads pass: every project
+        // watched, and a collection that read (almost) nothing.
+        let health_url = format!("{base}/health");
+        let fleet_field = |key: &str| {
+            get(&health_url)
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|h| h["fleet"][key].as_u64())
+        };
+        let settle = Instant::now();
+        while settle.elapsed() < Duration::from_secs(120)
+            && (fleet_field("watched") != Some(n as u64) || fleet_field("read_by_last_collection").map_or(true, |r| r > 1))
+        {
+            get(&format!("{base}/metrics"));
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        eprintln!("  ({n} projects: settled in {:.1?})", settle.elapsed());
         let events = dirs[0].join(".loki/events.jsonl");
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
