@@ -101,7 +101,7 @@ fn run(cli: &Path, root: &Path, counts: &[usize], requests: usize) -> std::io::R
         let settle = Instant::now();
         while settle.elapsed() < Duration::from_secs(120)
             && (fleet_field("watched") != Some(n as u64)
-                || fleet_field("read_by_last_collection").map_or(true, |r| r > 1))
+                || !matches!(fleet_field("read_by_last_collection"), Some(0 | 1)))
         {
             get(&format!("{base}/metrics"));
             std::thread::sleep(Duration::from_millis(500));
