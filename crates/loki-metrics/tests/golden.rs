@@ -137,8 +137,8 @@ fn a_second_collection_with_the_same_state_gives_the_same_snapshot() {
 }
 
 /// Every fixture's status and the reason the status rules give for it, one
-/// line per fixture, in `tests/fixtures/status-reasons.txt` (blessed like
-/// the expected files).
+/// line per fixture, in `tests/status/reasons.txt` (blessed like the
+/// expected files; outside `tests/fixtures/`, whose every entry is a fixture).
 #[test]
 fn every_fixture_gives_its_expected_status_reason() {
     let mut actual = String::from("# fixture: status — reason (the status page and `watch` show the reason)\n");
@@ -146,15 +146,15 @@ fn every_fixture_gives_its_expected_status_reason() {
         let snapshot = loki_metrics::collect(&options);
         actual.push_str(&format!("{name}: {} — {}\n", snapshot.session_status().as_str(), snapshot.status_reason()));
     }
-    let path = fixtures_dir().join("status-reasons.txt");
+    let path = fixtures_dir().join("../status/reasons.txt");
     if std::env::var_os("LOKI_METRICS_BLESS").is_some() {
-        std::fs::write(&path, &actual).expect("write status-reasons.txt");
+        std::fs::write(&path, &actual).expect("write tests/status/reasons.txt");
         return;
     }
-    let expected = std::fs::read_to_string(&path).expect("tests/fixtures/status-reasons.txt");
+    let expected = std::fs::read_to_string(&path).expect("tests/status/reasons.txt");
     assert!(
         actual == expected,
-        "status-reasons.txt is stale (- expected, + actual):\n{}",
+        "tests/status/reasons.txt is stale (- expected, + actual):\n{}",
         line_diff(&expected, &actual)
     );
 }
