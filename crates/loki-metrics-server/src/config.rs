@@ -179,7 +179,7 @@ impl ServerConfig {
         }
         if [HEALTH_PATH, STATUS_API_PATH, TARGETS_API_PATH].contains(&self.path.as_str()) {
             return Err(ServeError::Config(format!(
-                "the metrics path cannot be {HEALTH_PATH}, {STATUS_API_PATH} or {TARGETS_API_PATH}, which the exporter serves itself"
+                "the metrics path cannot be {HEALTH_PATH} (the health check), {STATUS_API_PATH} or {TARGETS_API_PATH}, which the exporter serves itself"
             )));
         }
         if !(MIN_HISTORY_STEP..=MAX_HISTORY_STEP).contains(&self.history_step) {
