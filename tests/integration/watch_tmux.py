@@ -109,8 +109,9 @@ def wait_screen(name: str, what: str, check, deadline_s: float = 15.0) -> str:
 def wait_exit(name: str) -> tuple[str, str]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if pane(name, "#{pane_dead}") == "1":
-            return pane(name, "#{pane_dead_status}"), pane(name, "#{alternate_on}")
+        # tmux may show the pane dead a moment before it has the exit status.
+        if pane(name, "#{pane_dead}") == "1" and (status := pane(name, "#{pane_dead_status}")) != "":
+            return status, pane(name, "#{alternate_on}")
         time.sleep(0.1)
     raise SystemExit(f"FAIL: {name} did not exit; the pane shows:\n{screen(name)}")
 

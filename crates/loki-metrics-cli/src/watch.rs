@@ -149,7 +149,8 @@ fn interval_text(interval: Duration) -> String {
 /// `s` safe to draw: tabs and line breaks become spaces, other control
 /// characters (C0, DEL, C1: ESC among them) and the invisible formatting
 /// characters that reorder or hide text (bidi overrides, zero-width ones)
-/// become `?`, and more than `max` characters end in `…`.
+/// become `?` (as does U+FFFD, which the core's view puts in their place),
+/// and more than `max` characters end in `…`.
 pub fn clean(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(4 * max + 3));
     for (n, c) in s.chars().enumerate() {
@@ -159,7 +160,8 @@ pub fn clean(s: &str, max: usize) -> String {
         }
         out.push(match c {
             '\t' | '\n' | '\r' => ' ',
-            c if c.is_control() || is_invisible_format(c) => '?',
+            // U+FFFD: the core's mark for a control character it replaced.
+            c if c.is_control() || is_invisible_format(c) || c == '\u{FFFD}' => '?',
             c => c,
         });
     }
