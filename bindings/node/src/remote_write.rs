@@ -229,14 +229,23 @@ impl Fields {
     }
 }
 
+/// `value[field]`, rethrowing what a getter or Proxy trap throws.
+fn property<'env>(value: &Unknown<'env>, field: &str) -> Result<Option<Unknown<'env>>, NodeError> {
+    if !matches!(value.get_type(), Ok(ValueType::Object)) {
+        return Ok(None);
+    }
+    let env = value.value().env;
+    let rethrown = |e: napi::Error| {
+        NodeError::rethrow_pending(env, field).unwrap_or_else(|| NodeError::arg_value(field, e.reason))
+    };
+    // SAFETY: the type was just checked.
+    let object: Object = unsafe { value.cast() }.map_err(rethrown)?;
+    object.get_named_property::<Unknown>(field).map(Some).map_err(rethrown)
+}
+
 /// The names of the object at `value[field]` (if it is one) are all in `keys`.
 fn check_nested(value: &Unknown, field: &str, keys: &[&str]) -> Result<(), NodeError> {
-    if !matches!(value.get_type(), Ok(ValueType::Object)) {
-        return Ok(());
-    }
-    // SAFETY: the type was just checked.
-    let object: Object = unsafe { value.cast() }.map_err(|e| NodeError::arg_value(field, e.reason))?;
-    let nested: Unknown = object.get_named_property(field).map_err(|e| NodeError::arg_value(field, e.reason))?;
+    let Some(nested) = property(value, field)? else { return Ok(()) };
     if !matches!(nested.get_type(), Ok(ValueType::Object)) {
         return Ok(());
     }
@@ -268,18 +277,16 @@ pub fn serve_remote_write(
     Ok((inputs.resolve().map_err(setup_error)?, interval))
 }
 
-/// Checks the names inside `serve`'s `remoteWrite` object (and its `basicAuth`).
-pub fn check_serve_names(opts: &Option<Unknown>) -> Result<(), NodeError> {
+/// Checks the names inside `serve`'s `remoteWrite` object (and its
+/// `basicAuth`); called once the options were converted, so what a getter
+/// of a known option throws comes first.
+pub fn check_serve_names(opts: Option<Unknown>) -> Result<(), NodeError> {
     let Some(opts) = opts else { return Ok(()) };
-    check_nested(opts, "remoteWrite", RemoteWriteOptions::KEYS)?;
-    if !matches!(opts.get_type(), Ok(ValueType::Object)) {
-        return Ok(());
+    check_nested(&opts, "remoteWrite", RemoteWriteOptions::KEYS)?;
+    match property(&opts, "remoteWrite")? {
+        Some(remote_write) => check_nested(&remote_write, "basicAuth", BasicAuth::KEYS),
+        None => Ok(()),
     }
-    // SAFETY: the type was just checked.
-    let object: Object = unsafe { opts.cast() }.map_err(|e| NodeError::arg_value("opts", e.reason))?;
-    let nested: Unknown =
-        object.get_named_property("remoteWrite").map_err(|e| NodeError::arg_value("remoteWrite", e.reason))?;
-    check_nested(&nested, "basicAuth", BasicAuth::KEYS)
 }
 
 pub struct PushWork {
@@ -304,10 +311,10 @@ impl Work for PushWork {
 
 fn push_work(url: Unknown, opts: Option<Unknown>) -> Result<PushWork, NodeError> {
     let url = required_string_arg("url", url)?;
+    let o = object_arg::<PushOptions>("opts", opts)?;
     if let Some(value) = &opts {
         check_nested(value, "basicAuth", BasicAuth::KEYS)?;
     }
-    let o = object_arg::<PushOptions>("opts", opts)?;
     let collect = CollectOptions {
         max_iterations: o.max_iterations,
         now: o.now.clone(),

@@ -257,6 +257,8 @@ impl Work for StartWork {
 /// Starts the exporter in the background; resolves once the port is bound.
 #[napi(ts_args_type = "opts?: ServeOptions | null", ts_return_type = "Promise<Server>")]
 pub fn serve(opts: Option<Unknown>) -> AsyncTask<Offload<StartWork>> {
-    let work = check_serve_names(&opts).and_then(|()| object_arg::<ServeOptions>("opts", opts)).and_then(serve_config);
+    let work = object_arg::<ServeOptions>("opts", opts)
+        .and_then(|o| check_serve_names(opts).map(|()| o))
+        .and_then(serve_config);
     Offload::new(work)
 }

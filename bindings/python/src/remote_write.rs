@@ -276,11 +276,18 @@ impl RemoteWrite {
 /// label name, an unreadable secret file, a URL that is not http(s)://).
 /// The GIL is released while collecting and sending.
 ///
-/// url, external_labels, headers, bearer_token_file, basic_auth, ca_file,
-///     request_timeout: as in RemoteWrite.
+/// url: the receiver, http:// or https://.
+/// loki_dir: the .loki directory, as in collect().
+/// external_labels: a dict of labels added to every series.
+/// headers: a dict of extra request headers.
+/// bearer_token_file: sends "Authorization: Bearer <the file's first line>".
+/// basic_auth: a (user, password_file) tuple.
+/// ca_file: trust only these PEM CA certificates for https://.
+/// request_timeout: seconds one request may take (default 10).
 /// timeout: seconds the push may take, retries included (default 30).
-/// loki_dir, max_iterations, now, json_size_cap, exporter_metrics,
-///     stale_after: as in collect().
+/// max_iterations, now: as in collect().
+/// json_size_cap, exporter_metrics: as in collect().
+/// stale_after: as in collect().
 #[pyfunction]
 #[pyo3(signature = (
     url, loki_dir=None, *, external_labels=None, headers=None, bearer_token_file=None, basic_auth=None,
