@@ -135,7 +135,8 @@ test('bad push arguments are typed errors naming the option', async () => {
     [{ lokiDir: dir, timeoutMs: 0 }, 'ERR_INVALID_ARG_VALUE', /^timeoutMs must be a number of milliseconds greater than 0$/],
     [{ lokiDir: dir, requestTimeoutMs: 0 }, 'ERR_INVALID_ARG_VALUE', /^requestTimeoutMs must be a number of milliseconds greater than 0$/],
     [{ lokiDir: dir, timeout: 5 }, 'ERR_INVALID_ARG_VALUE', /unknown option "timeout": did you mean "timeoutMs"\?/],
-    [{ lokiDir: dir, basicAuth: { user: 'u', password: 'p' } }, 'ERR_INVALID_ARG_VALUE', /unknown option "password"/],
+    [{ lokiDir: dir, basicAuth: { user: 'u', passwordFile: 'f', password: 'p' } }, 'ERR_INVALID_ARG_VALUE', /The "basicAuth" argument is invalid: unknown option "password"/],
+    [{ lokiDir: dir, basicAuth: { user: 'u' } }, 'ERR_INVALID_ARG_TYPE', /Missing field `passwordFile`/],
     [{ lokiDir: dir, bearerTokenFile: '/nonexistent/token' }, 'ERR_INVALID_ARG_VALUE', /\/nonexistent\/token/],
   ];
   for (const [opts, code, message] of cases) {
@@ -206,7 +207,7 @@ test('bad remoteWrite options reject serve with typed errors', async () => {
   const url = 'http://127.0.0.1:9/api/v1/write';
   await assert.rejects(loki.serve({ port: 0, remoteWrite: { url, intervalMS: 5 } }),
     { code: 'ERR_INVALID_ARG_VALUE', message: /unknown option "intervalMS": did you mean "intervalMs"\?/ });
-  await assert.rejects(loki.serve({ port: 0, remoteWrite: { url, basicAuth: { user: 'u', pasword: 'f' } } }),
+  await assert.rejects(loki.serve({ port: 0, remoteWrite: { url, basicAuth: { user: 'u', passwordFile: 'f', pasword: 'f' } } }),
     { code: 'ERR_INVALID_ARG_VALUE', message: /The "basicAuth" argument is invalid: unknown option "pasword"/ });
   await assert.rejects(loki.serve({ port: 0, remoteWrite: { url, intervalMs: 0 } }),
     { code: 'ERR_INVALID_ARG_VALUE', message: /^intervalMs must be a number of milliseconds greater than 0$/ });
