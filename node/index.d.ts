@@ -183,8 +183,14 @@ export declare class Server {
   /** The collector the server answers from (shares its cache). */
   get collector(): Collector
   /**
-   * Stops accepting, lets in-flight requests finish, then resolves. Closing
-   * a closed server resolves at once.
+   * The remote-write counters (`null` without `remoteWrite`): live while
+   * the server runs, final after `close()`.
+   */
+  get remoteWriteStats(): RemoteWriteStats | null
+  /**
+   * Stops accepting, lets in-flight requests finish; with `remoteWrite`,
+   * then sends one last collection (within its `requestTimeoutMs`) and
+   * stops it; then resolves. Closing a closed server resolves at once.
    */
   close(): Promise<void>
 }
@@ -206,6 +212,14 @@ export declare function __parseColumnsAsync(text: string, opts?: ParseOptions | 
 
 /** `scrape` up to the columns: the request and the parse, off the JS thread. */
 export declare function __scrapeColumns(url: string, opts?: ScrapeOptions | null): Promise<ColumnsJs>
+
+/** Basic authentication: the user and a file whose first line is the password. */
+export interface BasicAuth {
+  /** The user (Grafana Cloud: the instance ID). */
+  user: string
+  /** A file whose first line is the password (Grafana Cloud: an access token). */
+  passwordFile: string
+}
 
 /**
  * Reads a `.loki` directory once (default: env `LOKI_DIR`, else `./.loki`).
@@ -325,6 +339,92 @@ export interface ParseOptions {
 export declare const PROMETHEUS_CONTENT_TYPE: string
 
 /**
+ * Collects once and sends it to a Prometheus remote-write receiver, off the
+ * event loop. Resolves with the sender's counters once the receiver
+ * accepted every sample; rejects with `ERR_LOKI_HTTP_STATUS` (and `status`)
+ * when it refused them (a 4xx other than 429, not retried),
+ * `ERR_LOKI_TIMEOUT` when no success came within `timeoutMs` (no answer,
+ * 5xx and 429 are retried until then), `ERR_INVALID_ARG_VALUE` for a refused
+ * option (a bad label name, an unreadable secret file, ...).
+ */
+export declare function push(url: string, opts?: PushOptions | null): Promise<RemoteWriteStats>
+
+/**
+ * Options of `push(url, opts)`: the directory and collection options, and
+ * how to send.
+ */
+export interface PushOptions {
+  /** The `.loki` directory (default: env `LOKI_DIR`, else `./.loki`). */
+  lokiDir?: string
+  /** `lokiDir`, as `serve` also takes it. */
+  dir?: string
+  /** As in `collect`. */
+  maxIterations?: number
+  /** As in `collect`. */
+  now?: Date | number | string
+  /** As in `collect`. */
+  jsonSizeCap?: number
+  /** As in `collect`. */
+  exporterMetrics?: boolean
+  /** As in `collect`. */
+  staleAfterMs?: number
+  /** As in `RemoteWriteOptions`. */
+  externalLabels?: Record<string, string>
+  /** As in `RemoteWriteOptions`. */
+  headers?: Record<string, string>
+  /** As in `RemoteWriteOptions`. */
+  bearerTokenFile?: string
+  /** As in `RemoteWriteOptions`. */
+  basicAuth?: BasicAuth
+  /** As in `RemoteWriteOptions`. */
+  caFile?: string
+  /** As in `RemoteWriteOptions`. */
+  requestTimeoutMs?: number
+  /** How long the push may take, retries included, in milliseconds (default 30000). */
+  timeoutMs?: number
+}
+
+/** Where and how `serve({ remoteWrite })` sends its collections. */
+export interface RemoteWriteOptions {
+  /** The receiver, `http://` or `https://` (e.g. `http://prometheus:9090/api/v1/write`). */
+  url: string
+  /** Labels added to every series (e.g. `{ instance: 'laptop' }`); a sample's own label of the same name wins. */
+  externalLabels?: Record<string, string>
+  /** Extra request headers (e.g. `{ 'X-Scope-OrgID': 'team-a' }`). */
+  headers?: Record<string, string>
+  /** Send `Authorization: Bearer <this file's first line>`. */
+  bearerTokenFile?: string
+  /** Send basic auth (not with `bearerTokenFile`). */
+  basicAuth?: BasicAuth
+  /** Trust only these PEM CA certificates for `https://` (default: the Mozilla roots). */
+  caFile?: string
+  /** How long one request may take, in milliseconds (default 10000); also the last send's deadline at `close()`. */
+  requestTimeoutMs?: number
+  /** Most samples queued while the receiver cannot be reached (default 50000). */
+  queueSamples?: number
+  /** Milliseconds between two collections sent (default 15000). */
+  intervalMs?: number
+}
+
+/** What a remote-write sender counted. */
+export interface RemoteWriteStats {
+  /** Samples the receiver accepted. */
+  samplesSent: number
+  /** Samples the receiver refused for good (a 4xx other than 429). */
+  samplesFailed: number
+  /** Samples dropped unsent (the queue was full, or the deadline passed). */
+  samplesDropped: number
+  /** Samples waiting to be sent. */
+  queueSamples: number
+  /** When the receiver last accepted a request, epoch milliseconds; absent before. */
+  lastSuccessMs?: number
+  /** HTTP requests made, retries included. */
+  requests: number
+  /** What went wrong last (a status and body, a connection error); absent after a success. */
+  lastError?: string
+}
+
+/**
  * Encodes a directory (collected now) or a snapshot as Prometheus text 0.0.4
  * (default), OpenMetrics 1.0.0 or JSON.
  */
@@ -412,6 +512,12 @@ export interface ServeOptions {
   exporterMetrics?: boolean
   /** As in `collect`. */
   staleAfterMs?: number
+  /**
+   * Also send the metrics to a Prometheus remote-write receiver every
+   * `intervalMs`: its URL (every default), or its options. `close()` sends
+   * one last collection and stops it; `Server.remoteWriteStats` counts.
+   */
+  remoteWrite?: string | RemoteWriteOptions
 }
 
 /** The version of the Rust core inside this addon. */

@@ -853,6 +853,7 @@ module.exports.MetricType = nativeBinding.MetricType
 module.exports.negotiate = nativeBinding.negotiate
 module.exports.OPENMETRICS_CONTENT_TYPE = nativeBinding.OPENMETRICS_CONTENT_TYPE
 module.exports.PROMETHEUS_CONTENT_TYPE = nativeBinding.PROMETHEUS_CONTENT_TYPE
+module.exports.push = nativeBinding.push
 module.exports.render = nativeBinding.render
 module.exports.renderAsync = nativeBinding.renderAsync
 module.exports.serve = nativeBinding.serve

@@ -16,6 +16,7 @@ export const {
   parseAsync,
   scrape,
   serve,
+  push,
   negotiate,
   contentType,
   PROMETHEUS_CONTENT_TYPE,

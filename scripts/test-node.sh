@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
 step "toolchains"
-apt_install cc:build-essential
+apt_install cc:build-essential prometheus
 ensure_cargo
 command -v node >/dev/null && command -v npm >/dev/null || { echo "Node 20 and npm are required" >&2; exit 1; }
 node_major=$(node -p 'process.versions.node.split(".")[0]')

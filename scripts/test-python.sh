@@ -28,6 +28,9 @@ run_tests() {  # run_tests VENV: pytest from outside the repository
   (cd "$WORK" && "$1/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python_pkg" "${@:2}")
 }
 
+step "system packages (Debian's prometheus: the receiver of the remote-write tests)"
+apt_install prometheus
+
 step "the CLI (the golden tests compare against its output)"
 cli_bin debug
 

@@ -9,6 +9,9 @@ A thin layer over the loki-metrics Rust core (``loki_metrics._native``):
   like ``prometheus_client``'s; ``scrape(url)`` GETs an endpoint and parses it.
 * ``serve(loki_dir)`` runs the Rust exporter on a background thread;
   ``serve_from_env()`` does so only when ``LOKI_METRICS_ENABLED=true``.
+* ``push(url, loki_dir)`` sends one collection to a Prometheus remote-write
+  receiver; ``serve(..., remote_write=RemoteWrite(url, ...))`` sends one every
+  interval while the exporter runs.
 * ``negotiate(accept)`` picks the encoding for an HTTP ``Accept`` header.
 
 Integrations (pure Python): ``loki_metrics.prometheus_client`` (a collector
@@ -25,6 +28,9 @@ from loki_metrics._errors import (
     ArgumentError,
     LokiMetricsError,
     ParseError,
+    RemoteWriteError,
+    RemoteWriteRefusedError,
+    RemoteWriteTimeoutError,
     ScrapeConnectionError,
     ScrapeError,
     ScrapeStatusError,
@@ -38,6 +44,8 @@ from loki_metrics._native import (
     OPENMETRICS_CONTENT_TYPE,
     PROMETHEUS_CONTENT_TYPE,
     Collector,
+    RemoteWrite,
+    RemoteWriteStats,
     Server,
     Snapshot,
     SourceWarning,
@@ -46,6 +54,7 @@ from loki_metrics._native import (
     collect,
     negotiate,
     parse,
+    push,
     render,
     scrape,
     serve,
@@ -84,6 +93,10 @@ __all__ = [
     "serve",
     "serve_from_env",
     "Server",
+    # remote write
+    "push",
+    "RemoteWrite",
+    "RemoteWriteStats",
     # errors
     "LokiMetricsError",
     "ArgumentError",
@@ -94,4 +107,7 @@ __all__ = [
     "ScrapeTimeoutError",
     "ScrapeStatusError",
     "ServeError",
+    "RemoteWriteError",
+    "RemoteWriteRefusedError",
+    "RemoteWriteTimeoutError",
 ]

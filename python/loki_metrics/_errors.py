@@ -24,6 +24,9 @@ __all__ = [
     "ScrapeTimeoutError",
     "ScrapeStatusError",
     "ServeError",
+    "RemoteWriteError",
+    "RemoteWriteRefusedError",
+    "RemoteWriteTimeoutError",
 ]
 
 
@@ -116,6 +119,31 @@ class ServeError(LokiMetricsError, OSError):
     """
 
 
+class RemoteWriteError(LokiMetricsError, OSError):
+    """``push`` did not deliver its samples to the remote-write receiver.
+
+    ``url`` is the receiver, ``stats`` the sender's final
+    ``RemoteWriteStats`` and ``status`` the HTTP status of the last answer
+    that was not a success (``None`` when nothing answered). The subclasses
+    say which way it failed. A refused option (a bad label name, an
+    unreadable secret file) is an ``ArgumentError`` instead.
+    """
+
+    url: Optional[str] = None
+    status: Optional[int] = None
+    stats: Optional[object] = None
+
+
+class RemoteWriteRefusedError(RemoteWriteError):
+    """The receiver refused the samples for good: an HTTP status 4xx other
+    than 429 (``status``), which is never retried."""
+
+
+class RemoteWriteTimeoutError(RemoteWriteError, TimeoutError):
+    """No success within ``timeout``: nothing answered, or the receiver kept
+    answering 5xx or 429 (each retried with backoff until then)."""
+
+
 # Shown and pickled as `loki_metrics.<Name>`, where users import them from.
 for _cls in (
     LokiMetricsError,
@@ -127,6 +155,9 @@ for _cls in (
     ScrapeTimeoutError,
     ScrapeStatusError,
     ServeError,
+    RemoteWriteError,
+    RemoteWriteRefusedError,
+    RemoteWriteTimeoutError,
 ):
     _cls.__module__ = "loki_metrics"
 del _cls

@@ -11,7 +11,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, List, Literal, Optional, Tuple, Type, Union, final, type_check_only
+from typing import Any, List, Literal, Mapping, Optional, Tuple, Type, Union, final, type_check_only
 
 from typing_extensions import disjoint_base
 
@@ -39,6 +39,9 @@ __all__ = [
     "serve",
     "serve_from_env",
     "Server",
+    "push",
+    "RemoteWrite",
+    "RemoteWriteStats",
     "Snapshot",
     "Values",
     "SourceWarning",
@@ -96,8 +99,69 @@ def serve(
     json_size_cap: Optional[int] = None,
     exporter_metrics: Optional[bool] = None,
     stale_after: Optional[_Seconds] = None,
+    remote_write: Union[RemoteWrite, str, None] = None,
 ) -> Server:
     """Starts the exporter on a background thread; returns once it listens."""
+
+def push(
+    url: str,
+    loki_dir: Optional[_StrPath] = None,
+    *,
+    external_labels: Optional[Mapping[str, str]] = None,
+    headers: Optional[Mapping[str, str]] = None,
+    bearer_token_file: Optional[_StrPath] = None,
+    basic_auth: Optional[Tuple[str, _StrPath]] = None,
+    ca_file: Optional[_StrPath] = None,
+    request_timeout: _Seconds = 10.0,
+    timeout: _Seconds = 30.0,
+    max_iterations: Optional[int] = None,
+    now: Optional[_Time] = None,
+    json_size_cap: Optional[int] = None,
+    exporter_metrics: Optional[bool] = None,
+    stale_after: Optional[_Seconds] = None,
+) -> RemoteWriteStats:
+    """Collects once and sends it to a Prometheus remote-write receiver."""
+
+@final
+class RemoteWrite:
+    """Where and how `serve(remote_write=...)` sends its collections."""
+
+    def __new__(
+        cls,
+        url: str,
+        *,
+        external_labels: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        bearer_token_file: Optional[_StrPath] = None,
+        basic_auth: Optional[Tuple[str, _StrPath]] = None,
+        ca_file: Optional[_StrPath] = None,
+        request_timeout: _Seconds = 10.0,
+        queue_samples: int = 50000,
+        interval: _Seconds = 15.0,
+    ) -> RemoteWrite: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def interval(self) -> float: ...
+
+@final
+class RemoteWriteStats:
+    """What a remote-write sender counted."""
+
+    @property
+    def samples_sent(self) -> int: ...
+    @property
+    def samples_failed(self) -> int: ...
+    @property
+    def samples_dropped(self) -> int: ...
+    @property
+    def queue_samples(self) -> int: ...
+    @property
+    def last_success(self) -> Optional[float]: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def last_error(self) -> Optional[str]: ...
 
 def serve_from_env() -> Optional[Server]:
     """Starts the exporter from the environment, only if `LOKI_METRICS_ENABLED` is true."""
@@ -301,6 +365,8 @@ class Server:
     def collector(self) -> Collector: ...
     @property
     def closed(self) -> bool: ...
+    @property
+    def remote_write_stats(self) -> Optional[RemoteWriteStats]: ...
     def close(self) -> None: ...
     def __enter__(self) -> Server: ...
     def __exit__(

@@ -78,7 +78,12 @@ OPTION_KEYWORDS = ["loki_dir", "max_iterations", "now", "json_size_cap", "export
     [
         (loki_metrics.collect, OPTION_KEYWORDS),
         (loki_metrics.Collector, ["cache_ttl", *OPTION_KEYWORDS]),
-        (loki_metrics.serve, ["host", "port", "path", "cache_ttl", "token", "tls_cert", "tls_key", *OPTION_KEYWORDS]),
+        (loki_metrics.serve, ["host", "port", "path", "cache_ttl", "token", "tls_cert", "tls_key", *OPTION_KEYWORDS,
+                              "remote_write"]),
+        (loki_metrics.push, ["url", "external_labels", "headers", "bearer_token_file", "basic_auth", "ca_file",
+                             "request_timeout", "timeout", *OPTION_KEYWORDS]),
+        (loki_metrics.RemoteWrite, ["url", "external_labels", "headers", "bearer_token_file", "basic_auth",
+                                    "ca_file", "request_timeout", "queue_samples", "interval"]),
         (loki_metrics.render, ["source", "format"]),
     ],
     ids=lambda v: getattr(v, "__name__", ""),

@@ -13,6 +13,7 @@ mod collector;
 mod error;
 mod options;
 mod parse;
+mod remote_write;
 mod serve;
 mod snapshot;
 mod task;

@@ -141,7 +141,7 @@ pub trait OptionKeys {
 }
 
 /// The enumerable property names of `value` (own and inherited, as `for...in`).
-fn property_names(name: &str, value: &Unknown) -> std::result::Result<Vec<String>, NodeError> {
+pub fn property_names(name: &str, value: &Unknown) -> std::result::Result<Vec<String>, NodeError> {
     let env = value.value().env;
     let rethrown =
         |e: napi::Error| NodeError::rethrow_pending(env, name).unwrap_or_else(|| NodeError::arg_value(name, e.reason));

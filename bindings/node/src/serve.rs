@@ -12,7 +12,9 @@ use std::result::Result;
 use crate::collector::{ttl_arg, Collector};
 use crate::error::{js_number, NodeError, ERR_LOKI_SERVE};
 use crate::options::{core_options, object_arg, CollectOptions, Now};
+use crate::remote_write::{check_serve_names, serve_remote_write, RemoteWriteOptions, RemoteWriteStats};
 use crate::task::{Offload, Work};
+use loki_metrics_remote_write::{PeriodicPush, RemoteWriteStats as CoreStats};
 
 /// Options of `serve(opts)`.
 #[napi(object, object_to_js = false)]
@@ -47,6 +49,11 @@ pub struct ServeOptions {
     pub exporter_metrics: Option<bool>,
     /// As in `collect`.
     pub stale_after_ms: Option<f64>,
+    /// Also send the metrics to a Prometheus remote-write receiver every
+    /// `intervalMs`: its URL (every default), or its options. `close()` sends
+    /// one last collection and stops it; `Server.remoteWriteStats` counts.
+    #[napi(ts_type = "string | RemoteWriteOptions")]
+    pub remote_write: Option<Either<String, RemoteWriteOptions>>,
 }
 
 impl crate::options::OptionKeys for ServeOptions {
@@ -65,10 +72,12 @@ impl crate::options::OptionKeys for ServeOptions {
         "jsonSizeCap",
         "exporterMetrics",
         "staleAfterMs",
+        "remoteWrite",
     ];
 }
 
-fn serve_config(opts: ServeOptions) -> Result<ServerConfig, NodeError> {
+fn serve_config(mut opts: ServeOptions) -> Result<StartWork, NodeError> {
+    let remote_write = opts.remote_write.take();
     let collect = CollectOptions {
         max_iterations: opts.max_iterations,
         now: opts.now.clone(),
@@ -100,7 +109,7 @@ fn serve_config(opts: ServeOptions) -> Result<ServerConfig, NodeError> {
     config.tls_key = opts.tls_key.map(PathBuf::from);
     config.cache_ttl = ttl_arg(opts.cache_ttl_ms)?;
     config.validate()?;
-    Ok(config)
+    Ok(StartWork(config, remote_write))
 }
 
 /// A running exporter (`GET /metrics`, `GET /health`) on its own threads.
@@ -114,6 +123,14 @@ pub struct Server {
     port: u32,
     collector: Arc<loki_metrics::Collector>,
     running: Arc<Mutex<Option<RunningServer>>>,
+    push: Arc<Mutex<PushState>>,
+}
+
+/// The remote write beside a server.
+pub enum PushState {
+    Off,
+    Running(PeriodicPush),
+    Stopped(CoreStats),
 }
 
 #[napi]
@@ -148,40 +165,79 @@ impl Server {
         Collector::from_core(Arc::clone(&self.collector))
     }
 
-    /// Stops accepting, lets in-flight requests finish, then resolves. Closing
-    /// a closed server resolves at once.
+    /// The remote-write counters (`null` without `remoteWrite`): live while
+    /// the server runs, final after `close()`.
+    #[napi(getter, ts_return_type = "RemoteWriteStats | null")]
+    pub fn remote_write_stats(&self) -> Option<RemoteWriteStats> {
+        let state = self.push.lock().unwrap_or_else(|e| e.into_inner());
+        match &*state {
+            PushState::Off => None,
+            PushState::Running(push) => Some(push.stats().into()),
+            PushState::Stopped(stats) => Some(stats.clone().into()),
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish; with `remoteWrite`,
+    /// then sends one last collection (within its `requestTimeoutMs`) and
+    /// stops it; then resolves. Closing a closed server resolves at once.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn close(&self) -> AsyncTask<Offload<CloseWork>> {
         let server = self.running.lock().map(|mut r| r.take()).unwrap_or(None);
-        Offload::new(Ok(CloseWork(server)))
+        Offload::new(Ok(CloseWork(server, Arc::clone(&self.push))))
     }
 }
 
-pub struct CloseWork(Option<RunningServer>);
+pub struct CloseWork(Option<RunningServer>, Arc<Mutex<PushState>>);
 
 impl Work for CloseWork {
     type Output = ();
     type Js = ();
     fn run(self) -> Result<(), NodeError> {
-        match self.0 {
-            Some(server) => Ok(server.shutdown()?),
-            None => Ok(()),
+        let stopped = self.0.map(RunningServer::shutdown);
+        let push = {
+            let mut state = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            match std::mem::replace(&mut *state, PushState::Off) {
+                PushState::Running(push) => Some(push),
+                other => {
+                    *state = other;
+                    None
+                }
+            }
+        };
+        if let Some(push) = push {
+            let stats = push.stop();
+            *self.1.lock().unwrap_or_else(|e| e.into_inner()) = PushState::Stopped(stats);
         }
+        stopped.transpose()?;
+        Ok(())
     }
     fn into_js(_env: &Env, _output: ()) -> Result<(), NodeError> {
         Ok(())
     }
 }
 
-pub struct StartWork(ServerConfig);
+pub struct StartWork(ServerConfig, Option<Either<String, RemoteWriteOptions>>);
 
 impl Work for StartWork {
-    type Output = RunningServer;
+    type Output = (RunningServer, PushState);
     type Js = Server;
-    fn run(self) -> Result<RunningServer, NodeError> {
-        Ok(loki_metrics_server::Server::start(self.0)?)
+    fn run(self) -> Result<(RunningServer, PushState), NodeError> {
+        let remote_write = self.1.map(serve_remote_write).transpose()?;
+        let running = loki_metrics_server::Server::start(self.0)?;
+        let push = match remote_write {
+            None => PushState::Off,
+            Some((config, interval)) => match PeriodicPush::start(Arc::clone(running.fleet()), config, interval) {
+                Ok(push) => PushState::Running(push),
+                Err(e) => {
+                    // Nothing may keep running behind the rejection.
+                    let _ = running.shutdown();
+                    return Err(NodeError::new(ERR_LOKI_SERVE, e.to_string()));
+                }
+            },
+        };
+        Ok((running, push))
     }
-    fn into_js(_env: &Env, running: RunningServer) -> Result<Server, NodeError> {
+    fn into_js(_env: &Env, (running, push): (RunningServer, PushState)) -> Result<Server, NodeError> {
         let addr = running.local_addr();
         Ok(Server {
             url: running.url().to_owned(),
@@ -193,6 +249,7 @@ impl Work for StartWork {
                     .ok_or_else(|| NodeError::new(ERR_LOKI_SERVE, "the server serves no single directory"))?,
             ),
             running: Arc::new(Mutex::new(Some(running))),
+            push: Arc::new(Mutex::new(push)),
         })
     }
 }
@@ -200,5 +257,8 @@ impl Work for StartWork {
 /// Starts the exporter in the background; resolves once the port is bound.
 #[napi(ts_args_type = "opts?: ServeOptions | null", ts_return_type = "Promise<Server>")]
 pub fn serve(opts: Option<Unknown>) -> AsyncTask<Offload<StartWork>> {
-    Offload::new(object_arg::<ServeOptions>("opts", opts).and_then(serve_config).map(StartWork))
+    let work = object_arg::<ServeOptions>("opts", opts)
+        .and_then(|o| check_serve_names(opts).map(|()| o))
+        .and_then(serve_config);
+    Offload::new(work)
 }

@@ -11,6 +11,7 @@ mod collector;
 mod errors;
 mod oneshot;
 mod parse;
+mod remote_write;
 mod scrape;
 mod server;
 mod snapshot;
@@ -29,6 +30,9 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(oneshot::negotiate, m)?)?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
     m.add_function(wrap_pyfunction!(scrape::scrape, m)?)?;
+    m.add_function(wrap_pyfunction!(remote_write::push, m)?)?;
+    m.add_class::<remote_write::RemoteWrite>()?;
+    m.add_class::<remote_write::RemoteWriteStats>()?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(server::serve_from_env, m)?)?;
     m.add_class::<server::Server>()?;

@@ -1,14 +1,17 @@
 //! `serve`: the Rust exporter running on a background thread of its own.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use loki_metrics::env_flag;
+use loki_metrics_remote_write::{PeriodicPush, RemoteWriteConfig, RemoteWriteStats};
 use loki_metrics_server::{RunningServer, ServeError, Server as CoreServer, ServerConfig};
 use pyo3::prelude::*;
 
 use crate::args::{int_like, path_arg, seconds_arg, str_arg, OptionArgs};
 use crate::collector::PyCollector;
 use crate::errors::{detach, wrong_type, ExceptionClass, ARGUMENT_ERROR, LOKI_METRICS_ERROR};
+use crate::remote_write::{setup_error, RemoteWrite, RemoteWriteStats as PyRemoteWriteStats};
 
 static SERVE_ERROR: ExceptionClass = ExceptionClass::new("ServeError");
 
@@ -42,14 +45,18 @@ static SERVE_ERROR: ExceptionClass = ExceptionClass::new("ServeError");
 ///     >= 0 or a timedelta), and still show the session as running when no
 ///     liveness file (loki.pid, session.json) exists. None means
 ///     LOKI_METRICS_STALE_AFTER, else 60.
+/// remote_write: also send the metrics to a Prometheus remote-write
+///     receiver every interval: a RemoteWrite, or its URL with every
+///     default. close() sends one last collection (within its
+///     request_timeout) and stops it; Server.remote_write_stats counts.
 #[pyfunction]
 #[pyo3(signature = (
     loki_dir=None, *, host=None, port=None, path=None, cache_ttl=None, token=None,
     tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None,
-    stale_after=None
+    stale_after=None, remote_write=None
 ), text_signature = "(loki_dir=None, *, host='127.0.0.1', port=57374, path='/metrics', cache_ttl=2.0, token=None, \
     tls_cert=None, tls_key=None, max_iterations=None, now=None, json_size_cap=None, exporter_metrics=None, \
-    stale_after=None)")]
+    stale_after=None, remote_write=None)")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn serve(
     py: Python<'_>,
@@ -66,6 +73,7 @@ pub(crate) fn serve(
     json_size_cap: Option<&Bound<'_, PyAny>>,
     exporter_metrics: Option<bool>,
     stale_after: Option<&Bound<'_, PyAny>>,
+    remote_write: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Server> {
     let options =
         OptionArgs { loki_dir, max_iterations, now, json_size_cap, exporter_metrics, stale_after }.to_options(py)?;
@@ -85,7 +93,8 @@ pub(crate) fn serve(
     config.token = token.map(|t| str_arg("token", t)).transpose()?;
     config.tls_cert = tls_cert.map(|p| path_arg("tls_cert", p)).transpose()?;
     config.tls_key = tls_key.map(|p| path_arg("tls_key", p)).transpose()?;
-    start(py, config)
+    let remote_write = remote_write.map(RemoteWrite::from_arg).transpose()?;
+    start(py, config, remote_write)
 }
 
 /// Starts the exporter as configured by the environment, only when
@@ -101,11 +110,29 @@ pub(crate) fn serve_from_env(py: Python<'_>) -> PyResult<Option<Server>> {
         return Ok(None);
     }
     let config = ServerConfig::from_env().map_err(|e| serve_error(py, e))?;
-    start(py, config).map(Some)
+    start(py, config, None).map(Some)
 }
 
-fn start(py: Python<'_>, config: ServerConfig) -> PyResult<Server> {
+fn start(
+    py: Python<'_>,
+    config: ServerConfig,
+    remote_write: Option<(RemoteWriteConfig, Duration)>,
+) -> PyResult<Server> {
     let running = detach(py, || CoreServer::start(config))?.map_err(|e| serve_error(py, e))?;
+    let push = match remote_write {
+        None => PushState::Off,
+        Some((config, interval)) => {
+            let fleet = Arc::clone(running.fleet());
+            match PeriodicPush::start(fleet, config, interval) {
+                Ok(push) => PushState::Running(push),
+                Err(e) => {
+                    // Nothing may keep running behind the exception.
+                    let _ = detach(py, || running.shutdown());
+                    return Err(setup_error(py, e));
+                }
+            }
+        }
+    };
     let addr = running.local_addr();
     Ok(Server {
         url: running.url().to_owned(),
@@ -118,7 +145,15 @@ fn start(py: Python<'_>, config: ServerConfig) -> PyResult<Server> {
             )),
         )?,
         running: Mutex::new(Some(running)),
+        push: Mutex::new(push),
     })
+}
+
+/// The remote write beside a server.
+enum PushState {
+    Off,
+    Running(PeriodicPush),
+    Stopped(RemoteWriteStats),
 }
 
 fn port_arg(value: &Bound<'_, PyAny>) -> PyResult<u16> {
@@ -159,17 +194,46 @@ pub(crate) struct Server {
     #[pyo3(get)]
     collector: Py<PyCollector>,
     running: Mutex<Option<RunningServer>>,
+    push: Mutex<PushState>,
 }
 
 #[pymethods]
 impl Server {
-    /// Stops the server and waits for its thread. Idempotent.
+    /// Stops the server and waits for its thread; with remote write, then
+    /// sends one last collection (within its request_timeout) and stops it.
+    /// Idempotent.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let running = self.running.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match running {
-            Some(running) => detach(py, || running.shutdown())?
-                .map_err(|e| LOKI_METRICS_ERROR.msg(py, format!("the server stopped with an error: {e}"))),
+        let push = {
+            let mut state = self.push.lock().unwrap_or_else(|e| e.into_inner());
+            match std::mem::replace(&mut *state, PushState::Off) {
+                PushState::Running(push) => Some(push),
+                other => {
+                    *state = other;
+                    None
+                }
+            }
+        };
+        let (stopped, stats) = detach(py, || (running.map(RunningServer::shutdown), push.map(PeriodicPush::stop)))?;
+        if let Some(stats) = stats {
+            *self.push.lock().unwrap_or_else(|e| e.into_inner()) = PushState::Stopped(stats);
+        }
+        match stopped {
+            Some(result) => {
+                result.map_err(|e| LOKI_METRICS_ERROR.msg(py, format!("the server stopped with an error: {e}")))
+            }
             None => Ok(()),
+        }
+    }
+
+    /// The remote-write counters (None without remote_write): live while
+    /// the server runs, final after close().
+    #[getter]
+    fn remote_write_stats(&self) -> Option<PyRemoteWriteStats> {
+        match &*self.push.lock().unwrap_or_else(|e| e.into_inner()) {
+            PushState::Off => None,
+            PushState::Running(push) => Some(push.stats().into()),
+            PushState::Stopped(stats) => Some(stats.clone().into()),
         }
     }
 
@@ -200,8 +264,17 @@ impl Drop for Server {
         // Dropped by the garbage collector with the GIL held: stop the server
         // but let another thread wait for it, so the interpreter never blocks.
         let running = self.running.get_mut().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(running) = running {
-            let _ = std::thread::Builder::new().name("loki-metrics-stop".to_owned()).spawn(move || drop(running));
+        let push = match std::mem::replace(self.push.get_mut().unwrap_or_else(|e| e.into_inner()), PushState::Off) {
+            PushState::Running(push) => Some(push),
+            _ => None,
+        };
+        if running.is_some() || push.is_some() {
+            let _ = std::thread::Builder::new().name("loki-metrics-stop".to_owned()).spawn(move || {
+                drop(running);
+                if let Some(push) = push {
+                    push.stop();
+                }
+            });
         }
     }
 }

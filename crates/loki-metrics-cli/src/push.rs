@@ -5,15 +5,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use clap::Args;
 use loki_metrics::fleet::Fleet;
+use loki_metrics::NameStyle;
 use loki_metrics_remote_write::{
-    periodically, Auth, ExternalLabels, PeriodicPush, RemoteWriteConfig, RemoteWriteStats, RemoteWriter,
-    DEFAULT_QUEUE_SAMPLES,
+    periodically, positive, push_once, PeriodicPush, PushError, RemoteWriteConfig, RemoteWriteError, RemoteWriteInputs,
+    RemoteWriter, DEFAULT_QUEUE_SAMPLES,
 };
-use loki_metrics_server::ClientTrust;
 
 use crate::render::{FleetArgs, SourceArgs};
 
@@ -56,15 +56,9 @@ pub struct RemoteWriteArgs {
     remote_write_queue: usize,
 }
 
+/// A flag's seconds as a duration; zero is left to the core's rule.
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("--{flag} must be a number of seconds greater than 0"))
-}
-
-fn secret(path: &std::path::Path) -> Result<String, String> {
-    loki_metrics_server::read_token_file(path).map_err(|e| e.to_string())
+    Duration::try_from_secs_f64(value).map_err(|_| format!("--{flag} must be a number of seconds greater than 0"))
 }
 
 fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, String> {
@@ -78,34 +72,35 @@ fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, String>
         .collect()
 }
 
+fn usage(e: RemoteWriteError) -> String {
+    e.message_for(NameStyle::Flag)
+}
+
 impl RemoteWriteArgs {
-    /// The sender's configuration; `None` without `--remote-write`; `Err`
-    /// is a usage error (an invalid label, an unreadable secret file, ...).
-    pub fn config(&self) -> Result<Option<RemoteWriteConfig>, String> {
+    /// The flags as the core's inputs; `None` without `--remote-write`.
+    fn inputs(&self, interval: Option<f64>) -> Result<Option<RemoteWriteInputs>, String> {
         let Some(url) = &self.remote_write else {
             return Ok(None);
         };
-        let mut config = RemoteWriteConfig::new(url.clone());
-        config.external_labels =
-            ExternalLabels::new(pairs("external-label", &self.external_labels)?).map_err(|e| e.to_string())?;
-        config.headers = pairs("remote-write-header", &self.headers)?;
-        config.auth = match (&self.bearer_token_file, &self.basic_auth_user, &self.basic_auth_password_file) {
-            (Some(file), _, _) => Auth::Bearer(secret(file)?),
-            (None, Some(user), Some(file)) => Auth::Basic { user: user.clone(), password: secret(file)? },
-            _ => Auth::None,
-        };
-        config.trust = self.remote_write_ca_file.clone().map_or(ClientTrust::WebPki, ClientTrust::CaFile);
-        config.timeout = seconds("remote-write-timeout", self.remote_write_timeout)?;
-        config.queue_samples = self.remote_write_queue;
-        Ok(Some(config))
+        Ok(Some(RemoteWriteInputs {
+            url: url.clone(),
+            external_labels: pairs("external-label", &self.external_labels)?,
+            headers: pairs("remote-write-header", &self.headers)?,
+            bearer_token_file: self.bearer_token_file.clone(),
+            basic_auth_user: self.basic_auth_user.clone(),
+            basic_auth_password_file: self.basic_auth_password_file.clone(),
+            ca_file: self.remote_write_ca_file.clone(),
+            request_timeout: Some(seconds("remote-write-timeout", self.remote_write_timeout)?),
+            queue_samples: Some(self.remote_write_queue as u64),
+            interval: interval.map(|s| seconds("remote-write-interval", s)).transpose()?,
+        }))
     }
 
-    fn start(&self) -> Result<Option<(RemoteWriter, Duration)>, String> {
-        let Some(config) = self.config()? else {
-            return Ok(None);
-        };
-        let timeout = config.timeout;
-        RemoteWriter::start(config).map(|w| Some((w, timeout))).map_err(|e| e.to_string())
+    /// The sender's configuration, by the core's rules
+    /// ([`RemoteWriteInputs::resolve`]); `None` without `--remote-write`;
+    /// `Err` is a usage error (an invalid label, an unreadable secret file, ...).
+    pub fn config(&self) -> Result<Option<RemoteWriteConfig>, String> {
+        self.inputs(None)?.map(|inputs| inputs.resolve().map_err(usage)).transpose()
     }
 }
 
@@ -123,12 +118,13 @@ impl ServeRemoteWriteArgs {
     /// With `--remote-write`, starts sending `fleet`'s collections every
     /// `--remote-write-interval` (see [`PeriodicPush`]); `Err` is a usage error.
     pub fn start(&self, fleet: &Arc<Fleet>) -> Result<Option<PeriodicPush>, String> {
-        let interval = seconds("remote-write-interval", self.remote_write_interval)?;
-        let Some(config) = self.remote_write.config()? else {
+        let Some(inputs) = self.remote_write.inputs(Some(self.remote_write_interval))? else {
             return Ok(None);
         };
+        let interval = inputs.resolve_interval().map_err(usage)?;
+        let config = inputs.resolve().map_err(usage)?;
         tracing::info!("remote write to {} every {interval:?}", config.url);
-        PeriodicPush::start(Arc::clone(fleet), config, interval).map(Some).map_err(|e| e.to_string())
+        PeriodicPush::start(Arc::clone(fleet), config, interval).map(Some).map_err(usage)
     }
 }
 
@@ -137,10 +133,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))
-}
-
-fn unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 #[derive(Args)]
@@ -177,18 +169,18 @@ pub fn run(args: PushArgs) -> ExitCode {
     let setup = || -> Result<_, String> {
         let options = args.source.options(None).map_err(|e| e.message_for(loki_metrics::NameStyle::Flag))?;
         let sources = args.fleet.sources(&args.source)?;
-        let timeout = seconds("timeout", args.timeout)?;
+        let timeout = positive("timeout", seconds("timeout", args.timeout)?).map_err(usage)?;
         let interval = args.interval.map(|s| seconds("interval", s)).transpose()?;
-        let url = args.remote_write.remote_write.clone().unwrap_or_default();
-        let (writer, _) = args.remote_write.start()?.ok_or("--remote-write URL is required")?;
+        let interval = interval.map(|i| positive("interval", i).map_err(|_| interval_error())).transpose()?;
+        let config = args.remote_write.config()?.ok_or("--remote-write URL is required")?;
         let fleet = if sources.is_empty() {
             Fleet::single(options, Duration::ZERO)
         } else {
             Fleet::new(sources, options, Duration::ZERO)
         };
-        Ok((fleet, timeout, interval, url, writer))
+        Ok((fleet, timeout, interval, config))
     };
-    let (fleet, timeout, interval, url, writer) = match setup() {
+    let (fleet, timeout, interval, config) = match setup() {
         Ok(setup) => setup,
         Err(e) => {
             eprintln!("error: {e}");
@@ -210,17 +202,31 @@ pub fn run(args: PushArgs) -> ExitCode {
         Some(_) => collected.projects.first().map(|p| p.snapshot.families().to_vec()).unwrap_or_default(),
         None => loki_metrics::fleet::merge_families(&collected.projects),
     };
+    let url = config.url.clone();
     let Some(interval) = interval else {
-        let samples = writer.enqueue(&first, unix_ms());
-        let stats = writer.shutdown(timeout);
-        if stats.samples_sent == samples as u64 {
-            if !args.quiet {
-                eprintln!("pushed {samples} samples to {url}");
+        return match push_once(&first, config, timeout) {
+            Ok(stats) => {
+                if !args.quiet {
+                    eprintln!("pushed {} samples to {url}", stats.samples_sent);
+                }
+                ExitCode::SUCCESS
             }
-            return ExitCode::SUCCESS;
+            Err(PushError::Setup(e)) => {
+                eprintln!("error: {}", usage(e));
+                ExitCode::from(2)
+            }
+            Err(e) => {
+                eprintln!("error: {}", e.message_for(NameStyle::Flag));
+                ExitCode::FAILURE
+            }
+        };
+    };
+    let writer = match RemoteWriter::start(config) {
+        Ok(writer) => writer,
+        Err(e) => {
+            eprintln!("error: {}", usage(e));
+            return ExitCode::from(2);
         }
-        eprintln!("error: remote write to {url} failed: {}", failure(&stats, timeout));
-        return ExitCode::FAILURE;
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -243,18 +249,12 @@ pub fn run(args: PushArgs) -> ExitCode {
         );
     }
     if stats.samples_sent == 0 {
-        eprintln!("error: remote write to {url} failed: {}", failure(&stats, timeout));
+        eprintln!("error: {}", PushError::from_stats(url, stats, timeout).message_for(NameStyle::Flag));
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
 
-/// Why a push did not get through, in one line.
-fn failure(stats: &RemoteWriteStats, timeout: Duration) -> String {
-    let why = stats.last_error.as_deref().unwrap_or("no answer");
-    if stats.samples_failed > 0 {
-        format!("the receiver refused the samples ({why}); not retried")
-    } else {
-        format!("{why}; gave up after --timeout {} s of retries", timeout.as_secs_f64())
-    }
+fn interval_error() -> String {
+    "--interval must be a number of seconds greater than 0".to_owned()
 }

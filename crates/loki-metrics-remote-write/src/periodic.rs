@@ -12,7 +12,7 @@ use loki_metrics::fleet::Fleet;
 use loki_metrics::{MetricFamily, MetricType, Value};
 use tokio::sync::oneshot;
 
-use crate::{RemoteWriteConfig, RemoteWriteError, RemoteWriteStats, RemoteWriter};
+use crate::{RemoteWriteConfig, RemoteWriteError, RemoteWriteStats, RemoteWriter, StatsHandle};
 
 const COUNTER: Family = Family {
     name: "loki_remote_write_samples_sent_total",
@@ -106,6 +106,7 @@ pub async fn periodically(
 pub struct PeriodicPush {
     stop: oneshot::Sender<()>,
     thread: std::thread::JoinHandle<RemoteWriteStats>,
+    stats: StatsHandle,
 }
 
 impl PeriodicPush {
@@ -114,13 +115,12 @@ impl PeriodicPush {
     /// gains remote write's counters. At [`stop`](PeriodicPush::stop), one
     /// last collection is sent within the config's timeout.
     pub fn start(fleet: Arc<Fleet>, config: RemoteWriteConfig, interval: Duration) -> Result<Self, RemoteWriteError> {
-        if interval.is_zero() {
-            return Err(RemoteWriteError::Config("the remote-write interval must be greater than 0".to_owned()));
-        }
+        crate::inputs::positive("interval", interval)?;
         let deadline = config.timeout;
         let writer = RemoteWriter::start(config)?;
         let stats = writer.stats_handle();
-        fleet.add_families(Box::new(move || stats_families(&stats.stats())));
+        let for_fleet = stats.clone();
+        fleet.add_families(Box::new(move || stats_families(&for_fleet.stats())));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -135,7 +135,12 @@ impl PeriodicPush {
                 writer.shutdown(deadline)
             })
             .map_err(|e| RemoteWriteError::Runtime(e.to_string()))?;
-        Ok(PeriodicPush { stop, thread })
+        Ok(PeriodicPush { stop, thread, stats })
+    }
+
+    /// The sender's counters now.
+    pub fn stats(&self) -> RemoteWriteStats {
+        self.stats.stats()
     }
 
     /// Sends one last collection (within the config's timeout), stops, and

@@ -3,7 +3,7 @@
 //! posts them, retrying as Prometheus' remote write does.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -138,6 +138,13 @@ impl RemoteWriteConfig {
         Ok(headers)
     }
 
+    /// Refuses what no request could be made with: the URL, a header, the
+    /// auth, a zero timeout or queue bound.
+    pub fn validate(&self) -> Result<(), RemoteWriteError> {
+        self.check()?;
+        self.request_headers().map(drop)
+    }
+
     fn check(&self) -> Result<(), RemoteWriteError> {
         let uri: http::Uri =
             self.url.parse().map_err(|_| RemoteWriteError::Config(format!("{:?} is not a URL", self.url)))?;
@@ -175,6 +182,8 @@ pub struct RemoteWriteStats {
     pub requests: u64,
     /// What went wrong last (a status and body, a connection error).
     pub last_error: Option<String>,
+    /// The HTTP status of what went wrong last, when the receiver answered.
+    pub last_status: Option<u16>,
 }
 
 #[derive(Default)]
@@ -184,6 +193,8 @@ struct Counters {
     dropped: AtomicU64,
     requests: AtomicU64,
     last_success_ms: AtomicU64,
+    /// The status of the last failed answer; 0 for none (or no answer).
+    last_status: AtomicU32,
 }
 
 struct Shared {
@@ -333,6 +344,10 @@ fn stats(shared: &Shared) -> RemoteWriteStats {
         last_success_unix_seconds: (last > 0).then(|| last as f64 / 1000.0),
         requests: c.requests.load(Ordering::Relaxed),
         last_error: lock(&shared.last_error).clone(),
+        last_status: match c.last_status.load(Ordering::Relaxed) {
+            0 => None,
+            status => u16::try_from(status).ok(),
+        },
     }
 }
 
@@ -449,6 +464,11 @@ impl Sender {
             Err(_) => Outcome::Retry(None),
         };
         let url = &self.config.url;
+        let status = match answer {
+            Ok(response) if !response.status.is_success() => u32::from(response.status.as_u16()),
+            _ => 0,
+        };
+        self.shared.counters.last_status.store(status, Ordering::Relaxed);
         match outcome {
             Outcome::Sent => {
                 let samples = lock(&self.shared.queue).finish_request();
