@@ -49,8 +49,17 @@ def tmux(*args: str) -> str:
     return result.stdout
 
 
+def status_file(name: str) -> Path:
+    return CONF.parent / f"{name}.status"
+
+
 def start(name: str, argv: list[str], width: int = 120, height: int = 40) -> None:
-    tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), shlex.join(argv))
+    # The shell writes the command's exit status to a file: tmux's
+    # #{pane_dead_status} is sometimes empty for a pane that exited
+    # normally (seen with Debian's tmux 3.3a).
+    status_file(name).unlink(missing_ok=True)
+    command = f"{shlex.join(argv)}; echo $? > {shlex.quote(str(status_file(name)))}"
+    tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), command)
 
 
 def screen(name: str) -> str:
@@ -107,11 +116,12 @@ def wait_screen(name: str, what: str, check, deadline_s: float = 15.0) -> str:
 
 
 def wait_exit(name: str) -> tuple[str, str]:
+    """The exit status of the command in `name`, and whether the terminal was
+    left in the alternate screen, once it exited."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        # tmux may show the pane dead a moment before it has the exit status.
-        if pane(name, "#{pane_dead}") == "1" and (status := pane(name, "#{pane_dead_status}")) != "":
-            return status, pane(name, "#{alternate_on}")
+        if pane(name, "#{pane_dead}") == "1" and status_file(name).exists():
+            return status_file(name).read_text().strip(), pane(name, "#{alternate_on}")
         time.sleep(0.1)
     raise SystemExit(f"FAIL: {name} did not exit; the pane shows:\n{screen(name)}")
 
