@@ -33,6 +33,8 @@ DIST_CACHE=$CARGO_TARGET_DIR/dist-cache
 export MACOSX_DEPLOYMENT_TARGET=11.0
 # maturin, zig (ziglang) and cargo-zigbuild come from the venv, napi from node_modules.
 export PATH=$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH
+# maturin and napi pass cargo's progress through; errors still show.
+export CARGO_TERM_QUIET=true
 ARM64_NODE_VERSION=20.19.6
 
 rust_target() {  # rust_target PLATFORM: its Rust target triple
@@ -99,12 +101,11 @@ dist_node() {
   napi build --platform --profile dist -x --target "$(zig_target "$1")" \
     --manifest-path bindings/node/Cargo.toml --package-json-path package.json \
     --output-dir "$out" --no-js --no-dts-header >/dev/null
-  node scripts/npm-platform-package.mjs "$1" "$out/loki-metrics.$1.node" "$DIST/npm" >/dev/null
+  node scripts/npm-packages.mjs platform "$1" "$out/loki-metrics.$1.node" "$DIST/npm" >/dev/null
 }
 
 dist_node_main() {
-  mkdir -p "$DIST/npm"
-  npm pack --silent --pack-destination "$DIST/npm" >/dev/null
+  node scripts/npm-packages.mjs main "$DIST/npm" >/dev/null
 }
 
 dist_c() {

@@ -7,12 +7,13 @@
 //
 // Usage: node scripts/npm-install-check.mjs DIR EXPECTED_PLATFORM
 // Exit 0 and one summary line on success.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 const [dir, expected] = process.argv.slice(2);
 if (!dir || !expected) {
@@ -73,8 +74,8 @@ try {
     npm_config_audit: 'false',
     npm_config_update_notifier: 'false',
   };
-  execFileSync('npm', ['install', '--no-package-lock', 'loki-metrics'], { cwd: project, env: npmEnv, stdio: ['ignore', 'ignore', 'inherit'] });
-  server.close();
+  // Asynchronously: this process is the registry npm talks to.
+  await promisify(execFile)('npm', ['install', '--no-package-lock', 'loki-metrics'], { cwd: project, env: npmEnv });
 
   const modules = path.join(project, 'node_modules');
   const platformDirs = readdirSync(modules).filter((d) => d.startsWith('loki-metrics-'));

@@ -37,22 +37,23 @@ test('package.json lists every file the entries need', () => {
   assert.deepEqual(pkg.files.filter((f) => f.endsWith('.node')), []);
 });
 
-test('every napi target is an optional dependency on its @loki-metrics/<platform> package', () => {
+test('the package is for every platform, and each napi target has its platform package', async () => {
   assert.equal(pkg.os, undefined);
   assert.equal(pkg.cpu, undefined);
-  const platforms = ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl', 'darwin-x64', 'darwin-arm64'];
-  assert.equal(pkg.napi.targets.length, platforms.length);
-  assert.deepEqual(
-    pkg.optionalDependencies,
-    Object.fromEntries(platforms.map((p) => [`loki-metrics-${p}`, `npm:@loki-metrics/${p}@${pkg.version}`])),
-  );
+  const { PLATFORMS } = await import('../../scripts/npm-packages.mjs');
+  const napiName = { x86_64: 'x64', aarch64: 'arm64', 'unknown-linux-gnu': 'linux-%-gnu', 'unknown-linux-musl': 'linux-%-musl', 'apple-darwin': 'darwin-%' };
+  const fromTargets = pkg.napi.targets.map((t) => {
+    const [arch, ...rest] = t.split('-');
+    return napiName[rest.join('-')].replace('%', napiName[arch]);
+  });
+  assert.deepEqual(fromTargets.sort(), Object.keys(PLATFORMS).sort());
 });
 
 test('npm install loki-metrics, from the packed main and linux-x64-gnu packages, picks the addon package and works without Rust', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'loki-metrics-pack-'));
   try {
     const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, env: npmEnv, encoding: 'utf8' });
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: npmEnv, encoding: 'utf8' });
     const [info] = JSON.parse(out.slice(out.indexOf('[')));
     assert.equal(info.filename, `loki-metrics-${pkg.version}.tgz`);
     const packed = info.files.map((f) => f.path).sort();
@@ -63,7 +64,15 @@ test('npm install loki-metrics, from the packed main and linux-x64-gnu packages,
     // npm always packs.
     for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'node/README.md']) assert.ok(packed.includes(f), `${f} is not packed`);
 
-    const tarball = path.join(work, info.filename);
+    // The main package as scripts/dist.sh packs it: the same files, and the
+    // platform packages as optional dependencies.
+    const script = path.join(root, 'scripts', 'npm-packages.mjs');
+    const tarball = execFileSync('node', [script, 'main', work], { encoding: 'utf8' }).trim();
+    assert.equal(path.basename(tarball), info.filename);
+    assert.deepEqual(execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort(), packed);
+    const mainPkg = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+    assert.equal(mainPkg.optionalDependencies['loki-metrics-linux-x64-gnu'], `npm:@loki-metrics/linux-x64-gnu@${pkg.version}`);
+    assert.equal(Object.keys(mainPkg.optionalDependencies).length, 6);
     for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'node/README.md']) {
       assert.equal(execFileSync('tar', ['-xOzf', tarball, `package/${f}`], { encoding: 'utf8' }), readFileSync(path.join(root, f), 'utf8'), f);
     }
@@ -71,7 +80,7 @@ test('npm install loki-metrics, from the packed main and linux-x64-gnu packages,
     // The platform package around the addon `npm run build` made, packed the
     // way scripts/dist.sh packs all six.
     const addon = path.join(root, 'node', 'loki-metrics.linux-x64-gnu.node');
-    const platformTarball = execFileSync('node', [path.join(root, 'scripts', 'npm-platform-package.mjs'), 'linux-x64-gnu', addon, work], { encoding: 'utf8' }).trim();
+    const platformTarball = execFileSync('node', [script, 'platform', 'linux-x64-gnu', addon, work], { encoding: 'utf8' }).trim();
     assert.equal(path.basename(platformTarball), `loki-metrics-linux-x64-gnu-${pkg.version}.tgz`);
     const platformPkg = JSON.parse(execFileSync('tar', ['-xOzf', platformTarball, 'package/package.json'], { encoding: 'utf8' }));
     assert.deepEqual([platformPkg.name, platformPkg.os, platformPkg.cpu, platformPkg.libc], ['@loki-metrics/linux-x64-gnu', ['linux'], ['x64'], ['glibc']]);
