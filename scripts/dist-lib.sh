@@ -22,6 +22,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+PLATFORMS=(linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl darwin-x64 darwin-arm64)
 DIST=${DIST:-$ROOT/dist}
 IMAGE=ghcr.io/loki-metrics/loki-metrics:$VERSION
 BUILDAH=(buildah --storage-driver vfs)
@@ -168,6 +169,7 @@ fail() { echo "FAIL $*" >&2; exit 1; }
 check_stripped() {  # check_stripped FILE...: no debug sections; no local symbols (but in an archive)
   local f
   for f in "$@"; do
+    [ -f "$f" ] || fail "$f does not exist"
     if llvm-objdump --section-headers "$f" | grep -qiE '[._](debug|zdebug)_'; then fail "$f has debug sections"; fi
     case $f in *.a) continue ;; esac
     if [ "$(llvm-nm --defined-only "$f" 2>/dev/null | grep -cE ' [a-z] ')" != 0 ]; then fail "$f has local symbols"; fi

@@ -52,11 +52,12 @@ step "check: every shipped binary is stripped"
 for p in "${PLATFORMS[@]}"; do
   mkdir -p "$DIST_CACHE/wheel-$p"
   .venv/bin/python -m zipfile -e "$(wheel_of "$p")" "$DIST_CACHE/wheel-$p"
-  check_stripped "$DIST_CACHE/wheel-$p/loki_metrics/_native.abi3.so" \
-    "$CARGO_TARGET_DIR/dist-node/$p/loki-metrics.$p.node" \
-    "$CARGO_TARGET_DIR/dist-c/loki-metrics-c-$VERSION-$p"/lib/libloki_metrics.{a,so.$VERSION,1.dylib} \
-    $(compgen -G "$DIST/cli/loki-metrics-$VERSION-$p")
-done 2>/dev/null
+  lib=$CARGO_TARGET_DIR/dist-c/loki-metrics-c-$VERSION-$p/lib
+  shipped=("$DIST_CACHE/wheel-$p/loki_metrics/_native.abi3.so" "$CARGO_TARGET_DIR/dist-node/$p/loki-metrics.$p.node" "$lib/libloki_metrics.a")
+  case $p in darwin-*) shipped+=("$lib/libloki_metrics.1.dylib") ;; *) shipped+=("$lib/libloki_metrics.so.$VERSION") ;; esac
+  case $p in linux-*-gnu) ;; *) shipped+=("$DIST/cli/loki-metrics-$VERSION-$p") ;; esac
+  check_stripped "${shipped[@]}"
+done
 
 step "check: Linux wheels (auditwheel) and glibc 2.17 for the gnu addons and libraries"
 for p in linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl; do
