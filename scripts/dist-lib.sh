@@ -189,6 +189,19 @@ check_glibc_2_17() {  # check_glibc_2_17 ELF: needs no glibc symbol newer than 2
   echo "ok   ${1##*/}: newest glibc symbol $newest"
 }
 
+# auditwheel cannot judge a musl wheel on this glibc machine: it resolves the
+# `libc.so` they need to glibc's linker script and stops. musl's loader maps
+# `libc.so` to itself, so needing nothing else is what matters.
+check_musl_needs_only_libc() {  # check_musl_needs_only_libc ELF...: NEEDED is libc.so alone
+  local f needed
+  for f in "$@"; do
+    [ -f "$f" ] || fail "$f does not exist"
+    needed=$(llvm-readelf --dynamic "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+    [ "$needed" = "libc.so " ] || fail "$f needs: $needed"
+  done
+  echo "ok   musl, needing only libc.so (musl itself): ${*##*/}"
+}
+
 check_auditwheel() {  # check_auditwheel WHEEL TAG: auditwheel agrees with the wheel's platform tag
   local out
   out=$(auditwheel show "$1")

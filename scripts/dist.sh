@@ -16,8 +16,9 @@
 # What runs here runs: the x86_64 Linux artifacts natively (the sdist built by
 # pip in a fresh venv), the aarch64 glibc ones and the static aarch64 CLI under
 # qemu-user, the image under `buildah run`. macOS artifacts are checked
-# structurally (llvm-objdump), musl wheels with auditwheel, musl Node addons by
-# their ELF headers only (no musl Node here).
+# structurally (llvm-objdump), musl wheels, addons and libraries by their ELF
+# headers only (no musl Python or Node here; auditwheel cannot read them on a
+# glibc machine, see check_musl_needs_only_libc).
 #
 # Usage: scripts/dist.sh      Prints each build's time and each artifact's size.
 set -euo pipefail
@@ -59,10 +60,13 @@ for p in "${PLATFORMS[@]}"; do
   check_stripped "${shipped[@]}"
 done
 
-step "check: Linux wheels (auditwheel) and glibc 2.17 for the gnu addons and libraries"
-for p in linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl; do
-  tag=$(wheel_of "$p" | grep -oE '(manylinux_2_17|musllinux_1_2)_(x86_64|aarch64)')
-  check_auditwheel "$(wheel_of "$p")" "$tag"
+step "check: glibc wheels (auditwheel), addons and libraries (glibc 2.17); musl ones (libc.so alone)"
+check_auditwheel "$(wheel_of linux-x64-gnu)" manylinux_2_17_x86_64
+check_auditwheel "$(wheel_of linux-arm64-gnu)" manylinux_2_17_aarch64
+for p in linux-x64-musl linux-arm64-musl; do
+  check_musl_needs_only_libc "$DIST_CACHE/wheel-$p/loki_metrics/_native.abi3.so" \
+    "$CARGO_TARGET_DIR/dist-node/$p/loki-metrics.$p.node" \
+    "$CARGO_TARGET_DIR/dist-c/loki-metrics-c-$VERSION-$p/lib/libloki_metrics.so.$VERSION"
 done
 for p in linux-x64-gnu linux-arm64-gnu; do
   check_glibc_2_17 "$CARGO_TARGET_DIR/dist-node/$p/loki-metrics.$p.node"
