@@ -33,6 +33,9 @@ bash scripts/test-python.sh
 step "Node package: addon, generated files, node --test, tsc --strict, npm pack"
 bash scripts/test-node.sh
 
+step "packages (issue 16): static CLI, image, arm64 Node addon under qemu, macOS C library"
+bash scripts/test-dist.sh
+
 step "python tests against the built CLI"
 cli_bin debug
 .venv/bin/python -m pytest -q tests/python

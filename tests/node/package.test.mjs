@@ -1,12 +1,14 @@
-// The package as shipped: entries, generated files, and `npm pack` installed
-// into a separate project that has no Rust toolchain on its PATH.
+// The package as shipped: entries, generated files, and `npm pack` of the main
+// package and this machine's platform package (@loki-metrics/linux-x64-gnu),
+// installed by `npm install loki-metrics` into a separate project that has no
+// Rust toolchain on its PATH.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixtures, loki, root } from './helpers.mjs';
+import { loki, root } from './helpers.mjs';
 
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
@@ -31,14 +33,27 @@ test('package.json lists every file the entries need', () => {
     if (target.endsWith('package.json')) continue;
     assert.ok(pkg.files.includes(target.replace(/^\.\//, '')), `${target} is not in "files"`);
   }
-  assert.ok(pkg.files.includes('node/loki-metrics.linux-x64-gnu.node'));
+  // The addons ship in the platform packages, never in the main one.
+  assert.deepEqual(pkg.files.filter((f) => f.endsWith('.node')), []);
 });
 
-test('npm pack produces a tarball that installs and works in a project without Rust', () => {
+test('the package is for every platform, and each napi target has its platform package', async () => {
+  assert.equal(pkg.os, undefined);
+  assert.equal(pkg.cpu, undefined);
+  const { PLATFORMS } = await import('../../scripts/npm-packages.mjs');
+  const napiName = { x86_64: 'x64', aarch64: 'arm64', 'unknown-linux-gnu': 'linux-%-gnu', 'unknown-linux-musl': 'linux-%-musl', 'apple-darwin': 'darwin-%' };
+  const fromTargets = pkg.napi.targets.map((t) => {
+    const [arch, ...rest] = t.split('-');
+    return napiName[rest.join('-')].replace('%', napiName[arch]);
+  });
+  assert.deepEqual(fromTargets.sort(), Object.keys(PLATFORMS).sort());
+});
+
+test('npm install loki-metrics, from the packed main and linux-x64-gnu packages, picks the addon package and works without Rust', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'loki-metrics-pack-'));
   try {
     const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, env: npmEnv, encoding: 'utf8' });
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, env: npmEnv, encoding: 'utf8' });
     const [info] = JSON.parse(out.slice(out.indexOf('[')));
     assert.equal(info.filename, `loki-metrics-${pkg.version}.tgz`);
     const packed = info.files.map((f) => f.path).sort();
@@ -49,30 +64,29 @@ test('npm pack produces a tarball that installs and works in a project without R
     // npm always packs.
     for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'node/README.md']) assert.ok(packed.includes(f), `${f} is not packed`);
 
-    const project = path.join(work, 'consumer');
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    execFileSync('npm', ['install', '--offline', '--no-package-lock', path.join(work, info.filename)], { cwd: project, env: npmEnv, encoding: 'utf8' });
-    const installed = path.join(project, 'node_modules', 'loki-metrics');
+    // The main package as scripts/dist.sh packs it: the same files, and the
+    // platform packages as optional dependencies.
+    const script = path.join(root, 'scripts', 'npm-packages.mjs');
+    const tarball = execFileSync('node', [script, 'main', work], { encoding: 'utf8' }).trim();
+    assert.equal(path.basename(tarball), info.filename);
+    assert.deepEqual(execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort(), packed);
+    const mainPkg = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+    assert.equal(mainPkg.optionalDependencies['loki-metrics-linux-x64-gnu'], `npm:@loki-metrics/linux-x64-gnu@${pkg.version}`);
+    assert.equal(Object.keys(mainPkg.optionalDependencies).length, 6);
     for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'node/README.md']) {
-      assert.equal(readFileSync(path.join(installed, f), 'utf8'), readFileSync(path.join(root, f), 'utf8'), f);
+      assert.equal(execFileSync('tar', ['-xOzf', tarball, `package/${f}`], { encoding: 'utf8' }), readFileSync(path.join(root, f), 'utf8'), f);
     }
-    assert.match(readFileSync(path.join(installed, 'LICENSE-MIT'), 'utf8'), /^Copyright \(c\) the loki-metrics developers$/m);
-    assert.match(readFileSync(path.join(installed, 'LICENSE-APACHE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
 
-    const fx = fixtures.find((f) => f.name === 'running');
-    const script = `
-      const loki = require('loki-metrics');
-      const out = loki.render(${JSON.stringify(fx.lokiDir)}, { now: ${JSON.stringify(fx.now)}, format: 'openmetrics' });
-      if (out !== ${JSON.stringify(fx.expected.openmetrics)}) throw new Error('render differs');
-      if (loki.parse(out).length !== 19) throw new Error('parse differs');
-      if (!require.resolve('loki-metrics').startsWith(${JSON.stringify(project)})) throw new Error('resolved outside the project');
-      import('loki-metrics').then((m) => { if (m.render !== loki.render) throw new Error('esm differs'); console.log('consumer ok'); });
-    `;
-    // No cargo or rustc on the PATH: the prebuilt addon must be enough.
-    const env = { PATH: path.dirname(process.execPath), HOME: work };
-    const result = execFileSync(process.execPath, ['-e', script], { cwd: project, env, encoding: 'utf8' });
-    assert.equal(result.trim(), 'consumer ok');
+    // The platform package around the addon `npm run build` made, packed the
+    // way scripts/dist.sh packs all six.
+    const addon = path.join(root, 'node', 'loki-metrics.linux-x64-gnu.node');
+    const platformTarball = execFileSync('node', [script, 'platform', 'linux-x64-gnu', addon, work], { encoding: 'utf8' }).trim();
+    assert.equal(path.basename(platformTarball), `loki-metrics-linux-x64-gnu-${pkg.version}.tgz`);
+    const platformPkg = JSON.parse(execFileSync('tar', ['-xOzf', platformTarball, 'package/package.json'], { encoding: 'utf8' }));
+    assert.deepEqual([platformPkg.name, platformPkg.os, platformPkg.cpu, platformPkg.libc], ['@loki-metrics/linux-x64-gnu', ['linux'], ['x64'], ['glibc']]);
+
+    const result = execFileSync('node', [path.join(root, 'scripts', 'npm-install-check.mjs'), work, 'linux-x64-gnu'], { env: npmEnv, encoding: 'utf8' });
+    assert.match(result, /picked @loki-metrics\/linux-x64-gnu .*rendered running\/expected\.om byte-identically/);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -128,6 +128,22 @@ def test_kubernetes_sidecar_shares_the_process_namespace_so_the_pid_probe_sees_l
     assert {"loki-mode", "loki-metrics"} <= names, names
 
 
+def test_kubernetes_sidecar_runs_the_image_scripts_dist_builds_as_its_user():
+    import re
+
+    import yaml
+
+    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "loki-mode-sidecar.yaml").read_text()))
+    pod = next(d for d in documents if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+    exporter = next(c for c in pod["containers"] if c["name"] == "loki-metrics")
+    version = re.search(r'^version = "(.*)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
+    image = re.search(r"^IMAGE=(.*)$", (ROOT / "scripts" / "dist-lib.sh").read_text(), re.M).group(1)
+    assert exporter["image"] == image.replace("$VERSION", version)
+    containerfile = (ROOT / "Containerfile").read_text()
+    assert re.search(r"^USER (\d+):(\d+)$", containerfile, re.M).groups() == (str(pod["securityContext"]["runAsUser"]),) * 2
+    assert "LOKI_METRICS_PORT=57374" in containerfile and exporter["ports"][0]["containerPort"] == 57374
+
+
 def test_grafana_dashboard_json_is_generated_from_the_sdk_and_fresh():
     proc = run(sys.executable, DEPLOY / "grafana" / "generate_dashboard.py", "--check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
