@@ -203,9 +203,48 @@ pub(crate) fn scan_decimal(s: &str) -> Option<(f64, usize)> {
         let v = if exp10 < 0 { m / p } else { m * p };
         return Some((if neg { -v } else { v }, i));
     }
+    // Up to 19 digits with a larger mantissa (most 17-digit values): exact
+    // integer arithmetic, rounded once.
+    if digits <= 19 {
+        let v = match exp10 {
+            -17..=-1 => Some(div_pow10(mantissa, exp10.unsigned_abs() as u32)),
+            // m < 2^64 and 10^e < 2^64: the product is exact in a u128, and
+            // `as f64` rounds it to nearest, ties to even.
+            0..=19 => Some((u128::from(mantissa) * 10u128.pow(exp10 as u32)) as f64),
+            _ => None,
+        };
+        if let Some(v) = v {
+            return Some((if neg { -v } else { v }, i));
+        }
+    }
     // The bytes read are ASCII, so `i` is a char boundary.
     let v: f64 = s.get(..i)?.parse().ok()?;
     v.is_finite().then_some((v, i))
+}
+
+/// `m / 10^k` correctly rounded, for `m < 2^64` and `1 <= k <= 17`.
+///
+/// The quotient is computed in integers scaled by `2^s` so that it has 64 or
+/// 65 bits; a nonzero remainder sets its lowest bit (the "sticky" bit), far
+/// below the 53 bits an `f64` keeps, so rounding that integer to an `f64`
+/// rounds the exact quotient. Scaling back by `2^-s` is exact (the result is
+/// a normal number: at least `1 / 10^17`).
+#[inline]
+fn div_pow10(m: u64, k: u32) -> f64 {
+    if m == 0 {
+        return 0.0;
+    }
+    let d = 10u128.pow(k);
+    let bits_m = 64 - m.leading_zeros();
+    let bits_d = 128 - d.leading_zeros();
+    // m * 2^s / d > 2^(bits_m - 1 + s - bits_d) = 2^63, and
+    // m * 2^s < 2^(64 + bits_d) <= 2^121: no overflow.
+    let s = 64 + bits_d - bits_m;
+    let n = u128::from(m) << s;
+    let q = n / d;
+    let sticky = u128::from(n % d != 0);
+    let scale = f64::from_bits(u64::from(1023 - s) << 52);
+    (q | sticky) as f64 * scale
 }
 
 /// Reads the ASCII digits of `b` from `i` into `mantissa` (wrapping: callers
@@ -383,6 +422,40 @@ mod tests {
             assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
             assert_eq!(parse_real(&s).ok().map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
         }
+    }
+
+    #[test]
+    fn long_mantissas_are_rounded_as_str_parse_rounds_them() {
+        // 16 to 19 digits (above 2^53, where one float operation is not
+        // exact), the point anywhere, and exponents up to ±19.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        for round in 0..300_000u32 {
+            let digits = 16 + (round % 4) as usize;
+            let mut s: String = (0..digits).map(|_| char::from(b'0' + (next() % 10) as u8)).collect();
+            if round % 7 == 0 {
+                // Halfway and near-halfway cases: many trailing 0s or 9s, or a 5.
+                let fill = ['0', '9', '5'][(round / 7 % 3) as usize];
+                let keep = 1 + (next() % 16) as usize;
+                s = s.chars().take(keep).chain(std::iter::repeat(fill)).take(digits).collect();
+            }
+            let point = (next() % (digits as u64 + 1)) as usize;
+            s.insert(point, '.');
+            if round % 3 == 0 {
+                s.push_str(&format!("e{}", (next() % 39) as i64 - 19));
+            }
+            let expected = s.parse::<f64>().ok();
+            assert_eq!(fast_decimal(&s).map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
+        }
+        for s in ["9007199254740993", "9007199254740993.0", "18446744073709551615", "1844674407370955161.5"] {
+            assert_eq!(fast_decimal(s).map(f64::to_bits), s.parse::<f64>().ok().map(f64::to_bits), "{s:?}");
+        }
+        assert_eq!(div_pow10(0, 5), 0.0);
     }
 
     #[test]

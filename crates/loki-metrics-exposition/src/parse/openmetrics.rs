@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::lexer::{metric_name_len, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample};
+use super::lexer::{eq_inline, metric_name_len, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample};
 use super::number::parse_number;
 use super::{MetricFamily, MetricType, ParseError, Sample};
 
@@ -482,7 +482,7 @@ impl<'a> OpenMetricsAssembler<'a> {
                 return None;
             }
             let rest = sample_name.get(c.family.name.len()..)?;
-            c.family.metric_type.openmetrics_suffixes().iter().find(|s| **s == rest).copied()
+            c.family.metric_type.openmetrics_suffixes().iter().find(|s| eq_inline(s, rest)).copied()
         });
         let suffix = match belongs {
             Some(s) => s,

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::lexer::{metric_name_len, scan_prometheus, unescape_help, Escapes, ScanHint};
+use super::lexer::{eq_inline, metric_name_len, scan_prometheus, unescape_help, Escapes, ScanHint};
 use super::{MetricFamily, MetricType, ParseError, Sample};
 
 /// What is known about one metric name.
@@ -103,7 +103,7 @@ impl<'a> PrometheusAssembler<'a> {
     fn family_of<'n>(&'n self, sample: &'n str, starts_with_current: bool) -> Option<&'n str> {
         if let Some(cur) = self.current.as_ref().filter(|_| starts_with_current) {
             if let Some(rest) = sample.get(cur.name.len()..) {
-                if cur.metric_type.prometheus_suffixes().contains(&rest) {
+                if cur.metric_type.prometheus_suffixes().iter().any(|s| eq_inline(s, rest)) {
                     return None;
                 }
             }
