@@ -397,6 +397,21 @@ fn repeated_label_names_are_rejected() {
 }
 
 #[test]
+fn label_names_like_the_previous_samples_are_still_checked() {
+    // See the 0.0.4 test of the same name: the previous sample's names are a
+    // hint only.
+    rejects("a{x=\"1\",y=\"2\"} 1\na{x=\"1\",x=\"2\"} 1\n# EOF\n", 2, 9, "\"x\" is repeated");
+    rejects("a{ab=\"1\"} 1\na{ab=\"2\",a=\"2\",ab=\"3\"} 1\n# EOF\n", 2, 16, "\"ab\" is repeated");
+    let f = accepts("a{ab=\"1\",c=\"2\"} 1\na{abc=\"1\",a=\"2\"} 2\n# EOF\n");
+    assert_eq!(f[0].samples[1].labels[0].0, "abc");
+    let names: Vec<String> = (0..40).map(|i| format!("l{i:03}=\"v\"")).collect();
+    let text = format!("a{{{},l000=\"w\"}} 1\n# EOF\n", names.join(","));
+    rejects(&text, 1, 3 + names.join(",").len() + 1, "\"l000\" is repeated");
+    let text = format!("a{{{}}} 1\na{{{},l039=\"w\"}} 1\n# EOF\n", names.join(","), names.join(","));
+    rejects(&text, 2, 3 + names.join(",").len() + 1, "\"l039\" is repeated");
+}
+
+#[test]
 fn a_repeated_label_name_in_a_large_label_set_is_found_where_it_repeats() {
     // Past the first labels the check uses hashes: the same error, the same place.
     let names: Vec<String> = (0..200).map(|i| format!("l{i:03}=\"v\"")).collect();

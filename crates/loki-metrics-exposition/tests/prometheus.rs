@@ -144,6 +144,24 @@ fn a_repeated_label_name_in_a_large_label_set_is_found_where_it_repeats() {
 }
 
 #[test]
+fn label_names_like_the_previous_samples_are_still_checked() {
+    // The scanner takes the previous sample's names as a hint; a name that
+    // repeats, extends or shortens a hinted one is read and checked as
+    // without the hint.
+    rejects("a{x=\"1\",y=\"2\"} 1\na{x=\"1\",x=\"2\"} 1\n", 2, 9, "\"x\" is repeated");
+    rejects("a{x=\"1\",y=\"2\"} 1\na{y=\"1\",x=\"2\",y=\"3\"} 1\n", 2, 15, "\"y\" is repeated");
+    rejects("a{ab=\"1\"} 1\na{ab=\"1\",a=\"2\",ab=\"3\"} 1\n", 2, 16, "\"ab\" is repeated");
+    let f = accepts("a{ab=\"1\",c=\"2\"} 1\na{abc=\"1\",a=\"2\"} 2\na{ab =\"3\", c=\"4\"} 3\n");
+    let names: Vec<Vec<&str>> =
+        f[0].samples.iter().map(|s| s.labels.iter().map(|(k, _)| k.as_ref()).collect()).collect();
+    assert_eq!(names, vec![vec!["ab", "c"], vec!["abc", "a"], vec!["ab", "c"]]);
+    // Past the linear check's size, after a hinted prefix.
+    let names: Vec<String> = (0..40).map(|i| format!("l{i:03}=\"v\"")).collect();
+    let text = format!("a{{{}}} 1\na{{{},l003=\"v\"}} 1\n", names.join(","), names.join(","));
+    rejects(&text, 2, 3 + names.join(",").len() + 1, "\"l003\" is repeated");
+}
+
+#[test]
 fn interleaved_families_are_joined_under_their_declared_type() {
     let f = accepts(
         "# TYPE a counter\na{x=\"1\"} 1\n# TYPE b gauge\nb 2\na{x=\"2\"} 3\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nb_other 1\nh_count 1\nh_sum 0\n",

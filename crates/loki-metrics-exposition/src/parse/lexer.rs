@@ -40,8 +40,9 @@ pub(crate) struct ScanHint<'h> {
     /// A valid metric name the sample name probably starts with (the
     /// current family's name).
     pub name: &'h str,
-    /// How many labels the sample probably has (the previous sample's).
-    pub labels: usize,
+    /// The label names the sample probably has, in this order (the previous
+    /// sample's labels, which were accepted, so their names are distinct).
+    pub labels: &'h [Label<'h>],
 }
 
 /// Character classes of names, one table lookup per byte.
@@ -110,16 +111,24 @@ fn metric_name_len_hinted(b: &[u8], hint: &str) -> (usize, bool) {
 /// empty suffixes).
 #[inline(always)]
 pub(crate) fn starts_with_inline(b: &[u8], prefix: &[u8]) -> bool {
-    let Some(head) = b.get(..prefix.len()) else { return false };
-    let mut a = head.chunks_exact(8);
-    let mut p = prefix.chunks_exact(8);
-    let word = |c: &[u8]| <[u8; 8]>::try_from(c).map_or(0, u64::from_ne_bytes);
-    for (x, y) in (&mut a).zip(&mut p) {
-        if word(x) != word(y) {
+    let n = prefix.len();
+    if b.len() < n {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| s.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map(u64::from_ne_bytes);
+    if n < 8 {
+        return b.iter().zip(prefix).all(|(x, y)| x == y);
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(b, i) != word(prefix, i) {
             return false;
         }
+        i += 8;
     }
-    a.remainder().iter().zip(p.remainder()).all(|(x, y)| x == y)
+    // The last eight bytes, overlapping the words compared above.
+    word(b, n - 8) == word(prefix, n - 8)
 }
 
 /// `a == b` for short strings, without a call to `memcmp`.
@@ -132,6 +141,20 @@ pub(crate) fn eq_inline(a: &str, b: &str) -> bool {
 #[inline]
 fn label_name_len(b: &[u8]) -> usize {
     run_len(b, LABEL_START, LABEL_CHAR)
+}
+
+/// [`label_name_len`], knowing that the name is probably `hint` (a valid
+/// label name): one comparison instead of a class lookup per byte. Returns
+/// the length and whether the name is `hint`.
+#[inline(always)]
+fn label_name_len_hinted(b: &[u8], hint: Option<&Label<'_>>) -> (usize, bool) {
+    if let Some((h, _)) = hint {
+        let h = h.as_bytes();
+        if starts_with_inline(b, h) && b.get(h.len()).map_or(true, |&c| CLASSES[c as usize] & LABEL_CHAR == 0) {
+            return (h.len(), true);
+        }
+    }
+    (label_name_len(b), false)
 }
 
 /// Which escapes a quoted string knows.
@@ -207,19 +230,66 @@ fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
     b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\').map(|p| i + p)
 }
 
-/// Scans a quoted label value starting after its opening `"` at `start`;
-/// returns the value and the offset just past the closing quote.
+/// Scans the quoted value of label `name`, starting after its opening `"`
+/// at `start`, pushes the label onto `labels` and returns the offset just
+/// past the closing quote.
+///
+/// The label is built in place (see [`push_reserved`]): returning the value
+/// through a `Result` also went through the stack.
 #[inline(always)]
-fn quoted_value(line: &str, start: usize) -> Result<(Cow<'_, str>, usize), ScanError> {
+fn push_quoted_label<'l>(
+    labels: &mut Vec<Label<'l>>,
+    name: &'l str,
+    line: &'l str,
+    start: usize,
+) -> Result<usize, ScanError> {
     let b = line.as_bytes();
+    // Grow first: see `push_reserved`.
+    labels.reserve(1);
     // Label values are short: a word-at-a-time loop beats memchr's setup.
     match find_quote_or_backslash(b, start) {
-        Some(end) if b.get(end) == Some(&b'"') => Ok((Cow::Borrowed(line.get(start..end).unwrap_or("")), end + 1)),
-        found => quoted_value_escaped(line, start, found),
+        Some(end) if b.get(end) == Some(&b'"') => {
+            push_reserved(labels, name, line.get(start..end).unwrap_or(""));
+            Ok(end + 1)
+        }
+        found => {
+            let (value, after) = quoted_value_escaped(line, start, found)?;
+            labels.push((Cow::Borrowed(name), value));
+            Ok(after)
+        }
     }
 }
 
-/// [`quoted_value`] when the value has a backslash at `found` or no end.
+/// `labels.push(label)` after the caller's `labels.reserve(1)`, with the
+/// label written straight into the vector.
+///
+/// `Vec::push` keeps its argument across the call that may grow the vector,
+/// so each label went to the stack in 8-byte stores and was copied out with
+/// 16-byte loads, which the CPU cannot forward from those stores: a stall on
+/// every label, which perf put at half of the scanner's time. Growing before
+/// the label is made and writing it into the spare capacity needs no copy.
+#[inline(always)]
+fn push_reserved<'l>(labels: &mut Vec<Label<'l>>, name: &'l str, value: &'l str) {
+    match labels.spare_capacity_mut().first_mut() {
+        Some(slot) => {
+            slot.write((Cow::Borrowed(name), Cow::Borrowed(value)));
+            // SAFETY: `slot` is the first element past the length, within the
+            // capacity, and was initialised just above.
+            unsafe { labels.set_len(labels.len() + 1) };
+        }
+        None => push_cold(labels, name, value),
+    }
+}
+
+/// `push_reserved` without the reservation (never taken). The label is made
+/// here, so that the common path does not keep a copy for it.
+#[cold]
+#[inline(never)]
+fn push_cold<'l>(labels: &mut Vec<Label<'l>>, name: &'l str, value: &'l str) {
+    labels.push((Cow::Borrowed(name), Cow::Borrowed(value)));
+}
+
+/// A quoted value that has a backslash at `found` or no end.
 #[cold]
 #[inline(never)]
 fn quoted_value_escaped(line: &str, start: usize, found: Option<usize>) -> Result<(Cow<'_, str>, usize), ScanError> {
@@ -314,22 +384,29 @@ fn check_repeated(labels: &[Label<'_>], name: &str, at: usize) -> Result<(), Sca
 }
 
 /// Scans an OpenMetrics label set starting at the `{` at `open`; returns the
-/// labels and the offset past `}`.
-fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>, usize), ScanError> {
+/// labels and the offset past `}`. `hint` is the label set this one probably
+/// repeats the names of.
+fn om_labels<'l>(line: &'l str, open: usize, hint: &[Label<'_>]) -> Result<(Vec<Label<'l>>, usize), ScanError> {
     let b = line.as_bytes();
-    let mut labels: Vec<Label<'_>> = Vec::with_capacity(capacity);
+    let mut labels: Vec<Label<'_>> = Vec::with_capacity(hint.len());
     let mut repeated = RepeatedNames::default();
+    // While every name is the hint's name at the same place, the names are
+    // distinct (the hint's were) and need no check for repeats.
+    let mut as_hinted = true;
     let mut i = open + 1;
     if b.get(i) == Some(&b'}') {
         return Ok((labels, i + 1));
     }
     loop {
-        let n = label_name_len(b.get(i..).unwrap_or(&[]));
+        let (n, hinted) = label_name_len_hinted(b.get(i..).unwrap_or(&[]), hint.get(labels.len()));
         if n == 0 {
             return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)".into()));
         }
         let name = line.get(i..i + n).unwrap_or("");
-        repeated.check(&labels, name, i)?;
+        as_hinted &= hinted;
+        if !as_hinted {
+            repeated.check(&labels, name, i)?;
+        }
         i += n;
         if b.get(i) != Some(&b'=') {
             return Err((i, "expected '=' after the label name".into()));
@@ -338,9 +415,7 @@ fn om_labels(line: &str, open: usize, capacity: usize) -> Result<(Vec<Label<'_>>
         if b.get(i) != Some(&b'"') {
             return Err((i, "expected '\"' to open the label value".into()));
         }
-        let (value, after) = quoted_value(line, i + 1)?;
-        labels.push((Cow::Borrowed(name), value));
-        i = after;
+        i = push_quoted_label(&mut labels, name, line, i + 1)?;
         match b.get(i) {
             Some(b',') => i += 1,
             Some(b'}') => return Ok((labels, i + 1)),
@@ -452,7 +527,7 @@ fn om_exemplar(line: &str, at: usize) -> Result<(Exemplar<'_>, usize), ScanError
     if b.get(at..at + 3) != Some(b"# {") {
         return Err((at, "expected '# {' to start an exemplar".into()));
     }
-    let (labels, mut i) = om_labels(line, at + 2, 0)?;
+    let (labels, mut i) = om_labels(line, at + 2, &[])?;
     let chars: usize = labels.iter().map(|(k, v)| k.chars().count() + v.chars().count()).sum();
     if chars > EXEMPLAR_LABELS_MAX_CHARS {
         return Err((
@@ -505,8 +580,10 @@ pub(crate) fn scan_prometheus<'l>(
     let labels_at = i;
     let mut labels: Vec<Label<'_>> = Vec::new();
     if b.get(i) == Some(&b'{') {
-        labels = Vec::with_capacity(hint.labels);
+        labels = Vec::with_capacity(hint.labels.len());
         let mut repeated = RepeatedNames::default();
+        // As in `om_labels`: names as hinted need no check for repeats.
+        let mut as_hinted = true;
         i = skip_blanks(b, i + 1);
         // Blanks between tokens are rare: each step first checks the byte it
         // expects and skips blanks only when that byte is not there.
@@ -515,12 +592,15 @@ pub(crate) fn scan_prometheus<'l>(
                 i += 1;
                 break;
             }
-            let n = label_name_len(b.get(i..).unwrap_or(&[]));
+            let (n, hinted) = label_name_len_hinted(b.get(i..).unwrap_or(&[]), hint.labels.get(labels.len()));
             if n == 0 {
                 return Err((i, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'".into()));
             }
             let lname = line.get(i..i + n).unwrap_or("");
-            repeated.check(&labels, lname, i)?;
+            as_hinted &= hinted;
+            if !as_hinted {
+                repeated.check(&labels, lname, i)?;
+            }
             i += n;
             if b.get(i) != Some(&b'=') {
                 i = skip_blanks(b, i);
@@ -535,9 +615,7 @@ pub(crate) fn scan_prometheus<'l>(
                     return Err((i, "expected '\"' to open the label value".into()));
                 }
             }
-            let (value, after) = quoted_value(line, i + 1)?;
-            labels.push((Cow::Borrowed(lname), value));
-            i = after;
+            i = push_quoted_label(&mut labels, lname, line, i + 1)?;
             match b.get(i) {
                 Some(b',') => i = skip_blanks(b, i + 1),
                 Some(b'}') => {}

@@ -260,7 +260,7 @@ impl<'a> OpenMetricsAssembler<'a> {
             return self.metadata(line, line_no, out);
         }
         let hint = match &self.current {
-            Some(c) => ScanHint { name: &c.family.name, labels: c.family.samples.last().map_or(0, |s| s.labels.len()) },
+            Some(c) => ScanHint { name: &c.family.name, labels: c.family.samples.last().map_or(&[], |s| &s.labels) },
             None => ScanHint::default(),
         };
         let scanned = scan_openmetrics(line, hint).map_err(|(at, m)| err(line_no, line, at, m))?;

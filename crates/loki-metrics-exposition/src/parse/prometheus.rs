@@ -62,7 +62,7 @@ impl<'a> PrometheusAssembler<'a> {
             Some(b'#') => self.comment(line, start, line_no, out),
             Some(_) => {
                 let hint = match &self.current {
-                    Some(c) => ScanHint { name: &c.name, labels: c.samples.last().map_or(0, |s| s.labels.len()) },
+                    Some(c) => ScanHint { name: &c.name, labels: c.samples.last().map_or(&[], |s| &s.labels) },
                     None => ScanHint::default(),
                 };
                 let scanned = scan_prometheus(line, start, hint).map_err(|(at, m)| err(line_no, line, at, m))?;
