@@ -195,6 +195,8 @@ def main() -> int:
     rows: list[tuple[str, list[str], str, str]] = []
 
     def row(name: str, values: dict[str, float | None], unit: str = "", goal: str | None = None) -> None:
+        if all(v is None for v in values.values()):
+            return
         cells = [fmt(values.get(s), unit) for s in SHAPES]
         verdict = ""
         if goal is not None:
