@@ -1,12 +1,19 @@
-//! Parser benchmark: MB/s of `parse` and of the streaming reader on a 25 MB
-//! text (200,000 samples in 2,000 families, 4 labels each), and the peak RSS
-//! of a streaming parse of a 1 GB text synthesised on the fly.
+//! Parser benchmark: MB/s of `parse` (Prometheus 0.0.4 and OpenMetrics) and
+//! of the streaming reader (OpenMetrics) on two 25 MB texts of 200,000
+//! samples in 2,000 families with 4 labels each (`gauges`, the text this
+//! benchmark always used, and `counters`, `makeText` of
+//! `bench/node_bench.mjs`), and the peak RSS of a streaming parse of a 1 GB
+//! text synthesised on the fly. Every figure is a median of `--runs` runs.
 //!
 //! ```text
-//! bench-parse                 # everything, human-readable, then one JSON line
-//! bench-parse --emit FILE     # write the 25 MB Prometheus text and exit
+//! bench-parse [--runs N]      # everything, human-readable, then one JSON line
+//! bench-parse --emit FILE [--shape gauges|counters] [--format prometheus|openmetrics]
+//!                             # write a benchmark text (default gauges,
+//!                             # prometheus) and exit
 //! bench-parse --stream-gb N   # (child) stream N GiB and print peak RSS
-//! bench-parse --callgrind FORMAT [FAMILIES]
+//! bench-parse --repeat FORMAT [N] [--shape S]
+//!                             # parse one text N times (profiling aid)
+//! bench-parse --callgrind FORMAT [FAMILIES] [--shape S]
 //!                             # parse a FAMILIES-family text (default 200,
 //!                             # ~2.5 MB) once, for instruction counts
 //! ```
@@ -19,15 +26,22 @@
 //! valgrind --tool=callgrind --toggle-collect='*measured*' \
 //!     target/release/bench-parse --callgrind openmetrics
 //! ```
+//!
+//! The last line of the full run is JSON: the gauge text's figures at the top
+//! level (`parse_prometheus_mb_s`, `parse_openmetrics_mb_s`,
+//! `stream_openmetrics_mb_s`, `bytes_*`), each shape's under `shapes`, and
+//! `stream_1gib`.
 
 use std::io::{BufReader, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use loki_metrics::parse::{parse, FamilyReader, ParseFormat};
-use loki_metrics_bench::text::{bench_text, bench_text_of, push_family, Rng, FAMILIES, SAMPLES_PER_FAMILY};
+use loki_metrics_bench::text::{push_family, shape_text, shape_text_of, Rng, Shape, FAMILIES, SAMPLES_PER_FAMILY};
 use loki_metrics_bench::{median_time, peak_rss_bytes};
+use serde_json::{json, Value};
 
+/// Timed runs of each measurement by default (the median is reported).
 const RUNS: usize = 7;
 
 /// A reader that synthesises OpenMetrics text of at least `limit` bytes.
@@ -85,18 +99,42 @@ fn measured(text: &str, mode: &str) -> usize {
     }
 }
 
+/// The options every mode shares, taken out of the arguments wherever they are;
+/// what remains are the mode's positional arguments.
+struct Options {
+    shape: Shape,
+    format: ParseFormat,
+    runs: usize,
+    rest: Vec<String>,
+}
+
+fn options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { shape: Shape::Gauges, format: ParseFormat::Prometheus, runs: RUNS, rest: Vec::new() };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--shape" => o.shape = value()?.parse()?,
+            "--format" => o.format = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--runs" => o.runs = value()?.parse().map_err(|_| "--runs takes a number".to_owned())?,
+            _ => o.rest.push(arg.clone()),
+        }
+    }
+    Ok(o)
+}
+
 /// `--callgrind MODE [FAMILIES]`: one parse of a small text, for callgrind.
-fn callgrind_mode(args: &[String]) -> ExitCode {
+fn callgrind_mode(args: &[String], shape: Shape) -> ExitCode {
     let mode = args.first().map_or("prometheus", String::as_str);
     if !matches!(mode, "prometheus" | "openmetrics" | "stream") {
-        eprintln!("usage: bench-parse --callgrind prometheus|openmetrics|stream [FAMILIES]");
+        eprintln!("usage: bench-parse --callgrind prometheus|openmetrics|stream [FAMILIES] [--shape gauges|counters]");
         return ExitCode::from(2);
     }
     let families: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200).max(1);
-    let text = bench_text_of(families, mode != "prometheus");
+    let text = shape_text_of(shape, families, mode != "prometheus");
     let samples = measured(std::hint::black_box(&text), mode);
     let expected = families * SAMPLES_PER_FAMILY;
-    println!("{mode}: {} bytes, {samples} samples", text.len());
+    println!("{mode} ({}): {} bytes, {samples} samples", shape.name(), text.len());
     if samples != expected {
         eprintln!("expected {expected} samples");
         return ExitCode::from(1);
@@ -131,63 +169,31 @@ fn stream_child(gib: u64) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--emit") => {
-            let Some(path) = args.get(1) else {
-                eprintln!("usage: bench-parse --emit FILE");
-                return ExitCode::from(2);
-            };
-            if let Err(e) = std::fs::write(path, bench_text(false)) {
-                eprintln!("cannot write {path}: {e}");
-                return ExitCode::from(1);
-            }
-            return ExitCode::SUCCESS;
-        }
-        Some("--repeat") => {
-            // Profiling aid: parse the 25 MB text N times in one format.
-            let format = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(ParseFormat::Prometheus);
-            let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10).max(1);
-            let text = bench_text(format == ParseFormat::OpenMetrics);
-            let start = std::time::Instant::now();
-            for _ in 0..n {
-                std::hint::black_box(parse(&text, format).map(|f| f.len()).ok());
-            }
-            let t = start.elapsed() / n as u32;
-            println!("{format}: {:.1} MB/s", mb_per_s(text.len(), t));
-            return ExitCode::SUCCESS;
-        }
-        Some("--callgrind") => return callgrind_mode(&args[1..]),
-        Some("--stream-gb") => {
-            let gib = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
-            return stream_child(gib);
-        }
-        _ => {}
-    }
-
-    let prom = bench_text(false);
-    let om = bench_text(true);
+/// One shape's median MB/s: `parse` of both formats, and streaming.
+fn measure(shape: Shape, runs: usize) -> Value {
+    let prom = shape_text(shape, false);
+    let om = shape_text(shape, true);
     let check = |text: &str, format| match parse(text, format) {
         Ok(f) => f.iter().map(|f| f.samples.len()).sum::<usize>(),
-        Err(e) => panic!("benchmark text does not parse: {e}"),
+        Err(e) => panic!("the {} text does not parse as {format}: {e}", shape.name()),
     };
     assert_eq!(check(&prom, ParseFormat::Prometheus), FAMILIES * SAMPLES_PER_FAMILY);
     assert_eq!(check(&om, ParseFormat::OpenMetrics), FAMILIES * SAMPLES_PER_FAMILY);
 
-    let t_prom = median_time(RUNS, || {
+    let t_prom = median_time(runs, || {
         std::hint::black_box(parse(std::hint::black_box(&prom), ParseFormat::Prometheus).map(|f| f.len()).ok());
     });
-    let t_om = median_time(RUNS, || {
+    let t_om = median_time(runs, || {
         std::hint::black_box(parse(std::hint::black_box(&om), ParseFormat::OpenMetrics).map(|f| f.len()).ok());
     });
-    let t_stream = median_time(RUNS, || {
+    let t_stream = median_time(runs, || {
         let n =
             FamilyReader::new(BufReader::new(om.as_bytes()), ParseFormat::OpenMetrics).filter(Result::is_ok).count();
         std::hint::black_box(n);
     });
     println!(
-        "text: {:.1} MB Prometheus 0.0.4 / {:.1} MB OpenMetrics, {} families, {} samples, 4 labels each",
+        "{}: {:.1} MB Prometheus 0.0.4 / {:.1} MB OpenMetrics, {} families, {} samples, 4 labels each",
+        shape.name(),
         prom.len() as f64 / 1e6,
         om.len() as f64 / 1e6,
         FAMILIES,
@@ -196,28 +202,106 @@ fn main() -> ExitCode {
     let r_prom = mb_per_s(prom.len(), t_prom);
     let r_om = mb_per_s(om.len(), t_om);
     let r_stream = mb_per_s(om.len(), t_stream);
-    println!("parse prometheus   median {:>8.1} ms  {r_prom:>7.1} MB/s", t_prom.as_secs_f64() * 1e3);
-    println!("parse openmetrics  median {:>8.1} ms  {r_om:>7.1} MB/s", t_om.as_secs_f64() * 1e3);
-    println!("stream openmetrics median {:>8.1} ms  {r_stream:>7.1} MB/s", t_stream.as_secs_f64() * 1e3);
+    println!("  parse prometheus   median {:>8.1} ms  {r_prom:>7.1} MB/s", t_prom.as_secs_f64() * 1e3);
+    println!("  parse openmetrics  median {:>8.1} ms  {r_om:>7.1} MB/s", t_om.as_secs_f64() * 1e3);
+    println!("  stream openmetrics median {:>8.1} ms  {r_stream:>7.1} MB/s", t_stream.as_secs_f64() * 1e3);
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    json!({
+        "bytes_prometheus": prom.len(),
+        "bytes_openmetrics": om.len(),
+        "parse_prometheus_mb_s": tenth(r_prom),
+        "parse_openmetrics_mb_s": tenth(r_om),
+        "stream_openmetrics_mb_s": tenth(r_stream),
+    })
+}
 
+/// The 1 GiB streaming parse, in a child process of its own (its peak RSS
+/// must not include the 25 MB texts).
+fn stream_1gib() -> Value {
     let child =
         std::env::current_exe().and_then(|exe| std::process::Command::new(exe).args(["--stream-gb", "1"]).output());
-    let stream_json = match child {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    match child {
+        Ok(out) if out.status.success() => {
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("the streaming child's output: {e}"))
+        }
         Ok(out) => {
             eprintln!("streaming child failed: {}", String::from_utf8_lossy(&out.stderr));
-            String::from("{}")
+            json!({})
         }
         Err(e) => {
             eprintln!("cannot run streaming child: {e}");
-            String::from("{}")
+            json!({})
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let o = match options(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bench-parse: {e}");
+            return ExitCode::from(2);
         }
     };
-    println!("stream 1 GiB (synthesised, OpenMetrics): {stream_json}");
-    println!(
-        "{{\"bytes_prometheus\":{},\"bytes_openmetrics\":{},\"parse_prometheus_mb_s\":{r_prom:.1},\"parse_openmetrics_mb_s\":{r_om:.1},\"stream_openmetrics_mb_s\":{r_stream:.1},\"stream_1gib\":{stream_json}}}",
-        prom.len(),
-        om.len()
-    );
+    let rest = &o.rest;
+    match rest.first().map(String::as_str) {
+        Some("--emit") => {
+            let Some(path) = rest.get(1) else {
+                eprintln!("usage: bench-parse --emit FILE [--shape gauges|counters] [--format prometheus|openmetrics]");
+                return ExitCode::from(2);
+            };
+            let openmetrics = match o.format {
+                ParseFormat::Prometheus => false,
+                ParseFormat::OpenMetrics => true,
+                _ => {
+                    eprintln!("bench-parse: --emit writes prometheus or openmetrics");
+                    return ExitCode::from(2);
+                }
+            };
+            if let Err(e) = std::fs::write(path, shape_text(o.shape, openmetrics)) {
+                eprintln!("cannot write {path}: {e}");
+                return ExitCode::from(1);
+            }
+            return ExitCode::SUCCESS;
+        }
+        Some("--repeat") => {
+            // Profiling aid: parse one 25 MB text N times in one format.
+            let format = rest.get(1).and_then(|s| s.parse().ok()).unwrap_or(ParseFormat::Prometheus);
+            let n: usize = rest.get(2).and_then(|s| s.parse().ok()).unwrap_or(10).max(1);
+            let text = shape_text(o.shape, format == ParseFormat::OpenMetrics);
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                std::hint::black_box(parse(&text, format).map(|f| f.len()).ok());
+            }
+            let t = start.elapsed() / n as u32;
+            println!("{format} ({}): {:.1} MB/s", o.shape.name(), mb_per_s(text.len(), t));
+            return ExitCode::SUCCESS;
+        }
+        Some("--callgrind") => return callgrind_mode(&rest[1..], o.shape),
+        Some("--stream-gb") => {
+            let gib = rest.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+            return stream_child(gib);
+        }
+        Some(other) => {
+            eprintln!("bench-parse: unknown argument {other:?}");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
+
+    let runs = o.runs.max(1);
+    println!("medians of {runs} runs");
+    let shapes: Vec<(Shape, Value)> = Shape::ALL.into_iter().map(|shape| (shape, measure(shape, runs))).collect();
+    let stream = stream_1gib();
+    println!("stream 1 GiB (synthesised gauges, OpenMetrics): {stream}");
+
+    // The gauge text's figures stay at the top level, where earlier readers
+    // (bench/parse_bench.py, bench/compare.sh) find them.
+    let mut out = shapes[0].1.clone();
+    out["runs"] = json!(runs);
+    out["shapes"] = shapes.iter().map(|(shape, v)| (shape.name().to_owned(), v.clone())).collect();
+    out["stream_1gib"] = stream;
+    println!("{out}");
     ExitCode::SUCCESS
 }
