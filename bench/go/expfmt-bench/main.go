@@ -3,7 +3,7 @@
 // and prints one JSON line with the median MB/s over the runs.
 //
 // It builds offline in GOPATH mode against Debian's packaged sources
-// (golang-github-prometheus-common-dev); bench/go/build.sh does that.
+// (golang-github-prometheus-common-dev); bench/parse_table.sh does that.
 //
 //	expfmt-bench [-runs N] [-samples N] FILE
 package main
