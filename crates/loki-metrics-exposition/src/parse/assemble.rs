@@ -37,6 +37,12 @@ impl<'a> Assembler<'a> {
         }
     }
 
+    /// Whether a 0.0.4 family's samples were split by another family's, so
+    /// that the finished families hold a name twice.
+    pub(crate) fn interleaved(&self) -> bool {
+        matches!(self, Assembler::Prometheus(a) if a.interleaved)
+    }
+
     /// Ends the input; `next_line_no` is one past the last line.
     pub(crate) fn finish(&mut self, next_line_no: usize, out: &mut Vec<MetricFamily<'a>>) -> Result<(), ParseError> {
         match self {

@@ -166,7 +166,7 @@ pub fn parse(text: &str, format: ParseFormat) -> Result<Vec<MetricFamily<'_>>, P
         start = next;
     }
     asm.finish(line_no + 1, &mut families)?;
-    if format == ParseFormat::Prometheus {
+    if asm.interleaved() {
         merge_interleaved(&mut families);
     }
     Ok(families)

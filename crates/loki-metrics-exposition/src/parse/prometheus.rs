@@ -19,12 +19,18 @@ struct NameInfo {
     kind: Option<MetricType>,
     has_help: bool,
     has_samples: bool,
+    /// A family of this name was started (a second one means the name's
+    /// samples are split by another family's).
+    started: bool,
 }
 
 /// Reads Prometheus 0.0.4 lines into families.
 pub(crate) struct PrometheusAssembler<'a> {
     current: Option<MetricFamily<'a>>,
     names: HashMap<Box<str>, NameInfo>,
+    /// Whether some name's samples were split by another family's, so that
+    /// its runs must be joined (see `parse::merge_interleaved`).
+    pub(crate) interleaved: bool,
 }
 
 fn err(line_no: usize, line: &str, at: usize, message: impl Into<String>) -> ParseError {
@@ -44,7 +50,7 @@ fn kind_from_type(s: &str) -> Option<MetricType> {
 
 impl<'a> PrometheusAssembler<'a> {
     pub(crate) fn new() -> Self {
-        PrometheusAssembler { current: None, names: HashMap::new() }
+        PrometheusAssembler { current: None, names: HashMap::new(), interleaved: false }
     }
 
     /// Reads one line (without its `\n`).
@@ -120,6 +126,15 @@ impl<'a> PrometheusAssembler<'a> {
         Some(sample)
     }
 
+    /// What is known about `name`, made empty if nothing is yet (the key is
+    /// copied only then; `entry` would copy it every time). Always `Some`.
+    fn name_info(&mut self, name: &str) -> Option<&mut NameInfo> {
+        if !self.names.contains_key(name) {
+            self.names.insert(name.into(), NameInfo::default());
+        }
+        self.names.get_mut(name)
+    }
+
     fn start_family(&mut self, name: &str, out: &mut Vec<MetricFamily<'a>>) {
         // Families tend to be alike: size the next like the last.
         let mut capacity = 0;
@@ -127,7 +142,17 @@ impl<'a> PrometheusAssembler<'a> {
             capacity = cur.samples.len().min(4096);
             out.push(cur);
         }
-        let kind = self.names.get(name).and_then(|i| i.kind).unwrap_or(MetricType::Unknown);
+        let kind = match self.names.get_mut(name) {
+            Some(info) => {
+                self.interleaved |= info.started;
+                info.started = true;
+                info.kind.unwrap_or(MetricType::Unknown)
+            }
+            None => {
+                self.names.insert(name.into(), NameInfo { started: true, ..NameInfo::default() });
+                MetricType::Unknown
+            }
+        };
         self.current = Some(MetricFamily {
             name: Cow::Owned(name.to_owned()),
             metric_type: kind,
@@ -206,7 +231,9 @@ impl<'a> PrometheusAssembler<'a> {
                     format!("TYPE line for {name:?} after its samples: TYPE must come before the first sample"),
                 ));
             }
-            self.names.entry(name.into()).or_default().kind = Some(kind);
+            if let Some(info) = self.name_info(name) {
+                info.kind = Some(kind);
+            }
             if self.current.as_ref().map(|c| c.name.as_ref()) != Some(name) {
                 self.start_family(name, out);
             }
@@ -218,7 +245,9 @@ impl<'a> PrometheusAssembler<'a> {
                 return Err(err(line_no, line, hash, format!("second HELP line for metric name {name:?}")));
             }
             let help = unescape_help(text, Escapes::PrometheusHelp).unwrap_or(Cow::Borrowed(text));
-            self.names.entry(name.into()).or_default().has_help = true;
+            if let Some(info) = self.name_info(name) {
+                info.has_help = true;
+            }
             if self.current.as_ref().map(|c| c.name.as_ref()) != Some(name) {
                 self.start_family(name, out);
             }
