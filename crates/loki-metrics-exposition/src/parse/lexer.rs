@@ -207,7 +207,7 @@ pub(crate) fn unescape_help(s: &str, escapes: Escapes) -> Result<Cow<'_, str>, u
 }
 
 /// The first `"` or `\\` in `b` at or after `from`, eight bytes at a time.
-#[inline]
+#[inline(always)]
 fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -287,6 +287,23 @@ fn push_reserved<'l>(labels: &mut Vec<Label<'l>>, name: &'l str, value: &'l str)
 #[inline(never)]
 fn push_cold<'l>(labels: &mut Vec<Label<'l>>, name: &'l str, value: &'l str) {
     labels.push((Cow::Borrowed(name), Cow::Borrowed(value)));
+}
+
+/// `samples.push(sample)`, growing first, for the reason `push_reserved`
+/// gives: the sample was copied out of the stack with loads wider than the
+/// stores that had just put it there.
+#[inline(always)]
+pub(crate) fn push_sample<'a>(samples: &mut Vec<Sample<'a>>, sample: Sample<'a>) {
+    samples.reserve(1);
+    match samples.spare_capacity_mut().first_mut() {
+        Some(slot) => {
+            slot.write(sample);
+            // SAFETY: `slot`, the first element past the length and within
+            // the capacity, was initialised just above.
+            unsafe { samples.set_len(samples.len() + 1) };
+        }
+        None => samples.push(sample),
+    }
 }
 
 /// A quoted value that has a backslash at `found` or no end.
@@ -455,6 +472,7 @@ fn number_token(
 }
 
 /// Scans an OpenMetrics sample line (the caller has handled `#` lines).
+#[inline(always)]
 pub(crate) fn scan_openmetrics<'l>(line: &'l str, hint: ScanHint<'_>) -> Result<ScannedSample<'l>, ScanError> {
     let b = line.as_bytes();
     let (n, starts_with_hint) = metric_name_len_hinted(b, hint.name);
@@ -565,6 +583,7 @@ fn skip_blanks(b: &[u8], mut i: usize) -> usize {
 
 /// Scans a Prometheus 0.0.4 sample line (the caller has handled blank and `#`
 /// lines and passes the offset of the first non-blank character).
+#[inline(always)]
 pub(crate) fn scan_prometheus<'l>(
     line: &'l str,
     start: usize,

@@ -22,7 +22,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::lexer::{eq_inline, metric_name_len, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample};
+use super::lexer::{
+    eq_inline, metric_name_len, push_sample, scan_openmetrics, unescape_help, Escapes, ScanHint, ScannedSample,
+};
 use super::number::parse_number;
 use super::{MetricFamily, MetricType, ParseError, Sample};
 
@@ -511,8 +513,7 @@ impl<'a> OpenMetricsAssembler<'a> {
         check_sample(cur, suffix, &scanned, line, line_no)?;
         track_groups(cur, &mut self.groups, suffix, &scanned, line, line_no)?;
         cur.last_line = line_no;
-        let sample = keep(scanned.sample);
-        cur.family.samples.push(sample);
+        push_sample(&mut cur.family.samples, keep(scanned.sample));
         Ok(())
     }
 }

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::lexer::{eq_inline, metric_name_len, scan_prometheus, unescape_help, Escapes, ScanHint};
+use super::lexer::{eq_inline, metric_name_len, push_sample, scan_prometheus, unescape_help, Escapes, ScanHint};
 use super::{MetricFamily, MetricType, ParseError, Sample};
 
 /// What is known about one metric name.
@@ -87,7 +87,7 @@ impl<'a> PrometheusAssembler<'a> {
                             }
                         }
                     }
-                    cur.samples.push(keep(scanned.sample));
+                    push_sample(&mut cur.samples, keep(scanned.sample));
                 }
                 Ok(())
             }
