@@ -15,7 +15,7 @@ HELP or UNIT is ``""``. Timestamps are float seconds since the epoch.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Union
 
 from loki_metrics._native import _SampleSource
 
@@ -68,6 +68,7 @@ class MetricFamily:
     documentation: str
     unit: str
     type: str
+    _samples: Union[List[Sample], _SampleSource]
 
     def __init__(
         self,
@@ -89,12 +90,14 @@ class MetricFamily:
 
         ``parse`` builds a family's samples on the first access: most of a
         parse's time is making these objects, and building each family's
-        just before it is used keeps them in the CPU's caches.
+        just before it is used keeps them in the CPU's caches. Its samples
+        are not tracked by the cyclic garbage collector: they cannot form a
+        cycle unless code puts a sample into its own labels.
         """
         samples = self._samples
-        if samples.__class__ is _SampleSource:
+        if isinstance(samples, _SampleSource):
             samples = self._samples = samples.build()
-        return samples  # type: ignore[no-any-return]
+        return samples
 
     @samples.setter
     def samples(self, samples: List[Sample]) -> None:

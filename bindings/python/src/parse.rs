@@ -3,11 +3,17 @@
 //! parser results).
 //!
 //! The core parses without the GIL; building the Python objects needs it, and
-//! is most of the time on a large text, so it avoids Python-level calls per
-//! sample: label-name and sample-name strings are made once per parse and
-//! shared (not interned: on CPython 3.12 interned strings are immortal, and
-//! the names come from untrusted text), and each `Sample` tuple is
-//! allocated and filled directly.
+//! is most of the time on a large text, so:
+//!
+//! * each family's samples are built on the first access of its `samples`
+//!   (`_SampleSource`), just before a program reads them, while they are
+//!   still in the CPU's caches; the core's result and the text it borrows
+//!   from live until every family is built or dropped;
+//! * label names and values that repeat are one shared string
+//!   (`SharedStrings`, bounded), not interned: on CPython 3.12 interned
+//!   strings are immortal, and these come from untrusted text;
+//! * each `Sample` tuple is allocated and filled directly, without a
+//!   Python-level call, and left out of the cyclic GC (see `Builder::sample`).
 
 use std::sync::{Arc, Mutex};
 
@@ -31,15 +37,64 @@ static FAMILY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// The text to parse, kept alive (and immutable) while the GIL is released.
 pub(crate) enum Text {
     Str(PyBackedStr),
+    Utf8(Utf8Str),
     Bytes(PyBackedBytes),
     Owned(String),
+}
+
+/// A `str`'s UTF-8, which CPython keeps in the (immutable) object itself
+/// (for an ASCII string, its characters): no copy of a 25 MB text.
+/// `PyBackedStr` copies it into a `bytes` when built for the 3.9 stable ABI,
+/// which lacks `PyUnicode_AsUTF8AndSize`; 3.10's has it.
+pub(crate) struct Utf8Str {
+    _owner: Py<PyString>,
+    data: *const u8,
+    len: usize,
+}
+
+// SAFETY: `data` points to immutable bytes owned by `_owner` (a `Py`, itself
+// `Send` and `Sync`), which live as long as this value.
+unsafe impl Send for Utf8Str {}
+// SAFETY: as for `Send`: the bytes are never written.
+unsafe impl Sync for Utf8Str {}
+
+impl Utf8Str {
+    /// The UTF-8 of `s`, on Python 3.10 or later (`None` before).
+    fn new(s: &Bound<'_, PyString>) -> Option<PyResult<Self>> {
+        extern "C" {
+            fn PyUnicode_AsUTF8AndSize(unicode: *mut ffi::PyObject, size: *mut ffi::Py_ssize_t) -> *const u8;
+        }
+        if s.py().version_info() < (3, 10) {
+            return None;
+        }
+        let mut len: ffi::Py_ssize_t = 0;
+        // SAFETY: `s` is a `str`; on 3.10+ this function is part of the
+        // stable ABI. It returns the UTF-8 buffer the object owns (valid while
+        // it lives) and its length, or NULL with an exception set.
+        let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut len) };
+        if data.is_null() {
+            return Some(Err(PyErr::fetch(s.py())));
+        }
+        Some(Ok(Utf8Str { _owner: s.clone().unbind(), data, len: len as usize }))
+    }
+
+    fn as_str(&self) -> &str {
+        // SAFETY: `data` and `len` are the UTF-8 buffer of `_owner`, which
+        // CPython encoded (valid UTF-8) and which neither moves nor changes
+        // while `_owner` lives.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.data, self.len)) }
+    }
 }
 
 impl Text {
     /// A `str`, or `bytes`/`bytearray` holding UTF-8.
     pub(crate) fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(s) = value.cast::<PyString>() {
-            return s.extract().map(Text::Str).map_err(|e| unencodable(s, e));
+            return match Utf8Str::new(s) {
+                Some(utf8) => utf8.map(Text::Utf8),
+                None => s.extract().map(Text::Str),
+            }
+            .map_err(|e| unencodable(s, e));
         }
         if value.is_instance_of::<PyBytes>() || value.is_instance_of::<pyo3::types::PyByteArray>() {
             return Ok(Text::Bytes(value.extract()?));
@@ -52,6 +107,7 @@ impl Text {
     fn as_str(&self) -> Result<&str, ParseError> {
         match self {
             Text::Str(s) => Ok(s),
+            Text::Utf8(s) => Ok(s.as_str()),
             Text::Owned(s) => Ok(s),
             Text::Bytes(b) => std::str::from_utf8(b).map_err(|e| {
                 let valid = &b[..e.valid_up_to()];
@@ -136,7 +192,7 @@ pub(crate) fn parse_text(py: Python<'_>, text: Text, format: ParseFormat) -> PyR
 /// `parse` returns them, with their samples built at once.
 pub(crate) fn build_families<'py>(py: Python<'py>, families: &[MetricFamily<'_>]) -> PyResult<Bound<'py, PyList>> {
     let family_type = FAMILY.import(py, FAMILIES_MODULE, "MetricFamily")?;
-    let mut strings = SharedStrings::for_labels(families.iter().flat_map(|f| &f.samples).map(|s| s.labels.len()).sum());
+    let mut strings = SharedStrings::for_samples(families.iter().map(|f| f.samples.len()).sum());
     let mut builder = Builder::new(py, &mut strings)?;
     let list = PyList::empty(py);
     for family in families {
@@ -195,18 +251,19 @@ impl Parsed {
         // SAFETY: `borrowed` points into memory owned by `text` that neither
         // moves nor changes while `text` lives: the buffer of an immutable
         // Python `str`/`bytes` (or the copy of a `bytearray`) that
-        // `PyBackedStr`/`PyBackedBytes` keep alive, or a `String`'s heap
-        // buffer. `Parsed` owns `text`, never hands out the `'static`
-        // lifetime (only borrows of `self`), and drops `families` first.
+        // `Utf8Str`/`PyBackedStr`/`PyBackedBytes` keep alive, or a `String`'s
+        // heap buffer. `Parsed` owns `text`, drops `families` first, and its
+        // strings are only read through borrows of the `Parsed` (what the
+        // builder keeps, it copies).
         let borrowed: &'static str = unsafe { &*(borrowed as *const str) };
         let resolved = format.detect(borrowed);
         let families = core_parse(borrowed, resolved)?;
-        let labels = families.iter().flat_map(|f| &f.samples).map(|s| s.labels.len()).sum();
+        let samples = families.iter().map(|f| f.samples.len()).sum();
         Ok(Parsed {
             families,
             _text: text,
             munge_counters: resolved == ParseFormat::Prometheus,
-            strings: Mutex::new(SharedStrings::for_labels(labels)),
+            strings: Mutex::new(SharedStrings::for_samples(samples)),
         })
     }
 }
@@ -229,7 +286,7 @@ impl SampleSource {
         // taken; it builds with a cache of its own.
         match self.parsed.strings.try_lock() {
             Ok(mut strings) => Builder::new(py, &mut strings)?.samples(family, self.parsed.munge_counters),
-            Err(_) => Builder::new(py, &mut SharedStrings::for_labels(0))?.samples(family, self.parsed.munge_counters),
+            Err(_) => Builder::new(py, &mut SharedStrings::for_samples(0))?.samples(family, self.parsed.munge_counters),
         }
     }
 }
@@ -356,6 +413,14 @@ impl<'py, 's> Builder<'py, 's> {
                     return Err(PyErr::fetch(py));
                 }
             }
+            // A `Sample` holds strings, floats, `None` and a dict of strings:
+            // no cycle (unless code puts a sample into its own labels, which
+            // would then leak), so the collector need not traverse the
+            // hundreds of thousands a parse makes; tracked, they cost a full
+            // pass over them (~100 ms on the 25 MB benchmark text). CPython
+            // itself untracks tuples whose items cannot form a cycle; it
+            // keeps a tuple holding a dict tracked only because the dict may
+            // later receive a container.
             ffi::PyObject_GC_UnTrack(tuple.as_ptr().cast());
             Ok(tuple)
         }
@@ -451,11 +516,11 @@ impl SharedStrings {
     const MAX_LEN: usize = 128;
     const MAX_ARENA: usize = 1 << 20;
 
-    /// A table sized for a text of `labels` label pairs. Small on purpose: a
-    /// table that stays in the CPU's caches measured faster on 800,000
-    /// labels than one big enough to keep their 25,000 distinct values.
-    fn for_labels(labels: usize) -> Self {
-        let slots = (labels / 8).clamp(16, Self::MAX_SLOTS).next_power_of_two();
+    /// A table sized for a text of `samples` samples. Small on purpose: a
+    /// table that stays in the CPU's caches measured faster on 200,000
+    /// samples than one big enough to keep their 25,000 distinct values.
+    fn for_samples(samples: usize) -> Self {
+        let slots = samples.clamp(16, Self::MAX_SLOTS).next_power_of_two();
         SharedStrings {
             slots: (0..slots).map(|_| Slot { key: Key::default(), string: None }).collect(),
             shift: 64 - slots.trailing_zeros(),
