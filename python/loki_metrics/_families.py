@@ -15,7 +15,9 @@ HELP or UNIT is ``""``. Timestamps are float seconds since the epoch.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Union
+
+from loki_metrics._native import _SampleSource
 
 __all__ = ["MetricFamily", "Sample", "Exemplar"]
 
@@ -59,14 +61,14 @@ class MetricFamily:
         "unit": "The UNIT (OpenMetrics); ``\"\"`` when absent.",
         "type": "``counter``, ``gauge``, ``histogram``, ``summary``, ``gaugehistogram``, "
         "``stateset``, ``info`` or ``unknown``.",
-        "samples": "The samples, in input order.",
+        "_samples": "The samples, or until their first access the ``_SampleSource`` that builds them.",
     }
 
     name: str
     documentation: str
     unit: str
     type: str
-    samples: List[Sample]
+    _samples: Union[List[Sample], _SampleSource]
 
     def __init__(
         self,
@@ -80,7 +82,26 @@ class MetricFamily:
         self.documentation = documentation
         self.type = type
         self.unit = unit
-        self.samples = samples if samples is not None else []
+        self._samples = samples if samples is not None else []
+
+    @property
+    def samples(self) -> List[Sample]:
+        """The samples, in input order.
+
+        ``parse`` builds a family's samples on the first access: most of a
+        parse's time is making these objects, and building each family's
+        just before it is used keeps them in the CPU's caches. Its samples
+        are not tracked by the cyclic garbage collector: they cannot form a
+        cycle unless code puts a sample into its own labels.
+        """
+        samples = self._samples
+        if isinstance(samples, _SampleSource):
+            samples = self._samples = samples.build()
+        return samples
+
+    @samples.setter
+    def samples(self, samples: List[Sample]) -> None:
+        self._samples = samples
 
     def __eq__(self, other: object) -> bool:
         try:

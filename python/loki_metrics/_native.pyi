@@ -15,7 +15,7 @@ from typing import Any, List, Literal, Mapping, Optional, Tuple, Type, Union, fi
 
 from typing_extensions import disjoint_base
 
-from loki_metrics._families import MetricFamily
+from loki_metrics._families import MetricFamily, Sample
 
 _StrPath = Union[str, "os.PathLike[str]"]
 _Time = Union[datetime, int, float, str]
@@ -35,6 +35,7 @@ __all__ = [
     "render",
     "negotiate",
     "parse",
+    "_SampleSource",
     "scrape",
     "serve",
     "serve_from_env",
@@ -72,6 +73,12 @@ def negotiate(accept: Union[str, bytes, None] = None) -> Tuple[_NegotiatedFormat
 
 def parse(text: Union[str, bytes, bytearray], *, format: _ParseFormat = "auto") -> List[MetricFamily]:
     """Parses exposition text into a list of `MetricFamily`."""
+
+@final
+class _SampleSource:
+    """The samples of one parsed family, not built yet."""
+
+    def build(self) -> List[Sample]: ...
 
 def scrape(
     url: str,

@@ -29,6 +29,7 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(oneshot::render, m)?)?;
     m.add_function(wrap_pyfunction!(oneshot::negotiate, m)?)?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
+    m.add_class::<parse::SampleSource>()?;
     m.add_function(wrap_pyfunction!(scrape::scrape, m)?)?;
     m.add_function(wrap_pyfunction!(remote_write::push, m)?)?;
     m.add_class::<remote_write::RemoteWrite>()?;

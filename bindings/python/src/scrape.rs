@@ -69,7 +69,7 @@ pub(crate) fn scrape<'py>(
         Some(ct) if ct.to_ascii_lowercase().starts_with("text/plain") => ParseFormat::Prometheus,
         _ => ParseFormat::Auto,
     };
-    parse_text(py, &Text::Owned(response.body), format)
+    parse_text(py, Text::Owned(response.body), format)
 }
 
 /// The message without io::Error's " (os error N)": Python's `OSError`
