@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
 use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, ParseError, ParseFormat};
 use loki_metrics_server::client::{fetch_blocking, FetchOptions};
 use loki_metrics_server::ClientTrust;
@@ -159,7 +160,7 @@ fn index(i: usize) -> Result<u32, NodeError> {
 
 /// Each distinct string once, with its UTF-16 end offset.
 struct Interner<'a> {
-    ids: HashMap<&'a str, u32>,
+    ids: HashMap<&'a str, u32, RandomState>,
     strings: String,
     offsets: Vec<u32>,
     utf16_len: usize,
@@ -181,7 +182,7 @@ impl<'a> Interner<'a> {
 
 /// Label-name sequences, each stored once; consecutive samples usually share one.
 struct Shapes<'a> {
-    ids: HashMap<Vec<u32>, u32>,
+    ids: HashMap<Vec<u32>, u32, RandomState>,
     table: Vec<u32>,
     last: Option<(Vec<&'a str>, u32)>,
     keys: Vec<u32>,
@@ -216,8 +217,8 @@ impl<'a> Shapes<'a> {
 impl Columns {
     pub fn encode(families: &[MetricFamily<'_>]) -> Result<Self, NodeError> {
         let total: usize = families.iter().map(|f| f.samples.len()).sum();
-        let mut strings = Interner { ids: HashMap::new(), strings: String::new(), offsets: vec![0], utf16_len: 0 };
-        let mut shapes = Shapes { ids: HashMap::new(), table: Vec::new(), last: None, keys: Vec::new() };
+        let mut strings = Interner { ids: HashMap::default(), strings: String::new(), offsets: vec![0], utf16_len: 0 };
+        let mut shapes = Shapes { ids: HashMap::default(), table: Vec::new(), last: None, keys: Vec::new() };
         let mut out = Columns {
             strings: String::new(),
             offsets: Vec::new(),
