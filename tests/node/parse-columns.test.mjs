@@ -66,6 +66,21 @@ test('20,000 distinct values, astral characters among them, each come back with 
   });
 });
 
+test('past 2^20 distinct strings (where deduplication stops) every string still comes back', () => {
+  const n = 2 ** 20 + 50_000;
+  const parts = ['# TYPE big gauge\n'];
+  for (let i = 0; i < n; i++) parts.push(`big{v="${i}"} ${i}\n`);
+  // Strings seen before the limit and strings first seen after it, again.
+  for (const i of [0, 1, 2 ** 20 - 1, 2 ** 20, n - 1, n - 1]) parts.push(`big{v="${i}",again="${i}"} ${i}\n`);
+  const [f] = loki.parse(parts.join(''));
+  assert.equal(f.samples.length, n + 6);
+  assert.ok(f.samples.slice(0, n).every((s, i) => s.labels.v === String(i) && s.value === i));
+  assert.deepEqual(
+    f.samples.slice(n).map((s) => [s.labels.v, s.labels.again, s.value]),
+    [0, 1, 2 ** 20 - 1, 2 ** 20, n - 1, n - 1].map((i) => [String(i), String(i), i]),
+  );
+});
+
 test('a 10 KB label value and a sample with 100,000 labels', async () => {
   const long = 'ü'.repeat(10_000);
   assert.equal((await both(`m{v="${long}"} 1\n`))[0].samples[0].labels.v, long);

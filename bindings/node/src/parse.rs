@@ -165,8 +165,9 @@ fn index(i: usize) -> Result<u32, NodeError> {
 /// copy of the strings: a lookup touches one slot and (on a tag match) one
 /// short run of `strings`, where a map keyed by `&str` would follow each key
 /// back into the whole input text. The seed is random, so crafted text cannot
-/// aim at collisions; the memory is bounded by the distinct strings, at most
-/// the input's size.
+/// aim at collisions. Only the first [`Interner::ENTERED`] distinct strings
+/// enter the table (later ones are stored once per occurrence), so the table
+/// stays within 16 MiB whatever the text holds.
 struct Interner {
     hasher: RandomState,
     /// `tag << 32 | (id + 1)` (0: empty), the tag being the hash's high half; a power of two long.
@@ -180,6 +181,9 @@ struct Interner {
 }
 
 impl Interner {
+    /// Strings deduplicated at most (ids `0..ENTERED`).
+    const ENTERED: usize = 1 << 20;
+
     fn new() -> Self {
         Interner {
             hasher: RandomState::default(),
@@ -220,9 +224,11 @@ impl Interner {
         self.ends.push(self.strings.len());
         self.utf16_len += if s.is_ascii() { s.len() } else { s.encode_utf16().count() };
         self.offsets.push(index(self.utf16_len)?);
-        self.slots[at] = (tag << 32) | (u64::from(id) + 1);
-        if self.ends.len() * 2 > self.slots.len() {
-            self.grow();
+        if self.ends.len() <= Self::ENTERED {
+            self.slots[at] = (tag << 32) | (u64::from(id) + 1);
+            if self.ends.len() * 2 > self.slots.len() {
+                self.grow();
+            }
         }
         Ok(id)
     }
@@ -231,7 +237,7 @@ impl Interner {
     fn grow(&mut self) {
         let mut slots = vec![0u64; self.slots.len() * 2];
         let mask = slots.len() - 1;
-        for id in 0..self.ends.len() {
+        for id in 0..self.ends.len().min(Self::ENTERED) {
             let hash = self.hasher.hash_one(self.get(id));
             #[allow(clippy::cast_possible_truncation)]
             let mut at = hash as usize & mask;
