@@ -52,5 +52,5 @@ cli_bin() {
   local profile=$1 dir=debug flag=()
   if [ "$profile" = release ]; then dir=release; flag=(--release); fi
   cargo build -q --locked "${flag[@]}" -p loki-metrics-cli
-  export LOKI_METRICS_BIN="$ROOT/target/$dir/loki-metrics"
+  export LOKI_METRICS_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$dir/loki-metrics"
 }

@@ -2,7 +2,9 @@
 //! by the core's parser (and, for `scrape`, the exporter crate's client).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
+use foldhash::fast::RandomState;
 use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, ParseError, ParseFormat};
 use loki_metrics_server::client::{fetch_blocking, FetchOptions};
 use loki_metrics_server::ClientTrust;
@@ -158,37 +160,106 @@ fn index(i: usize) -> Result<u32, NodeError> {
 }
 
 /// Each distinct string once, with its UTF-16 end offset.
-struct Interner<'a> {
-    ids: HashMap<&'a str, u32>,
+///
+/// An open-addressing table of 8-byte slots over the table's own compact
+/// copy of the strings: a lookup touches one slot and (on a tag match) one
+/// short run of `strings`, where a map keyed by `&str` would follow each key
+/// back into the whole input text. The seed is random, so crafted text cannot
+/// aim at collisions. Only the first [`Interner::ENTERED`] distinct strings
+/// enter the table (later ones are stored once per occurrence), so the table
+/// stays within 16 MiB whatever the text holds.
+struct Interner {
+    hasher: RandomState,
+    /// `tag << 32 | (id + 1)` (0: empty), the tag being the hash's high half; a power of two long.
+    slots: Vec<u64>,
     strings: String,
+    /// The byte end of each string in `strings`.
+    ends: Vec<usize>,
+    /// `[0, ...]`: the UTF-16 end of each string.
     offsets: Vec<u32>,
     utf16_len: usize,
 }
 
-impl<'a> Interner<'a> {
-    fn id(&mut self, s: &'a str) -> Result<u32, NodeError> {
-        if let Some(&id) = self.ids.get(s) {
-            return Ok(id);
+impl Interner {
+    /// Strings deduplicated at most (ids `0..ENTERED`).
+    const ENTERED: usize = 1 << 20;
+
+    fn new() -> Self {
+        Interner {
+            hasher: RandomState::default(),
+            slots: vec![0; 1024],
+            strings: String::new(),
+            ends: Vec::new(),
+            offsets: vec![0],
+            utf16_len: 0,
         }
-        let id = index(self.offsets.len() - 1)?;
+    }
+
+    fn get(&self, id: usize) -> &str {
+        let start = if id == 0 { 0 } else { self.ends[id - 1] };
+        &self.strings[start..self.ends[id]]
+    }
+
+    fn id(&mut self, s: &str) -> Result<u32, NodeError> {
+        let hash = self.hasher.hash_one(s);
+        let tag = hash >> 32;
+        let mask = self.slots.len() - 1;
+        #[allow(clippy::cast_possible_truncation)] // the low bits pick the slot
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                break;
+            }
+            if slot >> 32 == tag {
+                let id = (slot & 0xffff_ffff) as usize - 1;
+                if self.get(id) == s {
+                    return index(id);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+        let id = index(self.ends.len())?;
         self.strings.push_str(s);
+        self.ends.push(self.strings.len());
         self.utf16_len += if s.is_ascii() { s.len() } else { s.encode_utf16().count() };
         self.offsets.push(index(self.utf16_len)?);
-        self.ids.insert(s, id);
+        if self.ends.len() <= Self::ENTERED {
+            self.slots[at] = (tag << 32) | (u64::from(id) + 1);
+            if self.ends.len() * 2 > self.slots.len() {
+                self.grow();
+            }
+        }
         Ok(id)
+    }
+
+    /// Doubles the slots (at most half are ever used, so probes stay short).
+    fn grow(&mut self) {
+        let mut slots = vec![0u64; self.slots.len() * 2];
+        let mask = slots.len() - 1;
+        for id in 0..self.ends.len().min(Self::ENTERED) {
+            let hash = self.hasher.hash_one(self.get(id));
+            #[allow(clippy::cast_possible_truncation)]
+            let mut at = hash as usize & mask;
+            while slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            slots[at] = (hash & !0xffff_ffff) | (id as u64 + 1);
+        }
+        self.slots = slots;
     }
 }
 
 /// Label-name sequences, each stored once; consecutive samples usually share one.
 struct Shapes<'a> {
-    ids: HashMap<Vec<u32>, u32>,
+    ids: HashMap<Vec<u32>, u32, RandomState>,
     table: Vec<u32>,
     last: Option<(Vec<&'a str>, u32)>,
     keys: Vec<u32>,
 }
 
 impl<'a> Shapes<'a> {
-    fn id(&mut self, labels: &'a [Label<'a>], strings: &mut Interner<'a>) -> Result<u32, NodeError> {
+    fn id(&mut self, labels: &'a [Label<'a>], strings: &mut Interner) -> Result<u32, NodeError> {
         if let Some((names, id)) = &self.last {
             if names.len() == labels.len() && names.iter().zip(labels).all(|(n, (k, _))| *n == k.as_ref()) {
                 return Ok(*id);
@@ -216,8 +287,8 @@ impl<'a> Shapes<'a> {
 impl Columns {
     pub fn encode(families: &[MetricFamily<'_>]) -> Result<Self, NodeError> {
         let total: usize = families.iter().map(|f| f.samples.len()).sum();
-        let mut strings = Interner { ids: HashMap::new(), strings: String::new(), offsets: vec![0], utf16_len: 0 };
-        let mut shapes = Shapes { ids: HashMap::new(), table: Vec::new(), last: None, keys: Vec::new() };
+        let mut strings = Interner::new();
+        let mut shapes = Shapes { ids: HashMap::default(), table: Vec::new(), last: None, keys: Vec::new() };
         let mut out = Columns {
             strings: String::new(),
             offsets: Vec::new(),
