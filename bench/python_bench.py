@@ -81,7 +81,8 @@ def node_bench_text(families: int = 2000, per_family: int = 100) -> str:
 
 
 def bench_text() -> tuple[str, str]:
-    binary = Path(os.environ.get("LOKI_METRICS_BENCH_PARSE", ROOT / "target" / "release" / "bench-parse"))
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = Path(os.environ.get("LOKI_METRICS_BENCH_PARSE", target / "release" / "bench-parse"))
     if binary.exists():
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.prom"

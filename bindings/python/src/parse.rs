@@ -280,7 +280,10 @@ pub(crate) struct SampleSource {
 impl SampleSource {
     /// The family's samples, a new list of `Sample`s.
     fn build<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let family = &self.parsed.families[self.index];
+        let Some(family) = self.parsed.families.get(self.index) else {
+            // The index is the family's own; this is not reached.
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("sample source out of range"));
+        };
         let _paused = GcPause::new(py)?;
         // Only a re-entrant build (none is known) would find the strings
         // taken; it builds with a cache of its own.
