@@ -6,7 +6,8 @@ both benchmark texts (200,000 samples in 2,000 families, 4 labels each):
 * ``counters``: ``makeText`` of bench/node_bench.mjs (service/region/instance/path).
 
 Rows: the Rust core's ``parse`` (0.0.4 and OpenMetrics) and streaming
-``FamilyReader`` in MB/s (bench-parse); Go's ``expfmt.TextParser`` (0.0.4
+``FamilyReader`` (families lent by ``next_family``, and owned ones from the
+iterator) in MB/s (bench-parse); Go's ``expfmt.TextParser`` (0.0.4
 only: expfmt 0.39 has no OpenMetrics parser) and core/expfmt; Python
 ``loki_metrics.parse`` vs ``prometheus_client`` 0.26, each parsing 0.0.4 and
 reading every sample's name, labels and value; Node's ratios from the last
@@ -213,8 +214,10 @@ def main() -> int:
     row("core parse 0.0.4, MB/s", {s: shapes[s]["parse_prometheus_mb_s"] for s in SHAPES}, goal="core_prometheus")
     row("core parse OpenMetrics, MB/s", {s: shapes[s]["parse_openmetrics_mb_s"] for s in SHAPES},
         goal="core_openmetrics")
-    row("core streaming FamilyReader (OpenMetrics), MB/s", {s: shapes[s]["stream_openmetrics_mb_s"] for s in SHAPES},
-        goal="core_stream")
+    row("core streaming FamilyReader::next_family, lent (OpenMetrics), MB/s",
+        {s: shapes[s]["stream_openmetrics_mb_s"] for s in SHAPES}, goal="core_stream")
+    row("core streaming FamilyReader as Iterator, owned (OpenMetrics), MB/s",
+        {s: shapes[s].get("stream_owned_openmetrics_mb_s") for s in SHAPES})
     if expfmt:
         row("Go expfmt TextParser 0.0.4, MB/s", {s: expfmt[s]["expfmt_mb_s"] for s in SHAPES})
         row("core 0.0.4 / expfmt", {s: shapes[s]["parse_prometheus_mb_s"] / expfmt[s]["expfmt_mb_s"] for s in SHAPES},

@@ -37,6 +37,17 @@ impl<'a> Assembler<'a> {
         }
     }
 
+    /// The family being read, if any. It is all the assembler keeps of the
+    /// lines it was fed: `feed` stores a line's data only through `keep`,
+    /// as samples of this family (names and metadata are copied), which
+    /// [`super::FamilyReader`] relies on to free its buffers.
+    pub(crate) fn open_family(&self) -> Option<&MetricFamily<'a>> {
+        match self {
+            Assembler::OpenMetrics(a) => a.open_family(),
+            Assembler::Prometheus(a) => a.open_family(),
+        }
+    }
+
     /// Whether a 0.0.4 family's samples were split by another family's, so
     /// that the finished families hold a name twice.
     pub(crate) fn interleaved(&self) -> bool {

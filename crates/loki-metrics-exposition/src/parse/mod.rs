@@ -3,7 +3,8 @@
 //! [`parse`] reads a whole text and borrows from it where it can: names and
 //! label values without escapes are slices of the input. [`FamilyReader`]
 //! reads any [`BufRead`](std::io::BufRead) one family at a time, for inputs
-//! too large to hold in memory. [`lint`] reports what `promtool check metrics`
+//! too large to hold in memory: lent ([`FamilyReader::next_family`], slices
+//! of its buffer, as fast as `parse`) or owned (its `Iterator`). [`lint`] reports what `promtool check metrics`
 //! would warn about.
 //!
 //! OpenMetrics is checked strictly against every MUST of the 1.0 text format

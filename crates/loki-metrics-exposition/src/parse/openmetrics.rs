@@ -233,6 +233,11 @@ impl<'a> OpenMetricsAssembler<'a> {
         OpenMetricsAssembler { current: None, groups: Groups::default(), closed: HashMap::new(), eof_line: None }
     }
 
+    /// The family being read.
+    pub(crate) fn open_family(&self) -> Option<&MetricFamily<'a>> {
+        self.current.as_ref().map(|c| &c.family)
+    }
+
     /// Reads one line (without its `\n`).
     pub(crate) fn feed<'l>(
         &mut self,

@@ -53,6 +53,11 @@ impl<'a> PrometheusAssembler<'a> {
         PrometheusAssembler { current: None, names: HashMap::new(), interleaved: false }
     }
 
+    /// The family being read.
+    pub(crate) fn open_family(&self) -> Option<&MetricFamily<'a>> {
+        self.current.as_ref()
+    }
+
     /// Reads one line (without its `\n`).
     pub(crate) fn feed<'l>(
         &mut self,

@@ -1,5 +1,6 @@
 //! [`FamilyReader`]: families one at a time from any reader.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, Read};
 
 use super::assemble::Assembler;
@@ -12,9 +13,19 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// at the end (`# EOF`), so auto-detection reads the whole input first.
 pub const AUTO_DETECT_LIMIT: usize = 8 << 20;
 
-/// Reads exposition text from a [`BufRead`] and yields one owned family at a
-/// time, holding only the current family (and, for OpenMetrics, the names of
-/// finished families) in memory.
+/// How many bytes of whole lines the reader takes from its input at a time.
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// Reads exposition text from a [`BufRead`] and yields one family at a time,
+/// holding only the current family's lines (and, for OpenMetrics, the names
+/// of finished families) in memory.
+///
+/// Two ways to read:
+/// * [`FamilyReader::next_family`] lends each family: its sample names and
+///   label values borrow the reader's buffer, so nothing is copied. The family
+///   must be dropped before the next call.
+/// * As an [`Iterator`], the reader yields owned families (every string
+///   copied), which can be kept, sent or collected.
 ///
 /// After the first error the reader yields nothing more. In Prometheus 0.0.4
 /// a family whose samples resume after another family's is yielded again as
@@ -31,120 +42,291 @@ pub const AUTO_DETECT_LIMIT: usize = 8 << 20;
 ///     .map(|f| f.map(|f| f.name.into_owned()))
 ///     .collect::<Result<_, _>>()?;
 /// assert_eq!(names, ["a", "b"]);
+///
+/// // Lent families: count samples without copying a label.
+/// let mut reader = FamilyReader::new(text.as_bytes(), ParseFormat::OpenMetrics);
+/// let mut samples = 0;
+/// while let Some(family) = reader.next_family() {
+///     samples += family?.samples.len();
+/// }
+/// assert_eq!(samples, 2);
 /// # Ok::<(), loki_metrics_exposition::parse::ParseError>(())
 /// ```
 pub struct FamilyReader<R> {
+    // SAFETY (the invariant every `unsafe` block below relies on): the
+    // `'static` of `assembler` and `ready` is not true. Their samples borrow
+    // lines of `chunks`, whose heap buffers never move or change while they
+    // are in `chunks` (a `String` moved by the deque keeps its buffer).
+    // A chunk leaves `chunks` only in `release`, when no family borrowing it
+    // is ready, lent out (lending borrows `self` mutably) or open.
+    //
+    // Declared before `chunks`, so dropped before them.
+    assembler: Option<Assembler<'static>>,
+    ready: VecDeque<MetricFamily<'static>>,
+    /// Whole lines read from `reader` and valid UTF-8, oldest first: the
+    /// last one is being fed, the others hold lines of the open family.
+    chunks: VecDeque<String>,
+    /// Offset in the last chunk of the next line to feed.
+    pos: usize,
     reader: R,
     format: ParseFormat,
-    assembler: Option<Assembler<'static>>,
-    line: Vec<u8>,
+    /// The start of a line read after the last chunk's last whole line.
+    partial: Vec<u8>,
+    /// A released chunk's buffer, for the next one.
+    spare: Vec<u8>,
+    chunk_bytes: usize,
+    /// Why the input stops after the chunks' lines (an error, reported
+    /// once they are fed), if it stops before its end.
+    stop: Option<Stop>,
+    /// The input has ended (or `stop` is set): no more chunks.
+    exhausted: bool,
     line_no: usize,
-    ready: Vec<MetricFamily<'static>>,
     /// Families of an auto-detected input, read whole, in reverse order.
     detected: Vec<MetricFamily<'static>>,
     done: bool,
+}
+
+/// Why the reader stopped taking input before its end.
+enum Stop {
+    Read(String),
+    TooLong,
+    /// Invalid UTF-8 on the next line, at this 1-based column.
+    Utf8 {
+        column: usize,
+    },
+}
+
+impl Stop {
+    /// The error, on line `line`.
+    fn error(self, line: usize) -> ParseError {
+        match self {
+            Stop::Read(e) => ParseError { line, column: 1, message: format!("read error: {e}") },
+            Stop::TooLong => {
+                ParseError { line, column: 1, message: format!("line longer than {MAX_LINE_BYTES} bytes") }
+            }
+            Stop::Utf8 { column } => {
+                ParseError { line, column, message: "invalid UTF-8: exposition text must be UTF-8".into() }
+            }
+        }
+    }
 }
 
 impl<R: BufRead> FamilyReader<R> {
     /// A reader of `format` text from `reader`.
     pub fn new(reader: R, format: ParseFormat) -> Self {
         FamilyReader {
-            reader,
-            format,
             assembler: match format {
                 ParseFormat::Auto => None,
                 concrete => Some(Assembler::new(concrete)),
             },
-            line: Vec::with_capacity(256),
+            ready: VecDeque::new(),
+            chunks: VecDeque::new(),
+            pos: 0,
+            reader,
+            format,
+            partial: Vec::new(),
+            spare: Vec::new(),
+            chunk_bytes: CHUNK_BYTES,
+            stop: None,
+            exhausted: false,
             line_no: 0,
-            ready: Vec::new(),
             detected: Vec::new(),
             done: false,
         }
     }
 
-    /// Reads the next line into `self.line` (without `\n`); `false` at the end.
-    fn read_line(&mut self) -> Result<bool, ParseError> {
-        self.line.clear();
-        let mut any = false;
-        loop {
-            let buf = match self.reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(ParseError { line: self.line_no + 1, column: 1, message: format!("read error: {e}") })
-                }
-            };
-            if buf.is_empty() {
-                return Ok(any);
+    /// The next family, lent: its sample names and label values borrow the
+    /// reader's buffer (no copies), so it must be dropped before the next
+    /// call. `None` at the end of the input and after an error.
+    ///
+    /// [`MetricFamily::into_owned`] detaches a family to keep it; the
+    /// [`Iterator`] does that for every family.
+    pub fn next_family(&mut self) -> Option<Result<MetricFamily<'_>, ParseError>> {
+        self.next_with(|s| s)
+    }
+
+    /// The next family, its samples made by `keep` from the lent ones.
+    fn next_with(
+        &mut self,
+        keep: fn(Sample<'static>) -> Sample<'static>,
+    ) -> Option<Result<MetricFamily<'_>, ParseError>> {
+        if self.done {
+            return None;
+        }
+        match self.advance(keep) {
+            Ok(Some(f)) => Some(Ok(f)),
+            Ok(None) => {
+                self.done = true;
+                None
             }
-            any = true;
-            let (take, newline) = match memchr::memchr(b'\n', buf) {
-                Some(i) => (i, true),
-                None => (buf.len(), false),
-            };
-            if self.line.len() + take > MAX_LINE_BYTES {
-                return Err(ParseError {
-                    line: self.line_no + 1,
-                    column: 1,
-                    message: format!("line longer than {MAX_LINE_BYTES} bytes"),
-                });
-            }
-            self.line.extend_from_slice(&buf[..take]);
-            self.reader.consume(take + usize::from(newline));
-            if newline {
-                return Ok(true);
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
             }
         }
     }
 
-    /// Feeds the complete lines at the front of the reader's buffer straight
-    /// from it, without copying each line out and validating its UTF-8
-    /// alone, until a family is ready. Returns whether it consumed anything;
-    /// when it did not (no complete line buffered, a line too long, invalid
-    /// UTF-8, a read error), [`Self::read_line`] takes the next line and
-    /// reports any error exactly as it always has.
-    fn feed_buffered(&mut self) -> Result<bool, ParseError> {
-        let Some(assembler) = self.assembler.as_mut() else {
-            return Ok(false);
-        };
-        let Ok(buf) = self.reader.fill_buf() else {
-            return Ok(false);
-        };
-        let Some(last) = memchr::memrchr(b'\n', buf) else {
-            return Ok(false);
-        };
-        let chunk = buf.get(..=last).unwrap_or(&[]);
-        // A '\n' is never inside a multi-byte character, so the chunk is
-        // valid exactly when each of its lines is; on an error keep the lines
-        // before the invalid one.
-        let text = match std::str::from_utf8(chunk) {
-            Ok(t) => t,
-            Err(e) => {
-                let valid = chunk.get(..e.valid_up_to()).unwrap_or(&[]);
-                let Some(end) = memchr::memrchr(b'\n', valid) else {
-                    return Ok(false);
-                };
-                std::str::from_utf8(chunk.get(..=end).unwrap_or(&[])).unwrap_or("")
+    fn advance(
+        &mut self,
+        keep: fn(Sample<'static>) -> Sample<'static>,
+    ) -> Result<Option<MetricFamily<'static>>, ParseError> {
+        if self.format == ParseFormat::Auto {
+            if self.line_no == 0 {
+                self.detect()?;
+                self.line_no = usize::MAX;
             }
+            return Ok(self.detected.pop());
+        }
+        loop {
+            if let Some(f) = self.ready.pop_front() {
+                return Ok(Some(f));
+            }
+            if self.assembler.is_none() {
+                return Ok(None);
+            }
+            if self.feed(keep)? {
+                continue;
+            }
+            // Every line read so far is fed.
+            if let Some(stop) = self.stop.take() {
+                self.assembler = None;
+                return Err(stop.error(self.line_no + 1));
+            }
+            if self.exhausted {
+                let mut out = Vec::new();
+                if let Some(assembler) = self.assembler.as_mut() {
+                    assembler.finish(self.line_no + 1, &mut out)?;
+                }
+                self.ready.extend(out);
+                self.assembler = None;
+                continue;
+            }
+            self.release();
+            self.read_chunk();
+        }
+    }
+
+    /// Feeds lines of the last chunk until a family is ready or the chunk
+    /// is fed; returns whether it fed any.
+    fn feed(&mut self, keep: fn(Sample<'static>) -> Sample<'static>) -> Result<bool, ParseError> {
+        let (Some(assembler), Some(chunk)) = (self.assembler.as_mut(), self.chunks.back()) else {
+            return Ok(false);
         };
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        let mut result = Ok(());
-        while let Some(len) = bytes.get(start..).and_then(|rest| memchr::memchr(b'\n', rest)) {
+        // SAFETY: see the invariant at `FamilyReader`: the chunk's buffer
+        // stays in place until no family borrows it.
+        let text: &'static str = unsafe { &*(chunk.as_str() as *const str) };
+        let start = self.pos;
+        let mut out = Vec::new();
+        while let Some(rest) = text.get(self.pos..).filter(|r| !r.is_empty()) {
+            let len = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
             if len > MAX_LINE_BYTES {
-                break;
+                return Err(Stop::TooLong.error(self.line_no + 1));
             }
             self.line_no += 1;
-            let line = text.get(start..start + len).unwrap_or("");
-            start += len + 1;
-            result = assembler.feed(line, self.line_no, Sample::into_owned, &mut self.ready);
-            if result.is_err() || !self.ready.is_empty() {
+            self.pos += len + 1;
+            assembler.feed(rest.get(..len).unwrap_or(""), self.line_no, keep, &mut out)?;
+            if !out.is_empty() {
                 break;
             }
         }
-        self.reader.consume(start);
-        result.map(|()| start > 0)
+        self.ready.extend(out);
+        Ok(self.pos > start)
+    }
+
+    /// Drops the chunks that no family borrows any more. Called only when
+    /// every chunk is fed and no family is ready or lent out, so that only the
+    /// open family can borrow one.
+    fn release(&mut self) {
+        let open = self.assembler.as_ref().and_then(Assembler::open_family);
+        // Samples are in input order, so the first one that borrows at all
+        // is in the oldest chunk the family needs (names and metadata are
+        // owned: `Assembler::feed` keeps only what `keep` returns).
+        let oldest = match open.and_then(|f| f.samples.iter().find_map(borrowed_ptr)) {
+            // Nothing borrowed: every chunk can go.
+            None => self.chunks.len(),
+            // Not in a chunk (never: only chunks are fed): keep them all.
+            Some(p) => self.chunks.iter().position(|c| c.as_bytes().as_ptr_range().contains(&p)).unwrap_or(0),
+        };
+        for _ in 0..oldest {
+            if let Some(chunk) = self.chunks.pop_front() {
+                self.spare = chunk.into_bytes();
+            }
+        }
+    }
+
+    /// Reads the next chunk of whole lines, or sets `stop` or `exhausted`.
+    fn read_chunk(&mut self) {
+        let mut buf = std::mem::take(&mut self.spare);
+        buf.clear();
+        buf.append(&mut self.partial);
+        // Offset of the byte after the last '\n' in `buf`.
+        let mut lines_end = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
+        loop {
+            let data = match self.reader.fill_buf() {
+                Ok(d) => d,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.stop = Some(Stop::Read(e.to_string()));
+                    break;
+                }
+            };
+            if data.is_empty() {
+                self.exhausted = true;
+                break;
+            }
+            // Up to the chunk's size and on to the end of that line, so that
+            // a reader lending its whole input (`&[u8]`) is not copied whole.
+            let room = self.chunk_bytes.saturating_sub(buf.len());
+            let n = match data.get(room..) {
+                Some(over) if !over.is_empty() => {
+                    memchr::memchr(b'\n', over).map_or(data.len().min(room + MAX_LINE_BYTES + 1), |i| room + i + 1)
+                }
+                _ => data.len(),
+            };
+            let data = data.get(..n).unwrap_or(data);
+            if let Some(i) = memchr::memrchr(b'\n', data) {
+                lines_end = buf.len() + i + 1;
+            }
+            buf.extend_from_slice(data);
+            self.reader.consume(n);
+            if buf.len() - lines_end > MAX_LINE_BYTES {
+                self.stop = Some(Stop::TooLong);
+                break;
+            }
+            if lines_end >= self.chunk_bytes {
+                break;
+            }
+        }
+        if self.stop.is_some() {
+            self.exhausted = true;
+        }
+        if !self.exhausted || self.stop.is_some() {
+            // Only whole lines now; the rest starts the next chunk.
+            self.partial.extend_from_slice(buf.get(lines_end..).unwrap_or(&[]));
+            buf.truncate(lines_end);
+        }
+        let text = match String::from_utf8(buf) {
+            Ok(text) => text,
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let mut bytes = e.into_bytes();
+                let line_start = memchr::memrchr(b'\n', bytes.get(..valid).unwrap_or(&[])).map_or(0, |i| i + 1);
+                let prefix = std::str::from_utf8(bytes.get(line_start..valid).unwrap_or(&[])).unwrap_or("");
+                let column = prefix.chars().count() + 1;
+                // A read error or an overlong line after the invalid byte
+                // comes later in the input: the UTF-8 error is the first.
+                self.stop = Some(Stop::Utf8 { column });
+                self.exhausted = true;
+                bytes.truncate(line_start);
+                // The bytes up to `line_start` are valid UTF-8.
+                String::from_utf8(bytes).unwrap_or_default()
+            }
+        };
+        if self.stop.is_some() {
+            self.partial = Vec::new();
+        }
+        self.chunks.push_back(text);
+        self.pos = 0;
     }
 
     /// Reads an auto-detected input whole and parses it.
@@ -171,40 +353,22 @@ impl<R: BufRead> FamilyReader<R> {
         self.detected = families.into_iter().rev().map(MetricFamily::into_owned).collect();
         Ok(())
     }
+}
 
-    fn advance(&mut self) -> Result<Option<MetricFamily<'static>>, ParseError> {
-        if self.assembler.is_none() && self.detected.is_empty() && self.line_no == 0 {
-            self.detect()?;
-            self.line_no = usize::MAX;
-        }
-        if self.assembler.is_none() {
-            return Ok(self.detected.pop());
-        }
-        loop {
-            if !self.ready.is_empty() {
-                return Ok(Some(self.ready.remove(0)));
-            }
-            if self.feed_buffered()? {
-                continue;
-            }
-            let more = self.read_line()?;
-            let Some(assembler) = self.assembler.as_mut() else {
-                return Ok(None);
-            };
-            if !more {
-                assembler.finish(self.line_no + 1, &mut self.ready)?;
-                self.assembler = None;
-                self.line_no = usize::MAX;
-                return Ok(if self.ready.is_empty() { None } else { Some(self.ready.remove(0)) });
-            }
-            self.line_no += 1;
-            let text = match std::str::from_utf8(&self.line) {
-                Ok(t) => t,
-                Err(e) => return Err(utf8_error(&self.line, e.valid_up_to(), self.line_no - 1)),
-            };
-            assembler.feed(text, self.line_no, Sample::into_owned, &mut self.ready)?;
+/// A non-empty string of `s` that borrows (all of a sample's come from its line).
+fn borrowed_ptr(s: &Sample<'_>) -> Option<*const u8> {
+    // The variant is the point: only a borrowed string can be in a chunk.
+    #[allow(clippy::ptr_arg)]
+    fn borrowed(c: &std::borrow::Cow<'_, str>) -> Option<*const u8> {
+        match c {
+            std::borrow::Cow::Borrowed(b) if !b.is_empty() => Some(b.as_ptr()),
+            _ => None,
         }
     }
+    let in_labels = |labels: &[super::Label<'_>]| labels.iter().find_map(|(k, v)| borrowed(k).or_else(|| borrowed(v)));
+    borrowed(&s.name)
+        .or_else(|| in_labels(&s.labels))
+        .or_else(|| s.exemplar.as_ref().and_then(|e| in_labels(&e.labels)))
 }
 
 /// A ParseError at the first invalid UTF-8 byte of `bytes` (`lines_before`
@@ -225,20 +389,9 @@ impl<R: BufRead> Iterator for FamilyReader<R> {
     type Item = Result<MetricFamily<'static>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.advance() {
-            Ok(Some(f)) => Some(Ok(f)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        // Each sample is copied as it is read, while its line is in cache;
+        // `into_owned` then only moves what is owned already.
+        self.next_with(Sample::into_owned).map(|f| f.map(MetricFamily::into_owned))
     }
 }
 
@@ -250,27 +403,97 @@ mod tests {
 
     type Items = Vec<Result<MetricFamily<'static>, ParseError>>;
 
+    /// Small inputs with the reader's edge cases: blank lines, invalid UTF-8,
+    /// CRLF, no final newline, lines after `# EOF`.
+    const EDGES: [&[u8]; 9] = [
+        b"# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# EOF\n",
+        b"# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n\nc 1\n# EOF\n",
+        b"a 1\nb{x=\"\xc3\xa9\xff\"} 1\n# EOF\n",
+        b"a 1\nb 2\nc{x=\"\xff\"} 1\n# EOF\n",
+        b"# TYPE a counter\na_total 1\nb 2\r\n# EOF\n",
+        b"a 1\nb 2\n# EOF",
+        b"a 1\nb 2\n# EOF\nc 3\n",
+        b"x{y=\"\xe2\x82\xac\"} 1\nz 2\n# EOF\n",
+        b"a 1\na 2\n",
+    ];
+
     fn items(bytes: &[u8], format: ParseFormat, buf: usize) -> Items {
         FamilyReader::new(BufReader::with_capacity(buf, bytes), format).collect()
     }
 
-    /// Lines read straight from a large buffer give the same families and
-    /// errors, in the same order, as lines copied out one by one (a 1-byte
-    /// buffer never holds a whole line, so it always takes the copying path).
+    /// Families lent by `next_family` from chunks of about `chunk` bytes,
+    /// each checked against `owned` while it is lent.
+    fn lent(bytes: &[u8], format: ParseFormat, buf: usize, chunk: usize) -> Items {
+        let mut reader = FamilyReader::new(BufReader::with_capacity(buf, bytes), format);
+        reader.chunk_bytes = chunk;
+        let mut out = Vec::new();
+        while let Some(f) = reader.next_family() {
+            out.push(f.map(MetricFamily::into_owned));
+        }
+        out
+    }
+
+    /// Chunks of any size, down to one line each, give the same families and
+    /// errors as the default: a family spanning many chunks keeps them all,
+    /// and released chunks are never read again (run under valgrind, a read
+    /// of a freed chunk is an error).
+    #[test]
+    fn chunks_of_any_size_give_the_same_items() {
+        let mut big = String::new();
+        for i in 0..3000 {
+            let family = i / 700;
+            if i % 700 == 0 {
+                big.push_str(&format!("# TYPE small{i} counter\nsmall{i}_total{{x=\"{i}\"}} 1 # {{t=\"{i}\"}} 2\n"));
+                big.push_str(&format!("# TYPE big{family} gauge\n"));
+            }
+            big.push_str(&format!("big{family}{{i=\"{i}\",esc=\"a\\\\b{i}\",z=\"\"}} {i}\n"));
+        }
+        big.push_str("# EOF\n");
+        for input in EDGES.into_iter().chain([big.as_bytes(), b"a{x=\"1\"} 1\na{x=\"2\"} 2\nb 3\na{x=\"3\"} 3\n"]) {
+            for format in [ParseFormat::OpenMetrics, ParseFormat::Prometheus] {
+                let whole = items(input, format, 8192);
+                for (buf, chunk) in [(1, 1), (3, 5), (64, 1), (64, 100), (8192, 4096)] {
+                    assert_eq!(lent(input, format, buf, chunk), whole, "{format} buf {buf} chunk {chunk}");
+                }
+            }
+        }
+        // The big family is read whole, though it spans hundreds of chunks.
+        let got = lent(big.as_bytes(), ParseFormat::OpenMetrics, 64, 100);
+        let sizes: Vec<usize> = got.iter().map(|f| f.as_ref().map_or(0, |f| f.samples.len())).collect();
+        assert_eq!(sizes, [1, 700, 1, 700, 1, 700, 1, 700, 1, 200]);
+        assert_eq!(got.iter().filter(|f| f.is_err()).count(), 0);
+    }
+
+    #[test]
+    fn lent_families_borrow_and_owned_ones_do_not() {
+        let text = b"# TYPE a gauge\na{x=\"v\"} 1\n# EOF\n";
+        let mut reader = FamilyReader::new(&text[..], ParseFormat::OpenMetrics);
+        let family = reader.next_family().and_then(Result::ok).expect("a family");
+        assert!(matches!(family.samples[0].labels[0].1, std::borrow::Cow::Borrowed("v")));
+        let owned =
+            FamilyReader::new(&text[..], ParseFormat::OpenMetrics).next().and_then(Result::ok).expect("a family");
+        assert!(matches!(owned.samples[0].labels[0].1, std::borrow::Cow::Owned(_)));
+        assert_eq!(owned, family.into_owned());
+    }
+
+    /// A reader of a whole in-memory input takes it a chunk at a time.
+    #[test]
+    fn a_slice_is_not_copied_whole() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("m{i} {i}\n"));
+        }
+        let mut reader = FamilyReader::new(text.as_bytes(), ParseFormat::Prometheus);
+        assert!(reader.next_family().is_some_and(|f| f.is_ok()));
+        let held: usize = reader.chunks.iter().map(String::len).sum();
+        assert!(held <= CHUNK_BYTES + 16, "{held} bytes held for a {} byte input", text.len());
+    }
+
+    /// A reader's buffer of any size gives the same families and errors, in
+    /// the same order (a 1-byte buffer never holds a whole line).
     #[test]
     fn buffered_lines_give_the_same_items_as_copied_lines() {
-        let inputs: [&[u8]; 9] = [
-            b"# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# EOF\n",
-            b"# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n\nc 1\n# EOF\n",
-            b"a 1\nb{x=\"\xc3\xa9\xff\"} 1\n# EOF\n",
-            b"a 1\nb 2\nc{x=\"\xff\"} 1\n# EOF\n",
-            b"# TYPE a counter\na_total 1\nb 2\r\n# EOF\n",
-            b"a 1\nb 2\n# EOF",
-            b"a 1\nb 2\n# EOF\nc 3\n",
-            b"x{y=\"\xe2\x82\xac\"} 1\nz 2\n# EOF\n",
-            b"a 1\na 2\n",
-        ];
-        for input in inputs {
+        for input in EDGES {
             for format in [ParseFormat::OpenMetrics, ParseFormat::Prometheus] {
                 let copied = items(input, format, 1);
                 for buf in [2, 5, 16, 64, 8192] {
