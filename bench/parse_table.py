@@ -10,7 +10,9 @@ Rows: the Rust core's ``parse`` (0.0.4 and OpenMetrics) and streaming
 iterator) in MB/s (bench-parse); Go's ``expfmt.TextParser`` (0.0.4
 only: expfmt 0.39 has no OpenMetrics parser) and core/expfmt; Python
 ``loki_metrics.parse`` vs ``prometheus_client`` 0.26, each parsing 0.0.4 and
-reading every sample's name, labels and value; Node's ratios from the last
+reading every sample's name, labels and value, and that reading alone on
+objects built beforehand (the ceiling of the ratio); the core again under
+mimalloc when ``--mimalloc`` names the library; Node's ratios from the last
 line of bench/node_bench.mjs. Every figure is a median; every ratio comes
 from figures of this run. A missing Go, Python package or Node addon skips
 its rows with the reason.
@@ -95,7 +97,20 @@ def python_rows(texts: dict[str, Path], runs: int) -> tuple[dict, str | None]:
             print(f"  python {shape} run {run + 1}: loki_metrics {times['ours'][-1] * 1e3:.0f} ms, "
                   f"prometheus_client {times['theirs'][-1] * 1e3:.0f} ms", flush=True)
         t_ours, t_theirs = statistics.median(times["ours"]), statistics.median(times["theirs"])
+        # The reading alone, on objects built beforehand (ours: every family's
+        # samples already built): no parser can take less than this.
+        built = loki_metrics.parse(text, format="prometheus")
+        for family in built:
+            _ = family.samples
+        reads = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            read_samples(built)
+            reads.append(time.perf_counter() - t)
+        t_read = statistics.median(reads)
         out[shape] = {
+            "read_only_ms": t_read * 1e3,
+            "ceiling_ratio": t_theirs / t_read,
             "ours_ms": t_ours * 1e3,
             "theirs_ms": t_theirs * 1e3,
             "ours_mb_s": mb / t_ours,
@@ -154,6 +169,7 @@ def fmt(x: float | None, unit: str = "") -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench-parse", type=Path, required=True, help="the release bench-parse binary")
+    ap.add_argument("--mimalloc", type=Path, help="libmimalloc.so: a second core run with it preloaded")
     ap.add_argument("--expfmt", type=Path, help="the Go expfmt-bench binary (its row is skipped without)")
     ap.add_argument("--expfmt-missing", default="no --expfmt given", help="why there is no expfmt-bench")
     ap.add_argument("--node", action="store_true", help="run bench/node_bench.mjs (its addon built in release)")
@@ -175,6 +191,15 @@ def main() -> int:
                              text=True).stdout
         print(out.rstrip(), flush=True)
         core = json.loads(out.strip().splitlines()[-1])
+
+        mimalloc = {}
+        if args.mimalloc:
+            print(f"\n== the Rust core under mimalloc (LD_PRELOAD={args.mimalloc})", flush=True)
+            env = {**os.environ, "LD_PRELOAD": str(args.mimalloc)}
+            out = subprocess.run([str(args.bench_parse), "--runs", str(args.runs)], check=True, capture_output=True,
+                                 text=True, env=env).stdout
+            print(out.rstrip(), flush=True)
+            mimalloc = json.loads(out.strip().splitlines()[-1])["shapes"]
 
         print("\n== Go expfmt (0.0.4)", flush=True)
         expfmt, expfmt_skip = expfmt_rows(args.expfmt, texts, args.runs, args.expfmt_missing)
@@ -218,6 +243,9 @@ def main() -> int:
         {s: shapes[s]["stream_openmetrics_mb_s"] for s in SHAPES}, goal="core_stream")
     row("core streaming FamilyReader as Iterator, owned (OpenMetrics), MB/s",
         {s: shapes[s].get("stream_owned_openmetrics_mb_s") for s in SHAPES})
+    if mimalloc:
+        for key, what in (("parse_prometheus_mb_s", "parse 0.0.4"), ("parse_openmetrics_mb_s", "parse OpenMetrics")):
+            row(f"core {what} under mimalloc (preloaded), MB/s", {s: mimalloc[s][key] for s in SHAPES})
     if expfmt:
         row("Go expfmt TextParser 0.0.4, MB/s", {s: expfmt[s]["expfmt_mb_s"] for s in SHAPES})
         row("core 0.0.4 / expfmt", {s: shapes[s]["parse_prometheus_mb_s"] / expfmt[s]["expfmt_mb_s"] for s in SHAPES},
@@ -227,6 +255,8 @@ def main() -> int:
         row("Python prometheus_client + read, MB/s", {s: python[s]["theirs_mb_s"] for s in SHAPES})
         row("Python loki_metrics / prometheus_client", {s: python[s]["ratio"] for s in SHAPES}, "x",
             goal="python_ratio")
+        row("Python reading alone (objects built beforehand), ms", {s: python[s]["read_only_ms"] for s in SHAPES})
+        row("Python ceiling: prometheus_client / reading alone", {s: python[s]["ceiling_ratio"] for s in SHAPES}, "x")
     if node:
         row("Node loki-metrics parse, ms", {s: node.get(f"node_ours_ms_{s}") for s in SHAPES})
         row("Node parse-prometheus-text-format, ms", {s: node.get(f"node_theirs_ms_{s}") for s in SHAPES})

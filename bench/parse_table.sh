@@ -7,6 +7,8 @@
 #   bench/parse_table.sh [--runs N] [--py-runs N] [--node-runs N]
 #
 # * the core: cargo build --release -p loki-metrics-bench (bench-parse);
+# * mimalloc: Debian's libmimalloc2.0 (apt), preloaded into a second run of
+#   bench-parse: what an application's choice of allocator gives the core;
 # * Go: Debian's golang-go and golang-github-prometheus-common-dev (apt), and
 #   bench/go/expfmt-bench built offline in GOPATH mode against the packaged
 #   sources; without apt, Go 1.19+ or the package, the row is skipped;
@@ -32,6 +34,16 @@ TARGET=$(cargo metadata -q --format-version 1 --no-deps |
 WORK=$TARGET/parse-table
 mkdir -p "$WORK"
 table=(--bench-parse "$TARGET/release/bench-parse")
+
+step "mimalloc (Debian's libmimalloc2.0), for the allocator rows"
+find_mimalloc() { ldconfig -p 2>/dev/null | awk '/libmimalloc\.so\.2 /{print $NF; exit}'; }
+mimalloc=$(find_mimalloc)
+if [ -z "$mimalloc" ] && command -v apt-get >/dev/null; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmimalloc2.0 >/dev/null ||
+    echo "apt-get could not install libmimalloc2.0" >&2
+  mimalloc=$(find_mimalloc)
+fi
+if [ -n "$mimalloc" ]; then table+=(--mimalloc "$mimalloc"); echo "$mimalloc"; else echo "no libmimalloc: its rows are skipped"; fi
 
 step "Go expfmt (Debian's golang-go and golang-github-prometheus-common-dev)"
 expfmt_missing=""
