@@ -170,7 +170,9 @@ check_stripped() {  # check_stripped FILE...: no debug sections; no local symbol
   local f
   for f in "$@"; do
     [ -f "$f" ] || fail "$f does not exist"
-    if llvm-objdump --section-headers "$f" | grep -qiE '[._](debug|zdebug)_'; then fail "$f has debug sections"; fi
+    # Outputs are read whole before grep -q: under pipefail, grep -q leaving
+    # early makes the writer's SIGPIPE fail the pipeline (a false verdict).
+    if grep -qiE '[._](debug|zdebug)_' <<<"$(llvm-objdump --section-headers "$f")"; then fail "$f has debug sections"; fi
     case $f in *.a) continue ;; esac
     # ring's assembly leaves one local data symbol in Mach-O executables
     # (_ring_core_*_k25519Precomp) that neither ld nor llvm-strip drops.
@@ -182,7 +184,7 @@ check_stripped() {  # check_stripped FILE...: no debug sections; no local symbol
 }
 
 check_static() {  # check_static ELF: no program interpreter, no shared library
-  llvm-readelf --program-headers --dynamic "$1" | grep -qE 'INTERP|NEEDED' && fail "$1 is not static"
+  grep -qE 'INTERP|NEEDED' <<<"$(llvm-readelf --program-headers --dynamic "$1")" && fail "$1 is not static"
   echo "ok   ${1##*/}: static (no interpreter, no NEEDED)"
 }
 
@@ -209,7 +211,7 @@ check_musl_needs_only_libc() {  # check_musl_needs_only_libc ELF...: NEEDED is l
 check_auditwheel() {  # check_auditwheel WHEEL TAG: auditwheel agrees with the wheel's platform tag
   local out
   out=$(auditwheel show "$1")
-  grep -q "consistent with the following platform tag:" <<<"$out" && grep -A1 'platform tag' <<<"$out" | grep -q "\"$2" ||
+  grep -q "consistent with the following platform tag:" <<<"$out" && grep -A1 'platform tag' <<<"$out" | grep "\"$2" >/dev/null ||
     { echo "$out" >&2; fail "auditwheel: ${1##*/} is not $2"; }
   echo "ok   auditwheel show ${1##*/}: consistent with $(grep -A1 'platform tag' <<<"$out" | grep -oE '"[a-z0-9_]+"' | head -n 1)"
 }
@@ -229,18 +231,20 @@ check_cli_golden() {  # check_cli_golden [RUNNER...] CLI: every fixture, every f
 
 # Machine-readable facts of a Mach-O file, checked against what SPEC §8 promises.
 check_macho() {  # check_macho FILE ARCH SYMBOL...: arch, minimum macOS 11.0, exports, only system dylibs
-  local f=$1 arch=$2 sym dylibs id
+  local f=$1 arch=$2 sym dylibs id headers exports
   shift 2
-  llvm-objdump --macho --private-header "$f" | grep -qE "MH_MAGIC_64 +$arch " || fail "$f is not a $arch Mach-O"
-  llvm-objdump --macho --private-headers "$f" | grep -A4 LC_BUILD_VERSION | grep -qE 'minos 11\.0$' ||
-    fail "$f: minimum macOS is not 11.0"
+  # Read whole, then grepped: see check_stripped.
+  headers=$(llvm-objdump --macho --private-headers "$f")
+  exports=$(llvm-objdump --macho --exports-trie "$f")
+  grep -qE "MH_MAGIC_64 +$arch " <<<"$headers" || fail "$f is not a $arch Mach-O"
+  grep -A4 LC_BUILD_VERSION <<<"$headers" | grep -E 'minos 11\.0$' >/dev/null || fail "$f: minimum macOS is not 11.0"
   for sym in "$@"; do
-    llvm-objdump --macho --exports-trie "$f" | grep -qE "(^| )_$sym\$" || fail "$f does not export $sym"
+    grep -qE "(^| )_$sym\$" <<<"$exports" || fail "$f does not export $sym"
   done
   # A dylib lists its own install name (LC_ID_DYLIB) first among them: not a dependency.
   id=$(llvm-objdump --macho --dylib-id "$f" | tail -n +2 | awk '{print $1}')
   dylibs=$(llvm-objdump --macho --dylibs-used "$f" | tail -n +2 | awk '{print $1}' | grep -vxF "${id:-//none}")
-  if grep -vE '^/usr/lib/(libSystem\.B|libiconv\.2|libcharset\.1)\.dylib$' <<<"$dylibs" | grep -q .; then
+  if [ -n "$(grep -vE '^/usr/lib/(libSystem\.B|libiconv\.2|libcharset\.1)\.dylib$' <<<"$dylibs")" ]; then
     fail "$f links outside /usr/lib's system libraries: $dylibs"
   fi
   echo "ok   ${f##*/}: Mach-O $arch, minos 11.0, exports all $# symbols asked for, links only $(echo $dylibs)"
@@ -317,7 +321,7 @@ check_c_archive() {  # check_c_archive PLATFORM: unpacked into a prefix, example
     "$prefix/$bin" --format openmetrics --now "$(cat tests/fixtures/running/now)" tests/fixtures/running/.loki |
       cmp -s - tests/fixtures/running/expected.om || fail "the $bin print_metrics of the $1 archive"
   done
-  llvm-readelf --dynamic "$prefix/static" | grep -q libloki_metrics && fail "the static program needs libloki_metrics"
+  grep -q libloki_metrics <<<"$(llvm-readelf --dynamic "$prefix/static")" && fail "the static program needs libloki_metrics"
   rm -rf "$prefix"
   echo "ok   loki-metrics-c-$VERSION-$1.tar.gz unpacked into a prefix: print_metrics, dynamic and static, renders running/ byte-identically"
 }
