@@ -274,12 +274,14 @@ impl<R: BufRead> FamilyReader<R> {
                 self.exhausted = true;
                 break;
             }
-            // Up to the chunk's size and on to the end of that line, so that
-            // a reader lending its whole input (`&[u8]`) is not copied whole.
+            // Up to the chunk's size and on to the end of that line (looked
+            // for no further than a line may be long), so that a reader
+            // lending its whole input (`&[u8]`) is not copied whole.
             let room = self.chunk_bytes.saturating_sub(buf.len());
             let n = match data.get(room..) {
                 Some(over) if !over.is_empty() => {
-                    memchr::memchr(b'\n', over).map_or(data.len().min(room + MAX_LINE_BYTES + 1), |i| room + i + 1)
+                    let limit = over.len().min(MAX_LINE_BYTES + 1);
+                    memchr::memchr(b'\n', over.get(..limit).unwrap_or(over)).map_or(room + limit, |i| room + i + 1)
                 }
                 _ => data.len(),
             };
@@ -476,9 +478,20 @@ mod tests {
         assert_eq!(owned, family.into_owned());
     }
 
-    /// A reader of a whole in-memory input takes it a chunk at a time.
+    /// A reader of a whole in-memory input takes it a chunk at a time, and
+    /// no more than a line's limit past it when a line is too long.
     #[test]
     fn a_slice_is_not_copied_whole() {
+        let mut huge = format!("a 1\nb 1\nb{{x=\"{}\"}} 1\n", "y".repeat(3 * MAX_LINE_BYTES));
+        huge.push_str("c 1\n");
+        let mut reader = FamilyReader::new(huge.as_bytes(), ParseFormat::Prometheus);
+        reader.chunk_bytes = 16;
+        let first = reader.next_family().map(|f| f.map(|f| f.name.into_owned()));
+        assert_eq!(first, Some(Ok("a".to_owned())));
+        let err = reader.next_family().and_then(Result::err).expect("too long");
+        assert_eq!((err.line, err.message.contains("longer than")), (3, true));
+        assert!(reader.chunks.iter().map(String::len).sum::<usize>() <= 2 * MAX_LINE_BYTES);
+
         let mut text = String::new();
         for i in 0..20_000 {
             text.push_str(&format!("m{i} {i}\n"));
