@@ -23,6 +23,11 @@ impl<'a> Assembler<'a> {
 
     /// Reads one line without its `\n`; finished families go to `out`.
     /// `keep` turns the line's borrowed sample into what the family stores.
+    ///
+    /// The line's lifetime `'l` is not `'a` on purpose: nothing of the line
+    /// reaches the families but through `keep` (names and metadata are
+    /// copied), which [`super::FamilyReader`] relies on to free the buffers
+    /// its lines come from. Do not make `line` a `&'a str`.
     #[inline]
     pub(crate) fn feed<'l>(
         &mut self,

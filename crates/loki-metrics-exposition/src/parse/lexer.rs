@@ -225,7 +225,7 @@ pub(crate) fn unescape_help(s: &str, escapes: Escapes) -> Result<Cow<'_, str>, u
 /// with SSE2 (every x86-64 has it), then eight at a time.
 #[inline(always)]
 fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     let from = {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,

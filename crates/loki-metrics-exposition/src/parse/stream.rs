@@ -75,6 +75,13 @@ pub struct FamilyReader<R> {
     /// A released chunk's buffer, for the next one.
     spare: Vec<u8>,
     chunk_bytes: usize,
+    /// Whether a released chunk's buffer is kept for the next (tests turn
+    /// it off, so that a read of a released chunk is a read of freed memory
+    /// for valgrind).
+    reuse_chunks: bool,
+    /// Whether a family was ever lent: until then every sample is owned and
+    /// `release` need not look for borrowed ones.
+    lent: bool,
     /// Why the input stops after the chunks' lines (an error, reported
     /// once they are fed), if it stops before its end.
     stop: Option<Stop>,
@@ -88,6 +95,8 @@ pub struct FamilyReader<R> {
 
 /// Why the reader stopped taking input before its end.
 enum Stop {
+    /// The text is invalid there (the families it closed come first).
+    Parse(ParseError),
     Read(String),
     TooLong,
     /// Invalid UTF-8 on the next line, at this 1-based column.
@@ -100,6 +109,7 @@ impl Stop {
     /// The error, on line `line`.
     fn error(self, line: usize) -> ParseError {
         match self {
+            Stop::Parse(e) => e,
             Stop::Read(e) => ParseError { line, column: 1, message: format!("read error: {e}") },
             Stop::TooLong => {
                 ParseError { line, column: 1, message: format!("line longer than {MAX_LINE_BYTES} bytes") }
@@ -127,6 +137,8 @@ impl<R: BufRead> FamilyReader<R> {
             partial: Vec::new(),
             spare: Vec::new(),
             chunk_bytes: CHUNK_BYTES,
+            reuse_chunks: true,
+            lent: false,
             stop: None,
             exhausted: false,
             line_no: 0,
@@ -140,8 +152,18 @@ impl<R: BufRead> FamilyReader<R> {
     /// call. `None` at the end of the input and after an error.
     ///
     /// [`MetricFamily::into_owned`] detaches a family to keep it; the
-    /// [`Iterator`] does that for every family.
+    /// [`Iterator`] does that for every family. A lent family cannot be kept
+    /// across the next call:
+    ///
+    /// ```compile_fail,E0499
+    /// use loki_metrics_exposition::parse::{FamilyReader, ParseFormat};
+    /// let mut reader = FamilyReader::new(&b"a 1\nb 2\n"[..], ParseFormat::Prometheus);
+    /// let first = reader.next_family();
+    /// let second = reader.next_family();
+    /// drop((first, second));
+    /// ```
     pub fn next_family(&mut self) -> Option<Result<MetricFamily<'_>, ParseError>> {
+        self.lent = true;
         self.next_with(|s| s)
     }
 
@@ -194,11 +216,13 @@ impl<R: BufRead> FamilyReader<R> {
             }
             if self.exhausted {
                 let mut out = Vec::new();
-                if let Some(assembler) = self.assembler.as_mut() {
-                    assembler.finish(self.line_no + 1, &mut out)?;
-                }
+                let finished = self.assembler.as_mut().map_or(Ok(()), |a| a.finish(self.line_no + 1, &mut out));
                 self.ready.extend(out);
-                self.assembler = None;
+                match finished {
+                    // The families it closed first, then the error.
+                    Err(e) => self.stop = Some(Stop::Parse(e)),
+                    Ok(()) => self.assembler = None,
+                }
                 continue;
             }
             self.release();
@@ -219,12 +243,21 @@ impl<R: BufRead> FamilyReader<R> {
         let mut out = Vec::new();
         while let Some(rest) = text.get(self.pos..).filter(|r| !r.is_empty()) {
             let len = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
-            if len > MAX_LINE_BYTES {
-                return Err(Stop::TooLong.error(self.line_no + 1));
+            let fed = if len > MAX_LINE_BYTES {
+                Err(Stop::TooLong.error(self.line_no + 1))
+            } else {
+                self.line_no += 1;
+                self.pos += len + 1;
+                assembler.feed(rest.get(..len).unwrap_or(""), self.line_no, keep, &mut out)
+            };
+            if let Err(e) = fed {
+                // Nothing more is fed or read; the families this line closed
+                // are yielded before the error.
+                self.stop = Some(Stop::Parse(e));
+                self.exhausted = true;
+                self.pos = text.len() + 1;
+                break;
             }
-            self.line_no += 1;
-            self.pos += len + 1;
-            assembler.feed(rest.get(..len).unwrap_or(""), self.line_no, keep, &mut out)?;
             if !out.is_empty() {
                 break;
             }
@@ -237,10 +270,17 @@ impl<R: BufRead> FamilyReader<R> {
     /// every chunk is fed and no family is ready or lent out, so that only the
     /// open family can borrow one.
     fn release(&mut self) {
-        let open = self.assembler.as_ref().and_then(Assembler::open_family);
+        let open = self.assembler.as_ref().and_then(Assembler::open_family).filter(|_| self.lent);
         // Samples are in input order, so the first one that borrows at all
         // is in the oldest chunk the family needs (names and metadata are
-        // owned: `Assembler::feed` keeps only what `keep` returns).
+        // owned: `Assembler::feed` keeps only what `keep` returns). Before
+        // any family is lent, `keep` copied every sample: nothing borrows,
+        // and no sample need be looked at (which made the iterator's reading
+        // of one huge family quadratic).
+        debug_assert!(open.map_or(true, |f| {
+            let owned = |c: &std::borrow::Cow<'_, str>| matches!(c, std::borrow::Cow::Owned(_));
+            owned(&f.name) && f.help.as_ref().map_or(true, owned) && f.unit.as_ref().map_or(true, owned)
+        }));
         let oldest = match open.and_then(|f| f.samples.iter().find_map(borrowed_ptr)) {
             // Nothing borrowed: every chunk can go.
             None => self.chunks.len(),
@@ -249,7 +289,9 @@ impl<R: BufRead> FamilyReader<R> {
         };
         for _ in 0..oldest {
             if let Some(chunk) = self.chunks.pop_front() {
-                self.spare = chunk.into_bytes();
+                if self.reuse_chunks {
+                    self.spare = chunk.into_bytes();
+                }
             }
         }
     }
@@ -425,9 +467,10 @@ mod tests {
 
     /// Families lent by `next_family` from chunks of about `chunk` bytes,
     /// each checked against `owned` while it is lent.
-    fn lent(bytes: &[u8], format: ParseFormat, buf: usize, chunk: usize) -> Items {
+    fn lent(bytes: &[u8], format: ParseFormat, buf: usize, chunk: usize, reuse: bool) -> Items {
         let mut reader = FamilyReader::new(BufReader::with_capacity(buf, bytes), format);
         reader.chunk_bytes = chunk;
+        reader.reuse_chunks = reuse;
         let mut out = Vec::new();
         while let Some(f) = reader.next_family() {
             out.push(f.map(MetricFamily::into_owned));
@@ -455,15 +498,69 @@ mod tests {
             for format in [ParseFormat::OpenMetrics, ParseFormat::Prometheus] {
                 let whole = items(input, format, 8192);
                 for (buf, chunk) in [(1, 1), (3, 5), (64, 1), (64, 100), (8192, 4096)] {
-                    assert_eq!(lent(input, format, buf, chunk), whole, "{format} buf {buf} chunk {chunk}");
+                    for reuse in [true, false] {
+                        assert_eq!(lent(input, format, buf, chunk, reuse), whole, "{format} buf {buf} chunk {chunk}");
+                    }
                 }
             }
         }
         // The big family is read whole, though it spans hundreds of chunks.
-        let got = lent(big.as_bytes(), ParseFormat::OpenMetrics, 64, 100);
+        let got = lent(big.as_bytes(), ParseFormat::OpenMetrics, 64, 100, true);
         let sizes: Vec<usize> = got.iter().map(|f| f.as_ref().map_or(0, |f| f.samples.len())).collect();
         assert_eq!(sizes, [1, 700, 1, 700, 1, 700, 1, 700, 1, 200]);
         assert_eq!(got.iter().filter(|f| f.is_err()).count(), 0);
+    }
+
+    /// A line that closes a family and is itself wrong: the closed family
+    /// first, then the error (as for every error, lent or owned).
+    #[test]
+    fn a_family_closed_by_a_bad_line_comes_before_the_error() {
+        let text = b"# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\n# EOF\n";
+        for (buf, chunk) in [(8192, CHUNK_BYTES), (3, 5)] {
+            let got = lent(text, ParseFormat::OpenMetrics, buf, chunk, true);
+            let names: Vec<_> =
+                got.iter().map(|f| f.as_ref().map(|f| f.name.to_string()).map_err(|e| e.line)).collect();
+            assert_eq!(names, [Ok("a".to_owned()), Ok("b".to_owned()), Err(5)]);
+        }
+    }
+
+    /// `next_family` and the iterator in turns, on one reader: the same
+    /// families as either alone, whatever the chunk size (each lent family is
+    /// checked while lent, and released chunks are not reused, so that a
+    /// stale read is a read of freed memory under valgrind).
+    #[test]
+    fn lending_and_owning_in_turns_give_the_same_families() {
+        let mut text = String::new();
+        for f in 0..6 {
+            text.push_str(&format!("# TYPE f{f} gauge\n"));
+            for i in 0..(f * 37 % 90) {
+                text.push_str(&format!("f{f}{{i=\"{i}\",e=\"x\\\\{i}\"}} {i}\n"));
+            }
+        }
+        let om = format!("{text}# EOF\n");
+        for (input, format) in [(om.as_str(), ParseFormat::OpenMetrics), (text.as_str(), ParseFormat::Prometheus)] {
+            let whole = items(input.as_bytes(), format, 8192);
+            for chunk in [1, 7, 100, 1000] {
+                for pattern in 0u32..8 {
+                    let mut reader = FamilyReader::new(BufReader::with_capacity(5, input.as_bytes()), format);
+                    reader.chunk_bytes = chunk;
+                    reader.reuse_chunks = false;
+                    let mut got = Vec::new();
+                    for turn in 0.. {
+                        let item = if pattern >> (turn % 3) & 1 == 1 {
+                            reader.next_family().map(|f| f.map(MetricFamily::into_owned))
+                        } else {
+                            reader.next()
+                        };
+                        match item {
+                            Some(item) => got.push(item),
+                            None => break,
+                        }
+                    }
+                    assert_eq!(got, whole, "{format} chunk {chunk} pattern {pattern}");
+                }
+            }
+        }
     }
 
     #[test]
