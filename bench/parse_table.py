@@ -37,6 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The read loop of the Python benchmark (bench/, this script's directory, is on sys.path).
+from python_bench import read_every_sample
+
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ("gauges", "counters")
 SAMPLES = 200_000
@@ -51,19 +54,6 @@ GOALS = {
 }
 
 
-def read_samples(families) -> float:
-    """What a user of either parser does with the result: every sample's
-    name, each label pair, and the value."""
-    total = 0.0
-    for family in families:
-        for sample in family.samples:
-            _ = sample.name
-            for _k, _v in sample.labels.items():
-                pass
-            total += sample.value
-    return total
-
-
 def python_rows(texts: dict[str, Path], runs: int) -> tuple[dict, str | None]:
     """Median seconds of loki_metrics and prometheus_client per shape, the
     two alternated run by run so that both see the same machine load."""
@@ -76,10 +66,10 @@ def python_rows(texts: dict[str, Path], runs: int) -> tuple[dict, str | None]:
           f"prometheus_client {importlib.metadata.version('prometheus_client')}", flush=True)
 
     def ours(text: str) -> float:
-        return read_samples(loki_metrics.parse(text, format="prometheus"))
+        return read_every_sample(loki_metrics.parse(text, format="prometheus"))
 
     def theirs(text: str) -> float:
-        return read_samples(text_string_to_metric_families(text))
+        return read_every_sample(text_string_to_metric_families(text))
 
     out = {}
     for shape in SHAPES:
@@ -105,7 +95,7 @@ def python_rows(texts: dict[str, Path], runs: int) -> tuple[dict, str | None]:
         reads = []
         for _ in range(runs):
             t = time.perf_counter()
-            read_samples(built)
+            read_every_sample(built)
             reads.append(time.perf_counter() - t)
         t_read = statistics.median(reads)
         out[shape] = {

@@ -80,14 +80,19 @@ def node_bench_text(families: int = 2000, per_family: int = 100) -> str:
     return "".join(parts)
 
 
-def bench_text() -> tuple[str, str]:
+def bench_text(shape: str) -> tuple[str, str]:
+    """The benchmark text of `shape` (gauges or counters), as
+    ``bench-parse --emit`` writes it when that binary is built, else from the
+    Python copy of its generator."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     binary = Path(os.environ.get("LOKI_METRICS_BENCH_PARSE", target / "release" / "bench-parse"))
     if binary.exists():
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.prom"
-            subprocess.run([str(binary), "--emit", str(path)], check=True, capture_output=True)
-            return path.read_text(encoding="utf-8"), f"{binary.name} --emit"
+            subprocess.run([str(binary), "--emit", str(path), "--shape", shape], check=True, capture_output=True)
+            return path.read_text(encoding="utf-8"), f"{binary.name} --emit --shape {shape}"
+    if shape == "counters":
+        return node_bench_text(), "Python copy of node_bench's makeText"
     return bench_text_in_python(), "Python copy of bench-parse's generator"
 
 
@@ -135,15 +140,19 @@ def generate_s(loki: Path, events: int = 1000, efficiency: int = 20, tasks: int 
 # ---- measuring -------------------------------------------------------------------
 
 
-def read_every_sample(families) -> int:
-    """What a program does with a parse: every sample's name, labels and value."""
+def read_every_sample(families) -> tuple[int, float]:
+    """What a program does with a parse: every sample's name, labels and
+    value. Returns the number of labels and the sum of the values, for
+    comparing two parsers' results."""
     n = 0
+    total = 0.0
     for family in families:
         for sample in family.samples:
-            sample.name, sample.value
+            _ = sample.name
             for _name, _value in sample.labels.items():
                 n += 1
-    return n
+            total += sample.value
+    return n, total
 
 
 def parse_and_read(parsers, text: str, runs: int, label: str) -> tuple[float, float]:
@@ -220,7 +229,7 @@ def main() -> int:
     results: dict[str, float] = {}
 
     # 1. parse + read, side by side on both texts.
-    texts = [("gauges, 4 labels", *bench_text()), ("counters (node_bench)", node_bench_text(), "node_bench's makeText")]
+    texts = [("gauges, 4 labels", *bench_text("gauges")), ("counters (node_bench)", *bench_text("counters"))]
     parsers = (lambda t: loki_metrics.parse(t, format="prometheus"), lambda t: list(text_string_to_metric_families(t)))
     parse_rows = []
     for label, text, origin in texts:
