@@ -232,8 +232,8 @@ fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
         };
         let mut i = from;
         while let Some(chunk) = b.get(i..i + 16) {
-            // SAFETY: SSE2 is in the x86-64 baseline, so these intrinsics are
-            // always available; `chunk` has 16 readable bytes, and
+            // SAFETY: the `cfg` above compiles this only where the target
+            // has SSE2 (every x86-64 does); `chunk` has 16 readable bytes, and
             // `_mm_loadu_si128` needs no alignment.
             let mask = unsafe {
                 let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
