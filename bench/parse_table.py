@@ -5,7 +5,8 @@ both benchmark texts (200,000 samples in 2,000 families, 4 labels each):
 * ``gauges``: bench-parse's 25 MB gauge text (method/handler/status/instance);
 * ``counters``: ``makeText`` of bench/node_bench.mjs (service/region/instance/path).
 
-Rows: the Rust core's ``parse`` (0.0.4 and OpenMetrics) and streaming
+Rows: the Rust core's ``parse`` (0.0.4 and OpenMetrics), ``families``
+(the same families one at a time, each dropped as read), and streaming
 ``FamilyReader`` (families lent by ``next_family``, and owned ones from the
 iterator) in MB/s (bench-parse); Go's ``expfmt.TextParser`` (0.0.4
 only: expfmt 0.39 has no OpenMetrics parser) and core/expfmt; Python
@@ -229,6 +230,10 @@ def main() -> int:
     row("core parse 0.0.4, MB/s", {s: shapes[s]["parse_prometheus_mb_s"] for s in SHAPES}, goal="core_prometheus")
     row("core parse OpenMetrics, MB/s", {s: shapes[s]["parse_openmetrics_mb_s"] for s in SHAPES},
         goal="core_openmetrics")
+    row("core families(), each family dropped as read, 0.0.4, MB/s",
+        {s: shapes[s].get("families_prometheus_mb_s") for s in SHAPES})
+    row("core families(), each family dropped as read, OpenMetrics, MB/s",
+        {s: shapes[s].get("families_openmetrics_mb_s") for s in SHAPES})
     row("core streaming FamilyReader::next_family, lent (OpenMetrics), MB/s",
         {s: shapes[s]["stream_openmetrics_mb_s"] for s in SHAPES}, goal="core_stream")
     row("core streaming FamilyReader as Iterator, owned (OpenMetrics), MB/s",

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
-use loki_metrics::parse::{parse as core_parse, Label, MetricFamily, ParseError, ParseFormat};
+use loki_metrics::parse::{families, parse as core_parse, Label, MetricFamily, ParseError, ParseFormat};
 use loki_metrics_server::client::{fetch_blocking, FetchOptions};
 use loki_metrics_server::ClientTrust;
 use napi::bindgen_prelude::*;
@@ -251,18 +251,26 @@ impl Interner {
 }
 
 /// Label-name sequences, each stored once; consecutive samples usually share one.
-struct Shapes<'a> {
+#[derive(Default)]
+struct Shapes {
     ids: HashMap<Vec<u32>, u32, RandomState>,
     table: Vec<u32>,
-    last: Option<(Vec<&'a str>, u32)>,
     keys: Vec<u32>,
 }
 
-impl<'a> Shapes<'a> {
-    fn id(&mut self, labels: &'a [Label<'a>], strings: &mut Interner) -> Result<u32, NodeError> {
-        if let Some((names, id)) = &self.last {
-            if names.len() == labels.len() && names.iter().zip(labels).all(|(n, (k, _))| *n == k.as_ref()) {
-                return Ok(*id);
+impl Shapes {
+    /// The shape of `labels`; `last` is the previous sample's labels and
+    /// shape in the same family, which the next usually repeats.
+    fn id<'f>(
+        &mut self,
+        labels: &'f [Label<'f>],
+        last: &mut Option<(&'f [Label<'f>], u32)>,
+        strings: &mut Interner,
+    ) -> Result<u32, NodeError> {
+        if let Some((names, id)) = *last {
+            if names.len() == labels.len() && names.iter().zip(labels).all(|((n, _), (k, _))| n == k) {
+                *last = Some((labels, id));
+                return Ok(id);
             }
         }
         self.keys.clear();
@@ -279,62 +287,116 @@ impl<'a> Shapes<'a> {
                 id
             }
         };
-        self.last = Some((labels.iter().map(|(k, _)| k.as_ref()).collect(), id));
+        *last = Some((labels, id));
         Ok(id)
     }
 }
 
-impl Columns {
-    pub fn encode(families: &[MetricFamily<'_>]) -> Result<Self, NodeError> {
-        let total: usize = families.iter().map(|f| f.samples.len()).sum();
-        let mut strings = Interner::new();
-        let mut shapes = Shapes { ids: HashMap::default(), table: Vec::new(), last: None, keys: Vec::new() };
-        let mut out = Columns {
-            strings: String::new(),
-            offsets: Vec::new(),
-            families: Vec::with_capacity(families.len() * 5),
-            shapes: Vec::new(),
-            samples: Vec::with_capacity(total * 4),
-            numbers: Vec::with_capacity(total * 2),
-            label_values: Vec::new(),
-            exemplars: Vec::new(),
-            exemplar_numbers: Vec::new(),
-        };
-        for f in families {
-            let kind = TYPES.iter().position(|&t| t == f.metric_type).unwrap_or(TYPES.len() - 1);
-            let help = f.help.as_deref().map(|h| strings.id(h)).transpose()?.unwrap_or(NONE);
-            let unit = f.unit.as_deref().map(|u| strings.id(u)).transpose()?.unwrap_or(NONE);
-            out.families.extend([strings.id(&f.name)?, index(kind)?, help, unit, index(f.samples.len())?]);
-            let mut last_name: Option<(&str, u32)> = None;
-            for s in &f.samples {
-                let name = match last_name {
-                    Some((n, id)) if n == s.name.as_ref() => id,
-                    _ => strings.id(&s.name)?,
-                };
-                last_name = Some((&s.name, name));
-                let shape = shapes.id(&s.labels, &mut strings)?;
+/// Columns being filled, one family at a time.
+struct ColumnsBuilder {
+    strings: Interner,
+    shapes: Shapes,
+    out: Columns,
+}
+
+impl ColumnsBuilder {
+    fn new() -> Self {
+        ColumnsBuilder {
+            strings: Interner::new(),
+            shapes: Shapes::default(),
+            out: Columns {
+                strings: String::new(),
+                offsets: Vec::new(),
+                families: Vec::new(),
+                shapes: Vec::new(),
+                samples: Vec::new(),
+                numbers: Vec::new(),
+                label_values: Vec::new(),
+                exemplars: Vec::new(),
+                exemplar_numbers: Vec::new(),
+            },
+        }
+    }
+
+    fn push(&mut self, f: &MetricFamily<'_>) -> Result<(), NodeError> {
+        let (strings, shapes, out) = (&mut self.strings, &mut self.shapes, &mut self.out);
+        let kind = TYPES.iter().position(|&t| t == f.metric_type).unwrap_or(TYPES.len() - 1);
+        let help = f.help.as_deref().map(|h| strings.id(h)).transpose()?.unwrap_or(NONE);
+        let unit = f.unit.as_deref().map(|u| strings.id(u)).transpose()?.unwrap_or(NONE);
+        out.families.extend([strings.id(&f.name)?, index(kind)?, help, unit, index(f.samples.len())?]);
+        out.samples.reserve(f.samples.len() * 4);
+        out.numbers.reserve(f.samples.len() * 2);
+        let mut last_name: Option<(&str, u32)> = None;
+        let mut last_shape = None;
+        let mut last_exemplar_shape = None;
+        for s in &f.samples {
+            let name = match last_name {
+                Some((n, id)) if n == s.name.as_ref() => id,
+                _ => strings.id(&s.name)?,
+            };
+            last_name = Some((&s.name, name));
+            let shape = shapes.id(&s.labels, &mut last_shape, strings)?;
+            let values_at = index(out.label_values.len())?;
+            for (_, v) in &s.labels {
+                out.label_values.push(strings.id(v)?);
+            }
+            let flags = u32::from(s.timestamp.is_some()) | (u32::from(s.exemplar.is_some()) << 1);
+            out.samples.extend([name, shape, values_at, flags]);
+            out.numbers.extend([s.value, s.timestamp.unwrap_or(0.0)]);
+            if let Some(e) = &s.exemplar {
+                let shape = shapes.id(&e.labels, &mut last_exemplar_shape, strings)?;
                 let values_at = index(out.label_values.len())?;
-                for (_, v) in &s.labels {
+                for (_, v) in &e.labels {
                     out.label_values.push(strings.id(v)?);
                 }
-                let flags = u32::from(s.timestamp.is_some()) | (u32::from(s.exemplar.is_some()) << 1);
-                out.samples.extend([name, shape, values_at, flags]);
-                out.numbers.extend([s.value, s.timestamp.unwrap_or(0.0)]);
-                if let Some(e) = &s.exemplar {
-                    let shape = shapes.id(&e.labels, &mut strings)?;
-                    let values_at = index(out.label_values.len())?;
-                    for (_, v) in &e.labels {
-                        out.label_values.push(strings.id(v)?);
-                    }
-                    out.exemplars.extend([shape, values_at, u32::from(e.timestamp.is_some())]);
-                    out.exemplar_numbers.extend([e.value, e.timestamp.unwrap_or(0.0)]);
-                }
+                out.exemplars.extend([shape, values_at, u32::from(e.timestamp.is_some())]);
+                out.exemplar_numbers.extend([e.value, e.timestamp.unwrap_or(0.0)]);
             }
         }
-        out.strings = strings.strings;
-        out.offsets = strings.offsets;
-        out.shapes = shapes.table;
-        Ok(out)
+        Ok(())
+    }
+
+    fn finish(self) -> Columns {
+        let mut out = self.out;
+        out.strings = self.strings.strings;
+        out.offsets = self.strings.offsets;
+        out.shapes = self.shapes.table;
+        // The large arrays grew by doubling and go to JavaScript as they
+        // are: without their slack (up to half of each).
+        out.samples.shrink_to_fit();
+        out.numbers.shrink_to_fit();
+        out.label_values.shrink_to_fit();
+        out
+    }
+}
+
+impl Columns {
+    /// The columns of `text`, encoded one family at a time as the core
+    /// reads them (see `loki_metrics::parse::families`), so that the core's
+    /// result is never held whole.
+    pub fn parse(text: &str, format: ParseFormat) -> Result<Self, NodeError> {
+        let mut runs = families(text, format);
+        let mut columns = ColumnsBuilder::new();
+        for family in &mut runs {
+            columns.push(&family?)?;
+        }
+        if runs.resumed() {
+            // A 0.0.4 family split by another's came in runs: `parse` joins them.
+            columns = ColumnsBuilder::new();
+            for family in core_parse(text, format)? {
+                columns.push(&family)?;
+            }
+        }
+        Ok(columns.finish())
+    }
+
+    /// The columns of families already made (a snapshot's).
+    pub fn encode(families: &[MetricFamily<'_>]) -> Result<Self, NodeError> {
+        let mut columns = ColumnsBuilder::new();
+        for family in families {
+            columns.push(family)?;
+        }
+        Ok(columns.finish())
     }
 
     pub fn into_js(self) -> ColumnsJs {
@@ -378,8 +440,7 @@ pub fn parse_columns(env: Env, text: Unknown, opts: Option<Unknown>) -> napi::Re
         Ok((text, parse_format("format", opts.format.as_deref())?))
     };
     let (text, format) = args().or_throw(&env)?;
-    let columns =
-        core_parse(&text, format).map_err(NodeError::from).and_then(|f| Columns::encode(&f)).or_throw(&env)?;
+    let columns = Columns::parse(&text, format).or_throw(&env)?;
     Ok(columns.into_js())
 }
 
@@ -392,7 +453,7 @@ impl Work for ParseWork {
     type Output = Columns;
     type Js = ColumnsJs;
     fn run(self) -> Result<Self::Output, NodeError> {
-        Columns::encode(&core_parse(&self.text, self.format)?)
+        Columns::parse(&self.text, self.format)
     }
     fn into_js(_env: &Env, output: Columns) -> Result<ColumnsJs, NodeError> {
         Ok(output.into_js())
@@ -467,7 +528,7 @@ impl Work for ScrapeWork {
             Some(ct) if ct.starts_with("text/plain") => ParseFormat::Prometheus,
             _ => ParseFormat::Auto,
         });
-        Columns::encode(&core_parse(&response.body, format)?)
+        Columns::parse(&response.body, format)
     }
     fn into_js(_env: &Env, output: Columns) -> Result<ColumnsJs, NodeError> {
         Ok(output.into_js())

@@ -37,7 +37,7 @@ use std::io::{BufReader, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use loki_metrics::parse::{parse, FamilyReader, ParseFormat};
+use loki_metrics::parse::{families, parse, FamilyReader, ParseFormat};
 use loki_metrics_bench::text::{push_family, shape_text, shape_text_of, Rng, Shape, FAMILIES, SAMPLES_PER_FAMILY};
 use loki_metrics_bench::{median_time, peak_rss_bytes};
 use serde_json::{json, Value};
@@ -200,6 +200,14 @@ fn measure(shape: Shape, runs: usize) -> Value {
     let t_om = median_time(runs, || {
         std::hint::black_box(parse(std::hint::black_box(&om), ParseFormat::OpenMetrics).map(|f| f.len()).ok());
     });
+    // `families`: each family read (its samples counted) and dropped.
+    let each = |text: &str, format| families(text, format).map(|f| f.map_or(0, |f| f.samples.len())).sum::<usize>();
+    let t_each_prom = median_time(runs, || {
+        std::hint::black_box(each(std::hint::black_box(&prom), ParseFormat::Prometheus));
+    });
+    let t_each_om = median_time(runs, || {
+        std::hint::black_box(each(std::hint::black_box(&om), ParseFormat::OpenMetrics));
+    });
     let t_stream = median_time(runs, || {
         std::hint::black_box(lent_samples(BufReader::new(std::hint::black_box(om.as_bytes()))));
     });
@@ -218,10 +226,20 @@ fn measure(shape: Shape, runs: usize) -> Value {
     );
     let r_prom = mb_per_s(prom.len(), t_prom);
     let r_om = mb_per_s(om.len(), t_om);
+    let r_each_prom = mb_per_s(prom.len(), t_each_prom);
+    let r_each_om = mb_per_s(om.len(), t_each_om);
     let r_stream = mb_per_s(om.len(), t_stream);
     let r_owned = mb_per_s(om.len(), t_owned);
     println!("  parse prometheus   median {:>8.1} ms  {r_prom:>7.1} MB/s", t_prom.as_secs_f64() * 1e3);
     println!("  parse openmetrics  median {:>8.1} ms  {r_om:>7.1} MB/s", t_om.as_secs_f64() * 1e3);
+    println!(
+        "  families prometheus median {:>7.1} ms  {r_each_prom:>7.1} MB/s (each family dropped as read)",
+        t_each_prom.as_secs_f64() * 1e3
+    );
+    println!(
+        "  families openmetrics median {:>6.1} ms  {r_each_om:>7.1} MB/s (each family dropped as read)",
+        t_each_om.as_secs_f64() * 1e3
+    );
     println!(
         "  stream openmetrics median {:>8.1} ms  {r_stream:>7.1} MB/s (families lent)",
         t_stream.as_secs_f64() * 1e3
@@ -233,6 +251,8 @@ fn measure(shape: Shape, runs: usize) -> Value {
         "bytes_openmetrics": om.len(),
         "parse_prometheus_mb_s": tenth(r_prom),
         "parse_openmetrics_mb_s": tenth(r_om),
+        "families_prometheus_mb_s": tenth(r_each_prom),
+        "families_openmetrics_mb_s": tenth(r_each_om),
         "stream_openmetrics_mb_s": tenth(r_stream),
         "stream_owned_openmetrics_mb_s": tenth(r_owned),
     })

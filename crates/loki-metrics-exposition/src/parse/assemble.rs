@@ -1,5 +1,5 @@
-//! One line-by-line reader for both formats, shared by [`super::parse`] and
-//! [`super::FamilyReader`].
+//! One line-by-line reader for both formats, shared by [`super::families`]
+//! (and so [`super::parse`]) and [`super::FamilyReader`].
 
 use super::openmetrics::OpenMetricsAssembler;
 use super::prometheus::PrometheusAssembler;

@@ -1,11 +1,13 @@
 //! Parsing of exposition text: Prometheus text 0.0.4 and OpenMetrics 1.0.
 //!
 //! [`parse`] reads a whole text and borrows from it where it can: names and
-//! label values without escapes are slices of the input. [`FamilyReader`]
+//! label values without escapes are slices of the input. [`families`] yields
+//! the same families one at a time, for a program that uses each and drops
+//! it (faster, and memory for one family instead of all). [`FamilyReader`]
 //! reads any [`BufRead`](std::io::BufRead) one family at a time, for inputs
 //! too large to hold in memory: lent ([`FamilyReader::next_family`], slices
-//! of its buffer, as fast as `parse`) or owned (its `Iterator`). [`lint`] reports what `promtool check metrics`
-//! would warn about.
+//! of its buffer, as fast as `parse`) or owned (its `Iterator`). [`lint`]
+//! reports what `promtool check metrics` would warn about.
 //!
 //! OpenMetrics is checked strictly against every MUST of the 1.0 text format
 //! (see `openmetrics.rs`); Prometheus 0.0.4 is read as Prometheus' own text
@@ -22,6 +24,7 @@
 //! ```
 
 mod assemble;
+mod families;
 mod lexer;
 mod lint;
 mod number;
@@ -34,6 +37,7 @@ use std::str::FromStr;
 
 pub use crate::model::{Exemplar, Label, MetricFamily, MetricType, Sample};
 
+pub use families::{families, Families};
 pub use lint::{lint, LintWarning};
 pub use stream::{FamilyReader, AUTO_DETECT_LIMIT, MAX_LINE_BYTES};
 
@@ -148,29 +152,15 @@ impl std::error::Error for ParseError {}
 /// In Prometheus 0.0.4 a family whose samples are split by other families
 /// (allowed there) is returned once, with all its samples in input order.
 pub fn parse(text: &str, format: ParseFormat) -> Result<Vec<MetricFamily<'_>>, ParseError> {
-    let format = format.detect(text);
-    let mut asm = assemble::Assembler::new(format);
-    let mut families = Vec::new();
-    let bytes = text.as_bytes();
-    let mut start = 0usize;
-    let mut line_no = 0usize;
-    while start < bytes.len() {
-        line_no += 1;
-        let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
-            Some(i) => (start + i, start + i + 1),
-            None => (bytes.len(), bytes.len()),
-        };
-        // `start` and `end` are at a line start and at a '\n' or the end:
-        // both are char boundaries.
-        let line = text.get(start..end).unwrap_or("");
-        asm.feed(line, line_no, |s| s, &mut families)?;
-        start = next;
+    let mut runs = families(text, format);
+    let mut out = Vec::new();
+    for family in &mut runs {
+        out.push(family?);
     }
-    asm.finish(line_no + 1, &mut families)?;
-    if asm.interleaved() {
-        merge_interleaved(&mut families);
+    if runs.resumed() {
+        merge_interleaved(&mut out);
     }
-    Ok(families)
+    Ok(out)
 }
 
 /// The families as a JSON array (see [`MetricFamily`]'s `Serialize`: labels
