@@ -567,7 +567,7 @@ pub(crate) fn scan_openmetrics<'l>(line: &'l str, hint: ScanHint<'_>) -> Result<
         if exemplar_follows {
             exemplar_at = i;
             let (e, after) = om_exemplar(line, i)?;
-            exemplar = Some(e);
+            exemplar = Some(Box::new(e));
             i = after;
         }
     }
