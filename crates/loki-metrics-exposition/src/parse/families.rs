@@ -3,8 +3,9 @@
 use super::assemble::Assembler;
 use super::{MetricFamily, ParseError, ParseFormat};
 
-/// The families of a whole text in input order, each yielded as soon as its
-/// last line is read; made by [`families`].
+/// The families of a whole text in input order, each yielded as soon as the
+/// line that ends it (the next family's first, or the end) is read; made by
+/// [`families`].
 ///
 /// Each family borrows the text as [`parse`](super::parse)'s do, and is the
 /// caller's to keep or drop. A program that reads each family and drops it
