@@ -36,7 +36,9 @@ mkdir -p "$WORK"
 table=(--bench-parse "$TARGET/release/bench-parse")
 
 step "mimalloc (Debian's libmimalloc2.0), for the allocator rows"
-find_mimalloc() { ldconfig -p 2>/dev/null | awk '/libmimalloc\.so\.2 /{print $NF; exit}'; }
+# awk reads to the end: quitting at the match would fail ldconfig with SIGPIPE
+# (and, under pipefail, the whole script).
+find_mimalloc() { ldconfig -p 2>/dev/null | awk '/libmimalloc\.so\.2 / && !found {print $NF; found = 1}'; }
 mimalloc=$(find_mimalloc)
 if [ -z "$mimalloc" ] && command -v apt-get >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmimalloc2.0 >/dev/null ||

@@ -350,8 +350,9 @@ if (!addon.includes("/node_modules/loki-metrics-" + process.argv[2] + "/")) thro
 
 check_image() {  # check_image: config, no shell, serves /metrics and /health on 0.0.0.0 as UID 1000
   local ctr mnt pgid port=57399 health metrics listen
-  "${BUILDAH[@]}" inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.Env}}' "$IMAGE" |
-    grep -q '^1000:1000 \[/loki-metrics\] .*LOKI_METRICS_HOST=0.0.0.0' || fail "$IMAGE: user, entrypoint or env"
+  grep -q '^1000:1000 \[/loki-metrics\] .*LOKI_METRICS_HOST=0.0.0.0' <<<"$("${BUILDAH[@]}" inspect --type image \
+    --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.Env}}' "$IMAGE")" ||
+    fail "$IMAGE: user, entrypoint or env"
   ctr=$("${BUILDAH[@]}" from -q "$IMAGE")
   mnt=$("${BUILDAH[@]}" mount "$ctr")
   [ "$(as_root find "$mnt" -mindepth 1 -not -path "$mnt/loki-metrics" | grep -vE "^$mnt/(dev|proc|sys|etc|run|tmp)(/|$)" | head -n 5)" = "" ] ||

@@ -21,6 +21,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "rust-version covers the locked dependencies"
+python3 scripts/check-msrv.py
+
 step "cargo test"
 cargo test --workspace --locked
 

@@ -119,7 +119,7 @@ impl ConnectionTable {
                 state.closed_to_make_room += 1;
             }
             let now = Instant::now();
-            if state.warned_at.map_or(true, |at| now.duration_since(at) >= WARN_EVERY) {
+            if state.warned_at.is_none_or(|at| now.duration_since(at) >= WARN_EVERY) {
                 tracing::warn!(
                     limit = self.limit,
                     closed = state.closed_to_make_room,

@@ -468,7 +468,7 @@ impl Fleet {
     /// directories still named.
     fn rediscover(&self, d: &mut Discovered) {
         let keys = registry_keys(&self.sources);
-        let due = d.at.map_or(true, |at| at.elapsed() >= self.ttl) || keys != d.registries;
+        let due = d.at.is_none_or(|at| at.elapsed() >= self.ttl) || keys != d.registries;
         if !due {
             return;
         }

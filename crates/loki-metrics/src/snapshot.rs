@@ -391,7 +391,7 @@ impl Snapshot {
     /// library's version (the exporter that renders it), whatever
     /// `info.version` says.
     pub fn set_exporter(&mut self, info: Option<ExporterInfo>) {
-        self.families.retain(|f| families::by_name(&f.name).map_or(true, |c| c.group != Group::Exporter));
+        self.families.retain(|f| families::by_name(&f.name).is_none_or(|c| c.group != Group::Exporter));
         let Some(info) = info else {
             return;
         };

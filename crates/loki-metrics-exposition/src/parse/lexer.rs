@@ -150,7 +150,7 @@ fn label_name_len(b: &[u8]) -> usize {
 fn label_name_len_hinted(b: &[u8], hint: Option<&Label<'_>>) -> (usize, bool) {
     if let Some((h, _)) = hint {
         let h = h.as_bytes();
-        if starts_with_inline(b, h) && b.get(h.len()).map_or(true, |&c| CLASSES[c as usize] & LABEL_CHAR == 0) {
+        if starts_with_inline(b, h) && b.get(h.len()).is_none_or(|&c| CLASSES[c as usize] & LABEL_CHAR == 0) {
             return (h.len(), true);
         }
     }
@@ -508,7 +508,7 @@ fn number_token(
     if let Some((v, n)) = scan_decimal(line.get(start..).unwrap_or("")) {
         // The decimal grammar has no byte that ends a token, so when the
         // number ends where the token does, the token is exactly the number.
-        if rest.get(n).map_or(true, |&c| ends(c)) {
+        if rest.get(n).is_none_or(|&c| ends(c)) {
             return (Ok(v), start + n);
         }
     }

@@ -277,9 +277,9 @@ impl<R: BufRead> FamilyReader<R> {
         // any family is lent, `keep` copied every sample: nothing borrows,
         // and no sample need be looked at (which made the iterator's reading
         // of one huge family quadratic).
-        debug_assert!(open.map_or(true, |f| {
+        debug_assert!(open.is_none_or(|f| {
             let owned = |c: &std::borrow::Cow<'_, str>| matches!(c, std::borrow::Cow::Owned(_));
-            owned(&f.name) && f.help.as_ref().map_or(true, owned) && f.unit.as_ref().map_or(true, owned)
+            owned(&f.name) && f.help.as_ref().is_none_or(owned) && f.unit.as_ref().is_none_or(owned)
         }));
         let oldest = match open.and_then(|f| f.samples.iter().find_map(borrowed_ptr)) {
             // Nothing borrowed: every chunk can go.

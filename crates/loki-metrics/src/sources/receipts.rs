@@ -64,7 +64,7 @@ fn is_truthy(raw: &RawValue) -> bool {
         Some(b't') => true,
         Some(b'"') => text.len() > 2,
         Some(b'[') | Some(b'{') => !text[1..text.len() - 1].trim_matches(|c: char| c.is_ascii_whitespace()).is_empty(),
-        _ => json::number(raw).map_or(true, |n| n.as_f64() != 0.0),
+        _ => json::number(raw).is_none_or(|n| n.as_f64() != 0.0),
     }
 }
 
