@@ -140,6 +140,26 @@ test('parse gives NaN, infinities, timestamps in seconds and exemplars as JS val
   assert.deepEqual(temps.slice(1).map((s) => [s.value, s.timestamp]), [[Infinity, 0.005], [-Infinity, 0.006]]);
 });
 
+test('texts whose UTF-8 is much longer than their JS length are read whole, at every length near the first guess', async () => {
+  // The addon copies a string into a buffer of its length plus a quarter,
+  // and asks V8 for the exact UTF-8 length only when that may not have
+  // fitted: '€' is one UTF-16 unit and three UTF-8 bytes, so the help texts
+  // below cross that bound one character at a time, on both sides of it.
+  for (let euros = 0; euros <= 120; euros++) {
+    const help = `${'h'.repeat(200)}${'€'.repeat(euros)}😀\ud800`;
+    const text = `# HELP a ${help}\n# TYPE a gauge\na{v="${'€'.repeat(euros)}"} 1\n`;
+    const [family] = loki.parse(text, { format: 'prometheus' });
+    assert.equal(family.help, help.replace('\ud800', '\ufffd'), `${euros} euros`);
+    assert.equal(family.samples[0].labels.v, '€'.repeat(euros), `${euros} euros`);
+  }
+  const cjk = `# HELP b ${'日本語'.repeat(100_000)}\n# TYPE b gauge\nb 2\n`;
+  const [sync] = loki.parse(cjk);
+  const [async] = await loki.parseAsync(cjk);
+  assert.equal(sync.help.length, 300_000);
+  assert.equal(sync.help, '日本語'.repeat(100_000));
+  assert.deepEqual(async, sync);
+});
+
 test('format auto picks OpenMetrics only when the text ends with # EOF', () => {
   assert.equal(loki.parse('# TYPE a counter\na_total 1\n# EOF\n')[0].name, 'a');
   assert.equal(loki.parse('# TYPE a_total counter\na_total 1\n')[0].name, 'a_total');
