@@ -4,6 +4,9 @@
 use loki_metrics_exposition::parse::{families, parse, FamilyReader, MetricFamily, ParseFormat};
 use proptest::prelude::*;
 
+mod common;
+use common::{mutated_om, OM};
+
 /// The families and the error, as text: `Debug` shows a NaN value as `NaN`,
 /// where `PartialEq` would find it unequal to itself.
 fn each(text: &str, format: ParseFormat) -> Vec<String> {
@@ -13,8 +16,6 @@ fn each(text: &str, format: ParseFormat) -> Vec<String> {
 fn read(text: &str, format: ParseFormat) -> Vec<String> {
     FamilyReader::new(text.as_bytes(), format).map(|f| format!("{f:?}")).collect()
 }
-
-const OM: &str = "# TYPE a counter\n# HELP a x\\ny\na_total{l=\"v\\\"\"} 1 # {t=\"1\"} 0.5\n# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 2\nh_count 2\nh_sum 1.5\nplain 3\n# EOF\n";
 
 fn parser_corpus() -> Vec<(String, String)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/parser");
@@ -99,10 +100,7 @@ fn an_empty_text_has_no_families() {
 proptest! {
     #[test]
     fn families_agree_with_the_reader_on_mutated_text(pos in 0usize..200, byte in any::<u8>(), cut in 0usize..200) {
-        let mut bytes = OM.as_bytes().to_vec();
-        let p = pos % bytes.len();
-        bytes[p] = byte;
-        bytes.truncate(cut.max(p + 1));
+        let bytes = mutated_om(pos, byte, cut);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             for format in [ParseFormat::Prometheus, ParseFormat::OpenMetrics] {
                 prop_assert_eq!(each(text, format), read(text, format));

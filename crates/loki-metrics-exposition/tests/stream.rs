@@ -5,6 +5,9 @@ use std::io::BufReader;
 use loki_metrics_exposition::parse::{parse, FamilyReader, MetricFamily, ParseFormat};
 use proptest::prelude::*;
 
+mod common;
+use common::{mutated_om, OM};
+
 fn stream(
     text: &str,
     format: ParseFormat,
@@ -12,8 +15,6 @@ fn stream(
 ) -> Result<Vec<MetricFamily<'static>>, loki_metrics_exposition::parse::ParseError> {
     FamilyReader::new(BufReader::with_capacity(buf, text.as_bytes()), format).collect()
 }
-
-const OM: &str = "# TYPE a counter\n# HELP a x\\ny\na_total{l=\"v\\\"\"} 1 # {t=\"1\"} 0.5\n# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 2\nh_count 2\nh_sum 1.5\nplain 3\n# EOF\n";
 
 #[test]
 fn reader_yields_the_same_families_as_parse_whatever_the_buffer_size() {
@@ -99,10 +100,7 @@ proptest! {
 
     #[test]
     fn parse_never_panics_on_mutated_valid_text(pos in 0usize..200, byte in any::<u8>(), cut in 0usize..200) {
-        let mut bytes = OM.as_bytes().to_vec();
-        let p = pos % bytes.len();
-        bytes[p] = byte;
-        bytes.truncate(cut.max(p + 1));
+        let bytes = mutated_om(pos, byte, cut);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             let whole = parse(text, ParseFormat::OpenMetrics)
                 .map(|v| v.into_iter().map(MetricFamily::into_owned).collect::<Vec<_>>());
